@@ -1,0 +1,34 @@
+import type { Command } from 'commander';
+import { ExitCode } from '../../core/exit-codes.ts';
+import { renderTerminal } from '../../reports/index.ts';
+import { runScenario } from '../../runner/run-scenario.ts';
+import { verifyRunDir } from '../../runner/verify-run.ts';
+import type { CommandContext } from '../main.ts';
+
+export function registerRun(program: Command, context: CommandContext): void {
+  program
+    .command('run')
+    .description('generate the scenario\'s datasets, run the pipeline, then verify (exit 0 when every SLO is met)')
+    .argument('<scenario>', 'scenario file, e.g. scenarios/high-volume.yaml')
+    .option('--base-time <iso>', 'event time of record 0, for byte-identical data (default: now)')
+    .option('--no-verify', 'stop after the pipeline; verify later with `harness verify`')
+    .option('--quiet', 'no per-batch progress lines')
+    .action(async (scenarioPath: string, options: { baseTime?: string; verify: boolean; quiet?: boolean }) => {
+      const { io } = context;
+      const log = options.quiet ? () => {} : (line: string) => io.stderr(`${line}\n`);
+      const started = Date.now();
+      const { runDir, manifest } = await runScenario({
+        scenarioPath,
+        home: context.home(),
+        env: io.env,
+        ...(options.baseTime ? { baseTime: options.baseTime } : {}),
+        log,
+      });
+      const seconds = (Date.now() - started) / 1000;
+      io.stderr(`run ${manifest.runId} finished in ${seconds.toFixed(1)} s, peak RSS ${Math.round((manifest.peakRssBytes ?? 0) / 2 ** 20)} MiB: ${runDir}\n`);
+      if (!options.verify) return;
+      const report = await verifyRunDir(runDir, io.env, log);
+      io.stdout(renderTerminal(report));
+      context.exit(report.verdict === 'pass' ? ExitCode.ok : ExitCode.sloMissed);
+    });
+}

@@ -1,0 +1,26 @@
+import type { Command } from 'commander';
+import { HarnessError } from '../../core/errors.ts';
+import { loadScenario } from '../../scenarios/load.ts';
+import { scenarioJsonSchema } from '../../scenarios/schema.ts';
+import type { CommandContext } from '../main.ts';
+
+export function registerValidate(program: Command, context: CommandContext): void {
+  program
+    .command('validate')
+    .description('check a scenario file against the schema (exit 2 with file:line:col for each problem)')
+    .argument('[scenario]', 'scenario file')
+    .option('--print-schema', 'print the JSON Schema of scenario files, for editors')
+    .action((scenarioPath: string | undefined, options: { printSchema?: boolean }) => {
+      const { io } = context;
+      if (options.printSchema) {
+        io.stdout(`${JSON.stringify(scenarioJsonSchema(), null, 2)}\n`);
+        return;
+      }
+      if (!scenarioPath) throw new HarnessError('usage', 'validate needs a scenario file (or --print-schema)');
+      const { scenario } = loadScenario(scenarioPath, io.env);
+      const datasets = Object.entries(scenario.datasets)
+        .filter(([, spec]) => spec)
+        .map(([name, spec]) => `${name} x${spec?.count}`);
+      io.stdout(`${scenarioPath}: valid (${scenario.name}: ${datasets.join(', ')}; pipeline ${scenario.pipeline.type})\n`);
+    });
+}

@@ -1,0 +1,23 @@
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { ExitCode } from '../../core/exit-codes.ts';
+import { latestRunDir } from '../../core/run-manifest.ts';
+import { renderTerminal } from '../../reports/index.ts';
+import { jsonReport } from '../../reports/writers/json.ts';
+import { verifyRunDir } from '../../runner/verify-run.ts';
+import type { CommandContext } from '../main.ts';
+
+export function registerVerify(program: Command, context: CommandContext): void {
+  program
+    .command('verify')
+    .description('check a run\'s sinks and dead letters against the ground truth and its SLOs (exit 0 pass, 1 SLO missed)')
+    .option('--run <dir>', 'run directory (default: the latest under <home>/runs)')
+    .option('--json', 'print the report JSON on stdout instead of the table')
+    .action(async (options: { run?: string; json?: boolean }) => {
+      const { io } = context;
+      const runDir = options.run ? resolve(io.cwd, options.run) : latestRunDir(context.home());
+      const report = await verifyRunDir(runDir, io.env, (line) => io.stderr(`${line}\n`));
+      io.stdout(options.json ? jsonReport.render(report) : renderTerminal(report));
+      context.exit(report.verdict === 'pass' ? ExitCode.ok : ExitCode.sloMissed);
+    });
+}

@@ -1,0 +1,59 @@
+import { resolve } from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { HarnessError, messageOf } from '../core/errors.ts';
+import { ExitCode } from '../core/exit-codes.ts';
+import type { CliIo } from './io.ts';
+import { registerGenerate } from './commands/generate.ts';
+import { registerRun } from './commands/run.ts';
+import { registerValidate } from './commands/validate.ts';
+import { registerVerify } from './commands/verify.ts';
+
+/** Context every command gets: its io, where runs live, and a way to set the exit code. */
+export interface CommandContext {
+  io: CliIo;
+  home: () => string;
+  exit: (code: number) => void;
+}
+
+/** Builds the command tree without parsing anything, so tests can inspect and drive it. */
+export function createCli(context: CommandContext): Command {
+  const program = new Command('harness')
+    .description('Prove data pipelines correct and fast: generate data with seeded faults, run a pipeline, verify the sinks.')
+    .option('--home <dir>', 'directory for runs and embedded databases', '.harness')
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => context.io.stdout(text), writeErr: (text) => context.io.stderr(text) })
+    .showHelpAfterError();
+  registerRun(program, context);
+  registerVerify(program, context);
+  registerGenerate(program, context);
+  registerValidate(program, context);
+  return program;
+}
+
+/** Runs the CLI on `argv` (without node and script) and returns the exit code. */
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  let code: number = ExitCode.ok;
+  let program: Command | undefined;
+  const context: CommandContext = {
+    io,
+    home: () => resolve(io.cwd, program?.opts<{ home: string }>().home ?? '.harness'),
+    exit: (c) => {
+      code = c;
+    },
+  };
+  program = createCli(context);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    }
+    if (error instanceof HarnessError) {
+      io.stderr(`error: ${error.message}\n`);
+      return error.exitCode;
+    }
+    io.stderr(`error: ${messageOf(error)}\n${error instanceof Error && error.stack ? `${error.stack}\n` : ''}`);
+    return ExitCode.usage;
+  }
+}

@@ -1,0 +1,13 @@
+/** Exit codes are the CLI's contract with CI: each has a name so scripts and docs agree. */
+export const ExitCode = {
+  /** Every SLO met. */
+  ok: 0,
+  /** The run completed but at least one SLO was missed. */
+  sloMissed: 1,
+  /** Bad usage, bad scenario file or bad configuration. */
+  usage: 2,
+  /** A sink, source or broker could not be reached (after retries). */
+  unreachable: 3,
+} as const;
+
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

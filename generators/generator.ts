@@ -1,0 +1,72 @@
+import { FaultPlanner, type FaultRates, type DuplicateDistance, type MalformedKind, type OwnPlan } from './faults.ts';
+import { streamKey } from './random.ts';
+
+export const datasetNames = ['ecommerce', 'lol'] as const;
+export type DatasetName = (typeof datasetNames)[number];
+
+/** Everything a generator needs to know; all of it is recorded in the run manifest. */
+export interface GeneratorConfig {
+  seed: number;
+  /** Event time of index 0, in epoch ms. */
+  baseTimeMs: number;
+  /** Records per second the load profile aims for; 0 means as fast as possible. */
+  rate: number;
+  faults: FaultRates;
+  duplicateDistance?: DuplicateDistance;
+  options: Record<string, unknown>;
+}
+
+/** The bytes of one emitted record: text for almost all, raw bytes where a fault breaks UTF-8. */
+export type Payload = string | Buffer;
+
+/** Event-time spacing when the load profile sets no rate. */
+const NOMINAL_RATE = 10_000;
+
+/**
+ * A dataset's generator. Every method is a pure function of the config and the index, which is
+ * what lets the verifier rebuild the ground truth and workers split the index space freely.
+ */
+export abstract class Generator {
+  abstract readonly dataset: DatasetName;
+  /** File format in the CSV transport: a CSV row, or one JSON document a line. */
+  abstract readonly format: 'csv' | 'jsonl';
+  /** First line of every file, or null. */
+  abstract readonly header: string | null;
+  readonly planner: FaultPlanner;
+  protected readonly contentKey: number;
+
+  protected constructor(
+    readonly config: GeneratorConfig,
+    dataset: DatasetName,
+    /** The ways this generator can break a record. */
+    readonly malformedKinds: readonly MalformedKind[],
+  ) {
+    this.planner = new FaultPlanner(config.seed, dataset, config.faults, malformedKinds, config.duplicateDistance);
+    this.contentKey = streamKey(config.seed, dataset, 'content');
+  }
+
+  /** The record `origin` emits under its own plan (duplicates are resolved before this). */
+  protected abstract encode(origin: number, plan: OwnPlan): Payload;
+
+  /** Keys of the sink rows a valid record yields (one event, or ten participants). */
+  abstract keys(origin: number): string[];
+
+  /** The payload emitted at `index`: a duplicate emits its origin's bytes exactly. */
+  payload(index: number): Payload {
+    const { origin, plan } = this.planner.origin(index);
+    return this.encode(origin, plan);
+  }
+
+  /** Nominal event time of `index`: the base time plus its place in the load profile. */
+  nominalTime(index: number): number {
+    return this.config.baseTimeMs + (index * 1000) / (this.config.rate || NOMINAL_RATE);
+  }
+
+  /** Event time before faults: the schedule plus up to a second of jitter. */
+  protected eventTime(index: number, jitterUnit: number): number {
+    return Math.floor(this.nominalTime(index) + jitterUnit * 1000);
+  }
+}
+
+/** Event time of future-dated records: the seed's 2099-01-01, beyond any tolerance. */
+export const FUTURE_TIME_MS = Date.UTC(2099, 0, 1);

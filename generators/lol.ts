@@ -1,0 +1,242 @@
+import { z } from 'zod';
+import { FUTURE_TIME_MS, Generator, type GeneratorConfig, type Payload } from './generator.ts';
+import type { MalformedKind, OwnPlan } from './faults.ts';
+import { champions, summonerNames } from './catalogue.ts';
+import { Rng } from './random.ts';
+
+export const lolOptions = z
+  .object({
+    platform: z.string().regex(/^[A-Z0-9]{2,5}$/).default('EUW1').describe('Platform prefix of matchId, e.g. EUW1.'),
+    summoners: z.number().int().min(10).max(1_000_000).default(5000).describe('Size of the summoner name pool.'),
+    remakeShare: z.number().min(0).max(1).default(0.01).describe('Share of matches that are early remakes (3-5 minutes).'),
+  })
+  .strict();
+
+export type LolOptions = z.infer<typeof lolOptions>;
+
+export const lolMalformed = [
+  { kind: 'truncated_json', reason: 'json_parse', description: 'the document cut off half way' },
+  { kind: 'invalid_utf8', reason: 'invalid_utf8', description: 'bytes that are not UTF-8 in a summoner name' },
+  { kind: 'missing_match_id', reason: 'missing_field', description: 'metadata.matchId is absent' },
+  { kind: 'duration_not_a_number', reason: 'wrong_type', description: 'info.gameDuration is "abc"' },
+  { kind: 'nine_participants', reason: 'participant_count', description: 'a match with 9 participants' },
+  { kind: 'zero_duration', reason: 'invalid_duration', description: 'info.gameDuration is 0' },
+  { kind: 'negative_kills', reason: 'negative_stat', description: 'a participant with -3 kills' },
+  { kind: 'duplicate_participant_id', reason: 'duplicate_participant', description: 'two participants share an id' },
+] as const satisfies readonly MalformedKind[];
+
+export const positions = ['TOP', 'JUNGLE', 'MIDDLE', 'BOTTOM', 'UTILITY'] as const;
+export type Position = (typeof positions)[number];
+
+/** The fields of Riot's match-v5 participant that the pipeline reads (seed 002). */
+export interface Participant {
+  participantId: number;
+  puuid: string;
+  summonerName: string;
+  championName: string;
+  teamId: 100 | 200;
+  teamPosition: Position;
+  win: boolean;
+  kills: number;
+  deaths: number;
+  assists: number;
+  totalDamageDealtToChampions: number;
+  goldEarned: number;
+  totalMinionsKilled: number;
+  neutralMinionsKilled: number;
+  visionScore: number;
+}
+
+export interface Match {
+  metadata: { dataVersion: string; matchId: string; participants: string[] };
+  info: {
+    gameCreation: number;
+    gameDuration: number;
+    gameMode: string;
+    queueId: number;
+    platformId: string;
+    gameVersion: string;
+    participants: Participant[];
+    teams: { teamId: 100 | 200; win: boolean }[];
+  };
+}
+
+/** Per position: share of team kills, share of team deaths, cs/min, neutral cs/min, vision/min, damage/min. */
+const role: Record<Position, { kills: number; deaths: number; cs: number; neutral: number; vision: number; damage: number }> = {
+  TOP: { kills: 0.2, deaths: 0.22, cs: 6.8, neutral: 0.3, vision: 0.6, damage: 620 },
+  JUNGLE: { kills: 0.2, deaths: 0.2, cs: 1.2, neutral: 4.8, vision: 1.0, damage: 520 },
+  MIDDLE: { kills: 0.26, deaths: 0.2, cs: 7.4, neutral: 0.3, vision: 0.7, damage: 760 },
+  BOTTOM: { kills: 0.27, deaths: 0.18, cs: 8.0, neutral: 0.2, vision: 0.6, damage: 780 },
+  UTILITY: { kills: 0.07, deaths: 0.2, cs: 1.0, neutral: 0, vision: 2.4, damage: 300 },
+};
+
+const HOUR_MS = 3_600_000;
+
+export class LolGenerator extends Generator {
+  readonly dataset = 'lol' as const;
+  readonly format = 'jsonl' as const;
+  readonly header = null;
+  private readonly options: LolOptions;
+  private readonly names: string[];
+  private readonly rng: Rng;
+
+  constructor(config: GeneratorConfig) {
+    super(config, 'lol', lolMalformed);
+    this.options = lolOptions.parse(config.options);
+    this.names = summonerNames(config.seed, this.options.summoners);
+    this.rng = new Rng(this.contentKey);
+  }
+
+  matchId(origin: number): string {
+    return `${this.options.platform}_${6_000_000_000 + origin}`;
+  }
+
+  keys(origin: number): string[] {
+    const id = this.matchId(origin);
+    return Array.from({ length: 10 }, (_, i) => `${id}:${i + 1}`);
+  }
+
+  /** The clean match for `origin`, internally consistent (see the LoL invariants test). */
+  match(origin: number): Match {
+    const rng = this.rng.at(origin);
+    const remake = rng.chance(this.options.remakeShare);
+    const duration = remake ? rng.range(180, 300) : Math.round(Math.min(3600, Math.max(900, rng.normal(1850, 380))));
+    const minutes = duration / 60;
+    const blueWins = rng.chance(0.5);
+    const roster = drawDistinct(rng, champions, 10);
+    const teamKills = {
+      100: rng.poisson(minutes * (blueWins ? 0.85 : 0.6)),
+      200: rng.poisson(minutes * (blueWins ? 0.6 : 0.85)),
+    };
+    const kills = { 100: split(rng, teamKills[100], 'kills'), 200: split(rng, teamKills[200], 'kills') };
+    // A team's deaths are the other team's kills, shared by who tends to die.
+    const deaths = { 100: split(rng, teamKills[200], 'deaths'), 200: split(rng, teamKills[100], 'deaths') };
+    const participants: Participant[] = [];
+    for (let p = 0; p < 10; p++) {
+      const teamId = p < 5 ? 100 : 200;
+      const slot = p % 5;
+      const position = positions[slot] as Position;
+      const r = role[position];
+      const k = kills[teamId][slot] as number;
+      const assists = Math.min(teamKills[teamId] - k, rng.poisson(teamKills[teamId] * (position === 'UTILITY' ? 0.6 : 0.4)));
+      const cs = Math.max(0, Math.round(minutes * r.cs * rng.uniform(0.75, 1.2)));
+      const neutral = Math.max(0, Math.round(minutes * r.neutral * rng.uniform(0.7, 1.3)));
+      const win = (teamId === 100) === blueWins;
+      const name = rng.pick(this.names);
+      participants.push({
+        participantId: p + 1,
+        puuid: `${this.matchId(origin)}-${p + 1}-${rng.next32().toString(36)}`,
+        summonerName: name,
+        championName: roster[p] as string,
+        teamId,
+        teamPosition: position,
+        win,
+        kills: k,
+        deaths: deaths[teamId][slot] as number,
+        assists: Math.max(0, assists),
+        totalDamageDealtToChampions: Math.round(minutes * r.damage * rng.uniform(0.6, 1.5) + k * 400),
+        goldEarned: Math.round(500 + minutes * rng.uniform(280, 420) + cs * 20 + k * 300 + (win ? 600 : 0)),
+        totalMinionsKilled: cs,
+        neutralMinionsKilled: neutral,
+        visionScore: Math.round(minutes * r.vision * rng.uniform(0.6, 1.4)),
+      });
+    }
+    return {
+      metadata: { dataVersion: '2', matchId: this.matchId(origin), participants: participants.map((x) => x.puuid) },
+      info: {
+        gameCreation: this.eventTime(origin, rng.next()),
+        gameDuration: duration,
+        gameMode: 'CLASSIC',
+        queueId: 420,
+        platformId: this.options.platform,
+        gameVersion: '15.22.712.4410',
+        participants,
+        teams: [
+          { teamId: 100, win: blueWins },
+          { teamId: 200, win: !blueWins },
+        ],
+      },
+    };
+  }
+
+  protected encode(origin: number, plan: OwnPlan): Payload {
+    const match = this.match(origin);
+    const rng = this.rng;
+    switch (plan.kind) {
+      case 'valid':
+        return JSON.stringify(match);
+      case 'late':
+        match.info.gameCreation -= Math.floor(rng.uniform(1, 6) * HOUR_MS);
+        return JSON.stringify(match);
+      case 'future':
+        match.info.gameCreation = FUTURE_TIME_MS + rng.int(HOUR_MS);
+        return JSON.stringify(match);
+      case 'malformed':
+        return this.malformed(match, plan.malformed, rng);
+    }
+  }
+
+  private malformed(match: Match, kind: string, rng: Rng): Payload {
+    const info = match.info;
+    const victim = info.participants[rng.int(10)] as Participant;
+    switch (kind) {
+      case 'truncated_json': {
+        const text = JSON.stringify(match);
+        return text.slice(0, Math.floor(text.length / 2));
+      }
+      case 'invalid_utf8': {
+        const marker = '\u0000BAD\u0000';
+        victim.summonerName = marker;
+        const [before, after] = JSON.stringify(match).split(JSON.stringify(marker).slice(1, -1)) as [string, string];
+        return Buffer.concat([Buffer.from(before), Buffer.from([0xc3, 0x28]), Buffer.from(after)]);
+      }
+      case 'missing_match_id': {
+        const { matchId: _dropped, ...metadata } = match.metadata;
+        return JSON.stringify({ ...match, metadata });
+      }
+      case 'duration_not_a_number':
+        return JSON.stringify({ ...match, info: { ...info, gameDuration: 'abc' } });
+      case 'nine_participants':
+        info.participants.splice(rng.int(10), 1);
+        return JSON.stringify(match);
+      case 'zero_duration':
+        info.gameDuration = 0;
+        return JSON.stringify(match);
+      case 'negative_kills':
+        victim.kills = -3;
+        return JSON.stringify(match);
+      case 'duplicate_participant_id':
+        (info.participants[9] as Participant).participantId = 9;
+        return JSON.stringify(match);
+      default:
+        throw new Error(`unknown LoL malformed kind "${kind}"`);
+    }
+  }
+}
+
+/** Shares `total` among the five positions, weighted by each position's share of `stat`. */
+function split(rng: Rng, total: number, stat: 'kills' | 'deaths'): number[] {
+  const counts = [0, 0, 0, 0, 0];
+  for (let i = 0; i < total; i++) {
+    let u = rng.next();
+    let slot = 0;
+    for (; slot < 4; slot++) {
+      u -= role[positions[slot] as Position][stat];
+      if (u < 0) break;
+    }
+    counts[slot] = (counts[slot] as number) + 1;
+  }
+  return counts;
+}
+
+/** `n` distinct items by a partial Fisher-Yates shuffle over indices. */
+function drawDistinct<T>(rng: Rng, items: readonly T[], n: number): T[] {
+  const order = Array.from({ length: items.length }, (_, i) => i);
+  const out: T[] = [];
+  for (let i = 0; i < n; i++) {
+    const j = i + rng.int(order.length - i);
+    [order[i], order[j]] = [order[j] as number, order[i] as number];
+    out.push(items[order[i] as number] as T);
+  }
+  return out;
+}

@@ -1,0 +1,45 @@
+import type { ReasonCode } from '../core/reasons.ts';
+import type { DatasetName } from '../generators/generator.ts';
+import type { CellValue } from './rules/rules.ts';
+
+export interface DeadLetter {
+  source: string;
+  position: number;
+  /** The generator's index, when the transport carries it (Kafka headers); null for files. */
+  recordIndex: number | null;
+  reason: ReasonCode;
+  detail: string;
+  raw: Buffer;
+}
+
+/** Where a source has got to: one position per source name (a file, or a topic partition). */
+export interface Checkpoint {
+  source: string;
+  position: number;
+  /** True once the source name is fully consumed. */
+  done: boolean;
+}
+
+export interface SinkBatch {
+  dataset: DatasetName;
+  /** Rows in the table layout's column order. */
+  rows: CellValue[][];
+  /** When each row's record was produced (send time), epoch ms. */
+  producedAtMs: number[];
+  deadLetters: DeadLetter[];
+  checkpoint: Checkpoint;
+}
+
+/**
+ * A sink's lifecycle: `connect()` is idempotent and prepares the tables; `writeBatch()` commits
+ * rows, dead letters and the checkpoint together or not at all; `close()` is safe before connect.
+ */
+export interface Sink {
+  readonly description: string;
+  connect(): Promise<void>;
+  /** Checkpoints committed so far for a dataset, by source name. */
+  checkpoints(dataset: DatasetName): Promise<Map<string, Checkpoint>>;
+  /** Returns how many rows were new (the rest were duplicates absorbed by the key). */
+  writeBatch(batch: SinkBatch): Promise<{ inserted: number }>;
+  close(): Promise<void>;
+}

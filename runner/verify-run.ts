@@ -1,0 +1,18 @@
+import { openSql } from '../connectors/sql/open.ts';
+import { loadManifest } from '../core/run-manifest.ts';
+import { writeReports } from '../reports/index.ts';
+import type { Report } from '../reports/report.ts';
+import { verifyRun } from '../verifier/verify.ts';
+
+/** `harness verify`: reads the run's manifest, checks its sinks, writes the reports beside it. */
+export async function verifyRunDir(runDir: string, env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<Report> {
+  const manifest = loadManifest(runDir);
+  const client = await openSql(manifest.sink, env, { log });
+  try {
+    const report = await verifyRun(manifest, client);
+    writeReports(runDir, report);
+    return report;
+  } finally {
+    await client.close();
+  }
+}

@@ -1,0 +1,14 @@
+import type { GeneratorConfig } from '../generators/generator.ts';
+import type { DatasetSpec } from './schema.ts';
+
+/** The generator config a scenario's dataset block stands for; run and verify must agree on it. */
+export function generatorConfig(seed: number, baseTimeMs: number, spec: DatasetSpec): GeneratorConfig {
+  return {
+    seed,
+    baseTimeMs,
+    rate: spec.rate,
+    faults: spec.faults,
+    ...(spec.duplicateDistance ? { duplicateDistance: spec.duplicateDistance } : {}),
+    options: spec.options,
+  };
+}

@@ -1,0 +1,179 @@
+import { z } from 'zod';
+import { parseDuration } from '../core/duration.ts';
+import { ecommerceOptions } from '../generators/ecommerce.ts';
+import { lolOptions } from '../generators/lol.ts';
+
+/**
+ * The scenario file format. Every field carries a description; the JSON Schema for editors
+ * (`harness validate --print-schema`) and the README's reference are generated from here.
+ * Objects are strict: an unknown key is an error, never silently ignored.
+ */
+
+const duration = z
+  .union([z.string(), z.number()])
+  .transform((value, ctx) => {
+    const ms = parseDuration(value);
+    if (ms === null) {
+      ctx.addIssue({ code: 'custom', message: `expected a duration like 250ms, 2s or 1m, got ${JSON.stringify(value)}` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+const share = z.number().min(0).max(1);
+
+const faultRates = z
+  .object({
+    duplicate: share.default(0).describe('Share of records re-emitted exactly (same key and payload) later on.'),
+    malformed: share.default(0).describe('Share of records broken (unparsable or violating the schema): must be dead-lettered.'),
+    future: share.default(0).describe('Share of records dated 2099-01-01: must be dead-lettered as future_timestamp.'),
+    late: share.default(0).describe('Share of records whose event time lags 1-6 hours: valid, must land.'),
+  })
+  .strict();
+
+const duplicateDistance = z
+  .object({
+    min: z.number().int().min(1).default(1).describe('Fewest records between a duplicate and its original.'),
+    max: z.number().int().min(1).default(1000).describe('Most records between a duplicate and its original.'),
+  })
+  .strict();
+
+function dataset<T extends z.ZodObject>(options: T) {
+  return z
+    .object({
+      count: z.number().int().min(1).max(1e12).describe('Records to generate.'),
+      rate: z.number().min(0).default(0).describe('Records per second to aim for; 0 = as fast as possible.'),
+      faults: faultRates.prefault({}).describe('Fault rates.'),
+      duplicateDistance: duplicateDistance.optional().describe('How far back duplicates reach.'),
+      options: options.prefault({} as z.input<T>).describe('Generator options.'),
+    })
+    .strict();
+}
+
+const transport = z.discriminatedUnion('type', [
+  z
+    .object({
+      type: z.literal('csv').describe('Rotated files written atomically (temp name + rename).'),
+      dir: z.string().optional().describe('Directory for the files; default: the run directory.'),
+      rotateRecords: z.number().int().min(1).default(50_000).describe('Records per file.'),
+    })
+    .strict(),
+]);
+
+const pipelineFaults = z
+  .object({
+    drop: share.default(0).describe('Share of valid records the pipeline silently loses.'),
+    duplicateWrite: share.default(0).describe('Share of valid rows written twice, past the dedup.'),
+    skipDlq: share.default(0).describe('Share of bad records dropped instead of dead-lettered.'),
+  })
+  .strict();
+
+const pipeline = z.discriminatedUnion('type', [
+  z
+    .object({
+      type: z.literal('reference').describe("The harness's own pipeline: validate, dead-letter, transform, sink."),
+      batchSize: z.number().int().min(1).max(100_000).default(5000).describe('Records per sink transaction.'),
+      futureTolerance: duration.default(3_600_000).describe('Event times beyond now + this are future_timestamp.'),
+      pollInterval: duration.default(100).describe('How often the source looks for new files.'),
+      faults: pipelineFaults.optional().describe('Faults injected on purpose, to prove the verifier catches them.'),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('external').describe('Your own pipeline consumes the data; the harness only generates and verifies.'),
+      waitFor: duration.default(60_000).describe('How long verify waits for the sink to reach the expected count.'),
+    })
+    .strict(),
+]);
+
+const sink = z
+  .object({
+    type: z.literal('sql').default('sql').describe('PostgreSQL through pg when PG_URL/DATABASE_URL is set, else embedded PGlite.'),
+    schema: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('harness').describe('Database schema holding the tables.'),
+    reset: z.boolean().default(true).describe('Drop and recreate the tables at the start of a run.'),
+    tables: z
+      .object({
+        ecommerce: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('user_events'),
+        lol: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('lol_participants'),
+        dlq: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('dead_letters'),
+      })
+      .strict()
+      .prefault({})
+      .describe('Table names per dataset, and the dead-letter table.'),
+  })
+  .strict();
+
+const slos = z
+  .object({
+    maxMissing: z.number().int().min(0).default(0).describe('Valid records absent from the sink.'),
+    maxDuplicates: z.number().int().min(0).default(0).describe('Keys present more than once in the sink.'),
+    maxUnexpected: z.number().int().min(0).default(0).describe('Sink rows no valid record explains.'),
+    maxDlqMissed: z.number().int().min(0).default(0).describe('Bad records not dead-lettered.'),
+    maxDlqWrongReason: z.number().int().min(0).default(0).describe('Dead-lettered with another reason than expected.'),
+    maxValidDeadLettered: z.number().int().min(0).default(0).describe('Valid records wrongly dead-lettered.'),
+    latency: z
+      .object({
+        p50: duration.optional(),
+        p90: duration.optional(),
+        p99: duration.optional(),
+        p999: duration.optional(),
+        max: duration.optional(),
+      })
+      .strict()
+      .prefault({})
+      .describe('Upper bounds on ingest time minus send time.'),
+    throughput: z
+      .object({ minIngestedPerSec: z.number().min(0).optional().describe('Sustained sink rows per second.') })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export const scenarioSchema = z
+  .object({
+    name: z.string().min(1).describe('Scenario name, used in reports.'),
+    description: z.string().optional(),
+    seed: z.union([z.number().int(), z.string().min(1)]).default(1).describe('Same seed, same bytes.'),
+    baseTime: z.iso.datetime({ offset: true }).optional().describe('Event time of record 0; default: the run start.'),
+    transport: transport.prefault({ type: 'csv' }).describe('Where generated records go.'),
+    pipeline: pipeline.prefault({ type: 'reference' }).describe('Which pipeline consumes them.'),
+    sink: sink.prefault({}).describe('Where the pipeline writes (connection from the environment).'),
+    datasets: z
+      .object({ ecommerce: dataset(ecommerceOptions).optional(), lol: dataset(lolOptions).optional() })
+      .strict()
+      .describe('The datasets to generate, each with its volume, load profile and faults.'),
+    slos: slos.prefault({}).describe('Service-level objectives that decide the verdict.'),
+  })
+  .strict();
+
+export type Scenario = z.output<typeof scenarioSchema>;
+export type DatasetSpec = NonNullable<Scenario['datasets']['ecommerce']> | NonNullable<Scenario['datasets']['lol']>;
+export type PipelineSpec = Scenario['pipeline'];
+export type ReferencePipelineSpec = Extract<PipelineSpec, { type: 'reference' }>;
+export type SinkSpec = Scenario['sink'];
+export type Slos = Scenario['slos'];
+export type PipelineFaults = z.output<typeof pipelineFaults>;
+
+/** Cross-field rules, checked once the shape is right. Each returns a path and a message. */
+export function crossFieldProblems(scenario: Scenario): { path: (string | number)[]; message: string }[] {
+  const problems: { path: (string | number)[]; message: string }[] = [];
+  const entries = Object.entries(scenario.datasets).filter(([, spec]) => spec !== undefined);
+  if (entries.length === 0) problems.push({ path: ['datasets'], message: 'at least one dataset (ecommerce or lol) is needed' });
+  for (const [name, spec] of entries) {
+    if (!spec) continue;
+    const { duplicate, malformed, future, late } = spec.faults;
+    const total = duplicate + malformed + future + late;
+    if (total > 1) {
+      problems.push({ path: ['datasets', name, 'faults'], message: `fault rates add up to ${total}, more than 1` });
+    }
+    if (spec.duplicateDistance && spec.duplicateDistance.min > spec.duplicateDistance.max) {
+      problems.push({ path: ['datasets', name, 'duplicateDistance'], message: 'min is larger than max' });
+    }
+  }
+  return problems;
+}
+
+/** JSON Schema of the scenario format, for editors (yaml-language-server). */
+export function scenarioJsonSchema(): unknown {
+  return z.toJSONSchema(scenarioSchema, { io: 'input', unrepresentable: 'any' });
+}

@@ -1,0 +1,52 @@
+import type { SqlClient } from '../connectors/sql/client.ts';
+import type { DatasetManifest, RunManifest } from '../core/run-manifest.ts';
+import { createGenerator, type DatasetName } from '../generators/index.ts';
+import { groundTruth } from '../generators/oracle.ts';
+import type { Report } from '../reports/report.ts';
+import { REPORT_SCHEMA_VERSION } from '../reports/report.ts';
+import { generatorConfig } from '../scenarios/datasets.ts';
+import type { CheckResult, DatasetEvidence, DeadLetterRow } from './check.ts';
+import { checks } from './checks/index.ts';
+import { readDeadLetters, readSinkRows } from './sink-reader.ts';
+
+/** Maps a dead letter's (file, line) back to the generator index, using the files the run wrote. */
+function fileIndexer(generation: DatasetManifest): (letter: DeadLetterRow) => number | null {
+  const byName = new Map(generation.files.map((f) => [f.name, f]));
+  return (letter) => {
+    if (letter.recordIndex !== null) return letter.recordIndex;
+    const file = byName.get(letter.source);
+    if (!file) return null;
+    const offset = letter.position - file.headerLines - 1;
+    return offset >= 0 && offset < file.count ? file.firstIndex + offset : null;
+  };
+}
+
+/** Regenerates each dataset's ground truth, reads the sinks, and runs every check on both. */
+export async function verifyRun(manifest: RunManifest, client: SqlClient): Promise<Report> {
+  const results: CheckResult[] = [];
+  for (const [name, generation] of Object.entries(manifest.datasets) as [DatasetName, DatasetManifest][]) {
+    const spec = manifest.scenario.datasets[name];
+    if (!spec) continue;
+    const generator = createGenerator(name, generatorConfig(manifest.seed, manifest.baseTimeMs, spec));
+    const evidence: DatasetEvidence = {
+      dataset: name,
+      truth: groundTruth(generator, generation.count),
+      rows: await readSinkRows(client, manifest.scenario.sink, name),
+      deadLetters: await readDeadLetters(client, manifest.scenario.sink, name),
+      indexOf: fileIndexer(generation),
+      intendedAtMs: (index) => (generation.rate > 0 ? generation.startedAtMs + (index * 1000) / generation.rate : null),
+      generation,
+      slos: manifest.scenario.slos,
+    };
+    for (const check of Object.values(checks)) results.push(check.run(evidence));
+  }
+  return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    runId: manifest.runId,
+    scenario: manifest.scenario.name,
+    generatedAt: new Date().toISOString(),
+    sink: client.description,
+    verdict: results.every((r) => r.status === 'pass') ? 'pass' : 'fail',
+    checks: results,
+  };
+}
