@@ -96,6 +96,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
           dir: datasetDir(dataRoot, name),
           count: spec.count,
           rotateRecords: scenario.transport.rotateRecords,
+          rotateIntervalMs: scenario.transport.rotateInterval,
           rate: spec.rate,
           signal: stop.signal,
         });

@@ -33,7 +33,7 @@ export function loadScenario(path: string, env: NodeJS.ProcessEnv = process.env)
 
 export function parseScenario(text: string, file: string): Scenario {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const lines = doc.errors.map((error) => {
       const at = error.linePos?.[0];
@@ -80,21 +80,21 @@ function pointer(problem: Problem): string {
   return `/${problem.path.map(String).join('/')}`;
 }
 
-/** The line and column of the deepest node of the path that exists in the file. */
+/** The line and column of the unknown key itself, else of the deepest node of the path in the file. */
 function locate(doc: Document, lineCounter: LineCounter, problem: Problem): { line: number; col: number } {
   const path = problem.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
-  for (let depth = path.length; depth >= 0; depth--) {
-    const parentPath = path.slice(0, depth);
-    const node = depth === 0 ? doc.contents : doc.getIn(parentPath, true);
-    if (!node || typeof node !== 'object') continue;
-    let offset: number | undefined;
-    if (problem.key !== undefined && depth === path.length - 1 && isMap(node)) {
-      const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && item.key.value === problem.key);
-      if (pair && isScalar(pair.key)) offset = pair.key.range?.[0];
+  const at = (node: unknown) => (node as { range?: [number, number, number] } | null)?.range?.[0];
+  if (problem.key !== undefined) {
+    const parent = path.length > 1 ? doc.getIn(path.slice(0, -1), true) : doc.contents;
+    if (isMap(parent)) {
+      const pair = parent.items.find((item) => isPair(item) && isScalar(item.key) && item.key.value === problem.key);
+      const offset = pair ? at(pair.key) : undefined;
+      if (offset !== undefined) return lineCounter.linePos(offset);
     }
-    offset ??= (node as { range?: [number, number, number] }).range?.[0];
-    if (offset === undefined) continue;
-    return lineCounter.linePos(offset);
+  }
+  for (let depth = path.length; depth >= 0; depth--) {
+    const offset = at(depth === 0 ? doc.contents : doc.getIn(path.slice(0, depth), true));
+    if (offset !== undefined) return lineCounter.linePos(offset);
   }
   return { line: 0, col: 0 };
 }

@@ -55,7 +55,10 @@ const transport = z.discriminatedUnion('type', [
     .object({
       type: z.literal('csv').describe('Rotated files written atomically (temp name + rename).'),
       dir: z.string().optional().describe('Directory for the files; default: the run directory.'),
-      rotateRecords: z.number().int().min(1).default(50_000).describe('Records per file.'),
+      rotateRecords: z.number().int().min(1).default(50_000).describe('Most records in one file.'),
+      rotateInterval: duration
+        .default(1000)
+        .describe('With a rate, also start a new file after this much time, so no record waits long for its file.'),
     })
     .strict(),
 ]);

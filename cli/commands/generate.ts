@@ -66,6 +66,7 @@ export function registerGenerate(program: Command, context: CommandContext): voi
             dir: datasetDir(resolve(io.cwd, options.out), name),
             count: options.count ? parseCount(options.count, '--count') : spec.count,
             rotateRecords: scenario.transport.rotateRecords,
+            rotateIntervalMs: scenario.transport.rotateInterval,
             rate: options.rate ? spec.rate : 0,
           });
           io.stderr(`[${name}] ${result.records} records in ${result.files.length} files under ${options.out}\n`);

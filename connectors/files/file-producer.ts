@@ -9,6 +9,8 @@ export interface FileProduceOptions {
   dir: string;
   count: number;
   rotateRecords: number;
+  /** With a rate: at most this many ms of records per file. */
+  rotateIntervalMs: number;
   /** Records per second; 0 = as fast as possible. */
   rate: number;
   signal?: AbortSignal;
@@ -23,14 +25,16 @@ export interface ProduceResult {
 
 /**
  * Generates a dataset into rotated files at the load profile's rate. A file is committed when its
- * last record is due, so no record is visible before its intended send time.
+ * last record is due, so no record is visible before its intended send time; with a rate, files
+ * also rotate on an interval so early records in a file do not wait long.
  */
 export async function produceToFiles(options: FileProduceOptions): Promise<ProduceResult> {
-  const { generator, count, rotateRecords, rate } = options;
+  const { generator, count, rate } = options;
+  const perFile = rate > 0 ? Math.max(1, Math.min(options.rotateRecords, Math.floor((rate * options.rotateIntervalMs) / 1000))) : options.rotateRecords;
   const writer = new RotatedFileWriter(options.dir, generator.dataset, generator.format, generator.header);
   const startedAtMs = Date.now();
-  for (let first = 0; first < count && !options.signal?.aborted; first += rotateRecords) {
-    const end = Math.min(count, first + rotateRecords);
+  for (let first = 0; first < count && !options.signal?.aborted; first += perFile) {
+    const end = Math.min(count, first + perFile);
     const payloads: Payload[] = new Array(end - first);
     for (let i = first; i < end; i++) payloads[i - first] = generator.payload(i);
     if (rate > 0) {

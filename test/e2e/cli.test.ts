@@ -1,0 +1,137 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ExitCode } from '../../core/exit-codes.ts';
+import { latestRunDir, loadManifest } from '../../core/run-manifest.ts';
+import type { Report } from '../../reports/report.ts';
+import { runCli } from '../helpers/cli.ts';
+import { describeIfPostgres, dropSchema, PG_URL, uniqueSchema } from '../helpers/postgres.ts';
+import { smallScenario, tempDir, writeScenario } from '../helpers/scenario.ts';
+
+const smoke = join(import.meta.dirname, '../../scenarios/smoke.yaml');
+
+describe('harness run / verify on the embedded default (CSV + PGlite)', () => {
+  const cwd = tempDir();
+
+  it('runs smoke.yaml end to end and exits 0', async () => {
+    const run = await runCli(['run', smoke, '--base-time', '2026-01-01T00:00:00Z'], { cwd });
+    expect(run.stderr).toContain('[ecommerce] batch 1:');
+    expect(run.code, run.stderr).toBe(ExitCode.ok);
+    expect(run.stdout).toContain('verdict: PASS');
+    const runDir = latestRunDir(join(cwd, '.harness'));
+    const report = JSON.parse(readFileSync(join(runDir, 'report.json'), 'utf8')) as Report;
+    expect(report).toMatchObject({ schemaVersion: 1, verdict: 'pass' });
+    expect(report.checks.map((c) => `${c.dataset}/${c.name}`)).toEqual([
+      'ecommerce/exactly-once',
+      'ecommerce/dlq-capture',
+      'ecommerce/latency',
+      'ecommerce/throughput',
+      'lol/exactly-once',
+      'lol/dlq-capture',
+      'lol/latency',
+      'lol/throughput',
+    ]);
+    const exactly = report.checks[0]!;
+    expect(exactly.figures.rows).toBe(exactly.figures.expected);
+    expect(existsSync(join(runDir, 'junit.xml'))).toBe(true);
+    expect(existsSync(join(runDir, 'report.md'))).toBe(true);
+    expect(loadManifest(runDir).sink.kind).toBe('pglite');
+  });
+
+  it('re-verifies the latest run with the same verdict, and prints JSON with --json', async () => {
+    const verify = await runCli(['verify'], { cwd });
+    expect(verify.code).toBe(ExitCode.ok);
+    expect(verify.stdout).toContain('verdict: PASS');
+    const json = await runCli(['verify', '--json'], { cwd });
+    expect(json.code).toBe(ExitCode.ok);
+    const report = JSON.parse(json.stdout) as Report;
+    expect(report.verdict).toBe('pass');
+    expect(report.checks.every((c) => c.status === 'pass' && typeof c.figures === 'object')).toBe(true);
+  });
+
+  it('verifies a named run directory with --run', async () => {
+    const runDir = latestRunDir(join(cwd, '.harness'));
+    expect((await runCli(['verify', '--run', runDir], { cwd: tempDir() })).code).toBe(ExitCode.ok);
+  });
+});
+
+describe('usage and configuration errors exit 2 with a message a user can act on', () => {
+  const cwd = tempDir();
+
+  it('a bad scenario names file, line and field', async () => {
+    const path = writeScenario(cwd, 'name: bad\ndatasets:\n  ecommerce:\n    count: 10\n    speed: 5\n');
+    const run = await runCli(['run', path], { cwd });
+    expect(run.code).toBe(ExitCode.usage);
+    expect(run.stderr).toContain(`${path}:5:5 /datasets/ecommerce/speed: unknown key`);
+  });
+
+  it('validate accepts a good scenario and rejects a bad one', async () => {
+    expect((await runCli(['validate', smoke], { cwd })).stdout).toContain('valid');
+    const bad = writeScenario(cwd, 'name: bad\ndatasets:\n  lol: { count: many }\n', 'bad.yaml');
+    const result = await runCli(['validate', bad], { cwd });
+    expect(result.code).toBe(ExitCode.usage);
+    expect(result.stderr).toContain(':3:17 /datasets/lol/count: expected number');
+  });
+
+  it('an unknown option or command, or verify with no runs', async () => {
+    expect((await runCli(['run', smoke, '--frobnicate'], { cwd })).code).toBe(ExitCode.usage);
+    expect((await runCli(['launch'], { cwd })).code).toBe(ExitCode.usage);
+    const verify = await runCli(['verify'], { cwd: tempDir() });
+    expect(verify.code).toBe(ExitCode.usage);
+    expect(verify.stderr).toContain('no runs under');
+  });
+});
+
+describe('a sink that cannot be reached exits 3', () => {
+  it('after retrying, without generating anything', async () => {
+    const cwd = tempDir();
+    const path = writeScenario(cwd, smallScenario({ ecommerce: 50 }));
+    const run = await runCli(['run', path], { cwd, env: { PG_URL: 'postgres://postgres:secret@127.0.0.1:1/test' } });
+    expect(run.code).toBe(ExitCode.unreachable);
+    expect(run.stderr).toContain('could not be reached');
+    expect(run.stderr).toContain('retrying');
+    expect(run.stderr).not.toContain('secret');
+  }, 60_000);
+});
+
+describe('harness generate', () => {
+  const cwd = tempDir();
+
+  it('writes one dataset to stdout, identically for the same seed', async () => {
+    const a = await runCli(['generate', smoke, '--dataset', 'ecommerce', '--count', '50', '--base-time', '2026-01-01T00:00:00Z'], { cwd });
+    const b = await runCli(['generate', smoke, '--dataset', 'ecommerce', '--count', '50', '--base-time', '2026-01-01T00:00:00Z'], { cwd });
+    expect(a.code).toBe(0);
+    expect(a.stdout.split('\n')[0]).toBe('event_id,user_id,product_id,product_name,product_category,event_type,price,event_timestamp');
+    expect(a.stdout.trimEnd().split('\n')).toHaveLength(51);
+    expect(a.stdout).toBe(b.stdout);
+  });
+
+  it('explains one record: the oracle and the record', async () => {
+    const run = await runCli(['generate', smoke, '--dataset', 'lol', '--explain', '3'], { cwd });
+    const [explanation, record] = run.stdout.split('\n');
+    expect(JSON.parse(explanation as string)).toMatchObject({ dataset: 'lol', index: 3, origin: 3 });
+    expect(record).toContain('"matchId":"EUW1_6000000003"');
+  });
+});
+
+describeIfPostgres('harness run / verify against the PostgreSQL server', () => {
+  const schema = uniqueSchema();
+  const cwd = tempDir();
+  const env = { PG_URL, HARNESS_SCHEMA: schema };
+  afterAll(() => dropSchema(schema));
+
+  it('runs smoke.yaml through pg and verifies it', async () => {
+    const run = await runCli(['run', smoke], { cwd, env });
+    expect(run.code, run.stderr).toBe(ExitCode.ok);
+    expect(run.stderr).toContain('sink: postgres://postgres@127.0.0.1');
+    const runDir = latestRunDir(join(cwd, '.harness'));
+    expect(loadManifest(runDir).sink.kind).toBe('postgres');
+    expect((await runCli(['verify'], { cwd, env })).code).toBe(ExitCode.ok);
+  });
+
+  it('verify without PG_URL says what to set', async () => {
+    const verify = await runCli(['verify'], { cwd, env: {} });
+    expect(verify.code).toBe(ExitCode.usage);
+    expect(verify.stderr).toContain('set PG_URL');
+  });
+});

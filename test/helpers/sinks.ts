@@ -1,0 +1,18 @@
+import { join } from 'node:path';
+import type { SqlClient } from '../../connectors/sql/client.ts';
+import { openPglite } from '../../connectors/sql/pglite.ts';
+import { openPostgres } from '../../connectors/sql/postgres.ts';
+import { scenarioSchema, type SinkSpec } from '../../scenarios/schema.ts';
+import { PG_URL, uniqueSchema } from './postgres.ts';
+import { tempDir } from './scenario.ts';
+
+/** The SQL backends tests run against: PGlite always, the PostgreSQL server when PG_URL is set. */
+export const backends: { name: string; open: () => Promise<SqlClient> }[] = [
+  { name: 'pglite', open: () => openPglite(join(tempDir('harness-pglite-'), 'db')) },
+  ...(PG_URL ? [{ name: 'postgres', open: () => openPostgres(PG_URL as string) }] : []),
+];
+
+/** A sink spec in a fresh schema, so tests never see each other's tables. */
+export function freshSinkSpec(): SinkSpec {
+  return scenarioSchema.shape.sink.parse({ schema: uniqueSchema() });
+}

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { ecommerceRules } from '../../pipeline/rules/ecommerce.ts';
+import type { Verdict } from '../../pipeline/rules/rules.ts';
+
+const context = { nowMs: Date.UTC(2026, 5, 1), futureToleranceMs: 3_600_000 };
+const good = 'a1b2c3d4-0000-8000-8000-000000000001,USER_000001,PROD_000005,Wireless Headphones,Electronics,purchase,99.99,2026-01-29T10:00:00.000Z';
+
+function check(...lines: (string | Buffer)[]): Verdict[] {
+  return ecommerceRules.validateBatch(
+    lines.map((l) => (typeof l === 'string' ? Buffer.from(l) : l)),
+    context,
+  );
+}
+
+function reasonOf(line: string | Buffer): string {
+  const [verdict] = check(line);
+  return verdict && !verdict.ok ? verdict.reason : 'ok';
+}
+
+describe('seed 001 validation rules', () => {
+  it('accepts a valid purchase and a valid view, trimming whitespace and lower-casing event_type', () => {
+    const [purchase, view] = check(good, ' e2 , USER_000002 ,PROD_000001,Lamp,Home & Garden, VIEW ,,2026-01-29T10:00:01Z');
+    expect(purchase).toMatchObject({ ok: true, keys: ['a1b2c3d4-0000-8000-8000-000000000001'] });
+    expect(view).toMatchObject({ ok: true, keys: ['e2'] });
+    if (view?.ok) expect(view.rows[0]).toEqual(['e2', 'USER_000002', 'PROD_000001', 'Lamp', 'Home & Garden', 'view', null, '2026-01-29T10:00:01Z']);
+  });
+
+  it('rejects the seed\'s test data: "click", -50.00, 2099-01-01', () => {
+    expect(reasonOf(good.replace('purchase', 'click'))).toBe('invalid_event_type');
+    expect(reasonOf(good.replace('99.99', '-50.00'))).toBe('negative_price');
+    expect(reasonOf(good.replace('2026-01-29T10:00:00.000Z', '2099-01-01T00:00:00.000Z'))).toBe('future_timestamp');
+  });
+
+  it('rejects a view with a price, a null user_id, a non-numeric price and a bad timestamp', () => {
+    expect(reasonOf(good.replace('purchase', 'view'))).toBe('view_with_price');
+    expect(reasonOf(good.replace('USER_000001', ''))).toBe('missing_field');
+    expect(reasonOf(good.replace('99.99', 'abc'))).toBe('wrong_type');
+    expect(reasonOf(good.replace('2026-01-29T10:00:00.000Z', 'yesterday'))).toBe('wrong_type');
+  });
+
+  it('rejects broken CSV: an unclosed quote, a wrong column count, bytes that are not UTF-8', () => {
+    expect(reasonOf(good.replace('Wireless', '"Wireless'))).toBe('csv_parse');
+    expect(reasonOf(good.split(',').slice(0, 7).join(','))).toBe('column_count');
+    expect(reasonOf(Buffer.concat([Buffer.from('e9,USER_1,P,'), Buffer.from([0xc3, 0x28]), Buffer.from(',C,view,,2026-01-01T00:00:00Z')]))).toBe('invalid_utf8');
+    expect(reasonOf('')).toBe('column_count');
+  });
+
+  it('keeps a broken line from swallowing its neighbours', () => {
+    const verdicts = check(good, good.replace('Wireless', '"Wireless'), good.replace('a1b2', 'ffff'), '"quoted, fine",U,P,N,C,view,,2026-01-01T00:00:00Z');
+    expect(verdicts.map((v) => (v.ok ? 'ok' : v.reason))).toEqual(['ok', 'csv_parse', 'ok', 'ok']);
+  });
+
+  it('accepts the timestamp a tolerance ahead of now, and not beyond', () => {
+    const at = (ms: number) => good.replace('2026-01-29T10:00:00.000Z', new Date(ms).toISOString());
+    expect(reasonOf(at(context.nowMs + context.futureToleranceMs - 1000))).toBe('ok');
+    expect(reasonOf(at(context.nowMs + context.futureToleranceMs + 1000))).toBe('future_timestamp');
+  });
+});

@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { noFaults } from '../../generators/faults.ts';
+import { explain, groundTruth } from '../../generators/oracle.ts';
+import type { Match } from '../../generators/lol.ts';
+import { createHash } from 'node:crypto';
+import { bytesOf, generator, sha256, someFaults } from '../helpers/generated.ts';
+
+describe('determinism', () => {
+  it('gives byte-identical e-commerce data for the same seed (golden digest)', () => {
+    const bytes = bytesOf(generator('ecommerce'), 0, 3000);
+    expect(sha256(bytes)).toBe(sha256(bytesOf(generator('ecommerce'), 0, 3000)));
+    expect(sha256(bytes)).toBe('af6c38785f7ae009ea13ca25b293e185a3de52c9e2b465925e2b61a5beec9347');
+  });
+
+  it('gives byte-identical LoL data for the same seed (golden digest)', () => {
+    expect(sha256(bytesOf(generator('lol'), 0, 300))).toBe('e693da4611776b7077cb068bb0019a18bb7258602f6c5f126929c1b480cc6183');
+  });
+
+  it('gives different data for a different seed', () => {
+    expect(sha256(bytesOf(generator('ecommerce', 43), 0, 500))).not.toBe(sha256(bytesOf(generator('ecommerce', 42), 0, 500)));
+    expect(sha256(bytesOf(generator('lol', 43), 0, 50))).not.toBe(sha256(bytesOf(generator('lol', 42), 0, 50)));
+  });
+
+  it('produces any index alone: generating in reverse order gives the same records', () => {
+    const forward = generator('ecommerce');
+    const backward = generator('ecommerce');
+    const ahead = Array.from({ length: 300 }, (_, i) => String(forward.payload(i)));
+    const behind = Array.from({ length: 300 }, (_, i) => String(backward.payload(299 - i))).reverse();
+    expect(behind).toEqual(ahead);
+  });
+});
+
+describe('e-commerce records (seed 001)', () => {
+  const gen = generator('ecommerce', 42, noFaults);
+  const rows = Array.from({ length: 2000 }, (_, i) => String(gen.payload(i)).split(','));
+
+  it('have seed 001 fields: view without price, purchase with a price, USER_/PROD_ ids', () => {
+    expect(gen.header).toBe('event_id,user_id,product_id,product_name,product_category,event_type,price,event_timestamp');
+    for (const row of rows) {
+      const [, user, product, , , type, price] = row.slice(-8);
+      expect(user).toMatch(/^USER_\d{6}$/);
+      expect(product).toMatch(/^PROD_\d{6}$/);
+      if (type === 'view') expect(price).toBe('');
+      else expect(Number(price)).toBeGreaterThan(0);
+    }
+    const purchases = rows.filter((r) => r.at(-3) === 'purchase').length / rows.length;
+    expect(purchases).toBeGreaterThan(0.25);
+    expect(purchases).toBeLessThan(0.35);
+  });
+
+  it('have unique event ids with the default scheme', () => {
+    const truth = groundTruth(generator('ecommerce', 42, noFaults), 100_000);
+    expect(truth.expectedKeys.size).toBe(100_000);
+  });
+
+  it('keeps seed 001 md5 event_id available: md5(user_product_timestamp) as a UUID', () => {
+    const md5 = generator('ecommerce', 42, noFaults, { idScheme: 'md5' });
+    const [id, user, product, , , , , timestamp] = String(md5.payload(5)).split(',');
+    const hex = createHash('md5').update(`${user}_${product}_${timestamp}`).digest('hex');
+    expect(id).toBe(`${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`);
+  });
+});
+
+describe('LoL matches (seed 002, match-v5)', () => {
+  const gen = generator('lol', 42, noFaults);
+  const matches = Array.from({ length: 1000 }, (_, i) => JSON.parse(String(gen.payload(i))) as Match);
+
+  it('are internally consistent', () => {
+    for (const match of matches) {
+      const { participants, teams } = match.info;
+      expect(match.metadata.matchId).toMatch(/^EUW1_\d+$/);
+      expect(participants).toHaveLength(10);
+      expect(new Set(participants.map((p) => p.championName)).size).toBe(10);
+      expect(teams.filter((t) => t.win)).toHaveLength(1);
+      for (const teamId of [100, 200] as const) {
+        const team = participants.filter((p) => p.teamId === teamId);
+        const other = participants.filter((p) => p.teamId !== teamId);
+        expect(team.map((p) => p.teamPosition).sort()).toEqual(['BOTTOM', 'JUNGLE', 'MIDDLE', 'TOP', 'UTILITY']);
+        expect(new Set(team.map((p) => p.win)).size).toBe(1);
+        expect(team.reduce((s, p) => s + p.kills, 0)).toBe(other.reduce((s, p) => s + p.deaths, 0));
+        for (const p of team) expect(p.goldEarned).toBeGreaterThan(0);
+      }
+      expect(match.info.gameDuration).toBeGreaterThan(0);
+    }
+    const durations = matches.map((m) => m.info.gameDuration);
+    const typical = durations.filter((d) => d >= 900 && d <= 2700).length / durations.length;
+    expect(typical).toBeGreaterThan(0.9);
+  });
+});
+
+describe('the oracle', () => {
+  it('injects faults at their rates within statistical tolerance', () => {
+    const n = 100_000;
+    const { counts } = groundTruth(generator('ecommerce'), n);
+    const within = (count: number, rate: number) => expect(Math.abs(count / n - rate)).toBeLessThan(4 * Math.sqrt((rate * (1 - rate)) / n));
+    within(counts.duplicates, someFaults.duplicate);
+    within(counts.malformed, someFaults.malformed);
+    within(counts.future, someFaults.future);
+    within(counts.late, someFaults.late);
+  });
+
+  it('makes a duplicate an exact re-emission of an earlier record', () => {
+    const gen = generator('ecommerce');
+    let found = 0;
+    for (let i = 0; i < 2000 && found < 20; i++) {
+      const plan = gen.planner.plan(i);
+      if (plan.kind !== 'duplicate') continue;
+      found++;
+      expect(plan.of).toBeLessThan(i);
+      expect(gen.payload(i)).toEqual(gen.payload(gen.planner.origin(i).origin));
+      expect(explain(gen, i).tags[0]).toBe('duplicate');
+    }
+    expect(found).toBe(20);
+  });
+
+  it('explains a malformed record with its expected reason', () => {
+    const gen = generator('ecommerce');
+    const index = Array.from({ length: 1000 }, (_, i) => i).find((i) => gen.planner.plan(i).kind === 'malformed') as number;
+    const explanation = explain(gen, index);
+    expect(explanation.outcome.type).toBe('dlq');
+    expect(explanation.malformed).toBeDefined();
+  });
+});

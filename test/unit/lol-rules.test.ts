@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { noFaults } from '../../generators/faults.ts';
+import { lolMalformed, type Match } from '../../generators/lol.ts';
+import { lolRules } from '../../pipeline/rules/lol.ts';
+import { generator } from '../helpers/generated.ts';
+
+const context = { nowMs: Date.now(), futureToleranceMs: 3_600_000 };
+
+describe('LoL rules and transform (seed 002)', () => {
+  const clean = generator('lol', 5, noFaults);
+
+  it('flattens a valid match into ten participant rows with KDA and per-minute metrics', () => {
+    const match = JSON.parse(String(clean.payload(3))) as Match;
+    const [verdict] = lolRules.validateBatch([Buffer.from(JSON.stringify(match))], context);
+    expect(verdict?.ok).toBe(true);
+    if (!verdict?.ok) return;
+    expect(verdict.rows).toHaveLength(10);
+    expect(verdict.keys[0]).toBe(`${match.metadata.matchId}:1`);
+    const p = match.info.participants[0]!;
+    const minutes = match.info.gameDuration / 60;
+    const row = verdict.rows[0]!;
+    const kda = p.deaths === 0 ? p.kills + p.assists : (p.kills + p.assists) / p.deaths;
+    expect(row[12]).toBeCloseTo(Math.round(kda * 100) / 100, 5);
+    expect(row[15]).toBe(p.totalMinionsKilled + p.neutralMinionsKilled);
+    expect(row[17]).toBeCloseTo(Math.round((p.goldEarned / minutes) * 100) / 100, 5);
+    expect(row[19]).toBeCloseTo(Math.round(((p.totalMinionsKilled + p.neutralMinionsKilled) / minutes) * 100) / 100, 5);
+  });
+
+  it('uses kills + assists as KDA when a player never died', () => {
+    const match = JSON.parse(String(clean.payload(3))) as Match;
+    const p = match.info.participants[0]!;
+    p.deaths = 0;
+    const [verdict] = lolRules.validateBatch([Buffer.from(JSON.stringify(match))], context);
+    // Changing deaths breaks no rule: the transform alone must handle it.
+    expect(verdict?.ok && verdict.rows[0]![12]).toBe(p.kills + p.assists);
+  });
+
+  it('gives every malformed kind its own reason', () => {
+    const gen = generator('lol', 5, { duplicate: 0, malformed: 1, future: 0, late: 0 });
+    const seen = new Map<string, string>();
+    for (let i = 0; i < 400 && seen.size < lolMalformed.length; i++) {
+      const plan = gen.planner.plan(i);
+      if (plan.kind !== 'malformed') continue;
+      const bytes = gen.payload(i);
+      const [verdict] = lolRules.validateBatch([typeof bytes === 'string' ? Buffer.from(bytes) : bytes], context);
+      seen.set(plan.malformed, verdict && !verdict.ok ? verdict.reason : 'accepted');
+    }
+    expect(Object.fromEntries(seen)).toEqual(Object.fromEntries(lolMalformed.map((k) => [k.kind, k.reason])));
+  });
+
+  it('rejects a match with two winning teams', () => {
+    const match = JSON.parse(String(clean.payload(8))) as Match;
+    for (const p of match.info.participants) p.win = true;
+    const [verdict] = lolRules.validateBatch([Buffer.from(JSON.stringify(match))], context);
+    expect(verdict).toMatchObject({ ok: false, reason: 'team_structure' });
+  });
+});

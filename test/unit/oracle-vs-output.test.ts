@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import type { DatasetName } from '../../generators/generator.ts';
+import { ecommerceMalformed } from '../../generators/ecommerce.ts';
+import { groundTruth } from '../../generators/oracle.ts';
+import { datasetRules } from '../../pipeline/rules/index.ts';
+import { generator, someFaults } from '../helpers/generated.ts';
+
+/**
+ * The oracle's claims checked against the bytes: feed the generated output through the pipeline's
+ * own rules and count what comes out. The two must agree record for record.
+ */
+describe.each([
+  ['ecommerce', 20_000],
+  ['lol', 2_000],
+] as [DatasetName, number][])('%s oracle vs parsed output', (dataset, count) => {
+  it('agrees on every record: valid keys, and each bad record\'s reason', () => {
+    const gen = generator(dataset, 9, someFaults);
+    const truth = groundTruth(gen, count);
+    const lines = Array.from({ length: count }, (_, i) => {
+      const payload = gen.payload(i);
+      return typeof payload === 'string' ? Buffer.from(payload) : payload;
+    });
+    const verdicts = datasetRules[dataset].validateBatch(lines, { nowMs: Date.now(), futureToleranceMs: 3_600_000 });
+    const keys = new Set<string>();
+    verdicts.forEach((verdict, index) => {
+      if (verdict.ok) {
+        expect(truth.expectedDlq.has(index)).toBe(false);
+        for (const key of verdict.keys) keys.add(key);
+      } else {
+        expect({ index, reason: verdict.reason }).toEqual({ index, reason: truth.expectedDlq.get(index) });
+      }
+    });
+    expect(keys).toEqual(new Set(truth.expectedKeys.keys()));
+    expect(verdicts.filter((v) => !v.ok)).toHaveLength(truth.counts.expectedDlq);
+  });
+});
+
+describe('e-commerce malformed kinds', () => {
+  it('each fail the validator with their own reason', () => {
+    const gen = generator('ecommerce', 3, { duplicate: 0, malformed: 1, future: 0, late: 0 });
+    const seen = new Map<string, string>();
+    for (let i = 0; i < 400 && seen.size < ecommerceMalformed.length; i++) {
+      const plan = gen.planner.plan(i);
+      if (plan.kind !== 'malformed') continue;
+      const payload = gen.payload(i);
+      const [verdict] = datasetRules.ecommerce.validateBatch([typeof payload === 'string' ? Buffer.from(payload) : payload], {
+        nowMs: Date.now(),
+        futureToleranceMs: 0,
+      });
+      seen.set(plan.malformed, verdict && !verdict.ok ? verdict.reason : 'accepted');
+    }
+    expect(Object.fromEntries(seen)).toEqual(Object.fromEntries(ecommerceMalformed.map((k) => [k.kind, k.reason])));
+  });
+});
