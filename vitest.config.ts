@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    reporters: ['default', './test/helpers/summary-reporter.ts'],
     // PGlite and the pipeline are real; give them room, and a process each.
     testTimeout: 120_000,
     hookTimeout: 60_000,

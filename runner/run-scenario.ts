@@ -70,6 +70,9 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   options.log(`run ${runId}: scenario ${scenario.name}, seed ${String(scenario.seed)}, base time ${new Date(baseTimeMs).toISOString()}`);
 
   const pipelineSpec = scenario.pipeline;
+  if (pipelineSpec.type === 'external' && manifest.sink.kind === 'pglite') {
+    throw new HarnessError('config', 'pipeline: external needs a sink your pipeline can reach: set PG_URL (or DATABASE_URL)');
+  }
   // Connect first: an unreachable sink should stop the run before any data is generated.
   const sink =
     pipelineSpec.type === 'reference'

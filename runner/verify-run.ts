@@ -9,7 +9,8 @@ export async function verifyRunDir(runDir: string, env: NodeJS.ProcessEnv, log: 
   const manifest = loadManifest(runDir);
   const client = await openSql(manifest.sink, env, { log });
   try {
-    const report = await verifyRun(manifest, client);
+    const pipeline = manifest.scenario.pipeline;
+    const report = await verifyRun(manifest, client, { ...(pipeline.type === 'external' ? { waitForMs: pipeline.waitFor } : {}), log });
     writeReports(runDir, report);
     return report;
   } finally {

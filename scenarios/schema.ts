@@ -57,7 +57,7 @@ const transport = z.discriminatedUnion('type', [
       dir: z.string().optional().describe('Directory for the files; default: the run directory.'),
       rotateRecords: z.number().int().min(1).default(50_000).describe('Most records in one file.'),
       rotateInterval: duration
-        .default(1000)
+        .prefault('1s')
         .describe('With a rate, also start a new file after this much time, so no record waits long for its file.'),
     })
     .strict(),
@@ -76,15 +76,15 @@ const pipeline = z.discriminatedUnion('type', [
     .object({
       type: z.literal('reference').describe("The harness's own pipeline: validate, dead-letter, transform, sink."),
       batchSize: z.number().int().min(1).max(100_000).default(5000).describe('Records per sink transaction.'),
-      futureTolerance: duration.default(3_600_000).describe('Event times beyond now + this are future_timestamp.'),
-      pollInterval: duration.default(100).describe('How often the source looks for new files.'),
+      futureTolerance: duration.prefault('1h').describe('Event times beyond now + this are future_timestamp.'),
+      pollInterval: duration.prefault('100ms').describe('How often the source looks for new files.'),
       faults: pipelineFaults.optional().describe('Faults injected on purpose, to prove the verifier catches them.'),
     })
     .strict(),
   z
     .object({
       type: z.literal('external').describe('Your own pipeline consumes the data; the harness only generates and verifies.'),
-      waitFor: duration.default(60_000).describe('How long verify waits for the sink to reach the expected count.'),
+      waitFor: duration.prefault('60s').describe('How long verify waits for the sink to reach the expected count.'),
     })
     .strict(),
 ]);
@@ -96,9 +96,9 @@ const sink = z
     reset: z.boolean().default(true).describe('Drop and recreate the tables at the start of a run.'),
     tables: z
       .object({
-        ecommerce: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('user_events'),
-        lol: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('lol_participants'),
-        dlq: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('dead_letters'),
+        ecommerce: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('user_events').describe('E-commerce events, one row per event.'),
+        lol: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('lol_participants').describe('LoL matches, one row per participant.'),
+        dlq: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('dead_letters').describe('Dead letters of every dataset.'),
       })
       .strict()
       .prefault({})
@@ -116,11 +116,11 @@ const slos = z
     maxValidDeadLettered: z.number().int().min(0).default(0).describe('Valid records wrongly dead-lettered.'),
     latency: z
       .object({
-        p50: duration.optional(),
-        p90: duration.optional(),
-        p99: duration.optional(),
-        p999: duration.optional(),
-        max: duration.optional(),
+        p50: duration.optional().describe('Median.'),
+        p90: duration.optional().describe('90th percentile.'),
+        p99: duration.optional().describe('99th percentile.'),
+        p999: duration.optional().describe('99.9th percentile.'),
+        max: duration.optional().describe('Slowest row.'),
       })
       .strict()
       .prefault({})
@@ -128,21 +128,25 @@ const slos = z
     throughput: z
       .object({ minIngestedPerSec: z.number().min(0).optional().describe('Sustained sink rows per second.') })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe('Lower bounds on rates.'),
   })
   .strict();
 
 export const scenarioSchema = z
   .object({
     name: z.string().min(1).describe('Scenario name, used in reports.'),
-    description: z.string().optional(),
+    description: z.string().optional().describe('What the scenario is for.'),
     seed: z.union([z.number().int(), z.string().min(1)]).default(1).describe('Same seed, same bytes.'),
     baseTime: z.iso.datetime({ offset: true }).optional().describe('Event time of record 0; default: the run start.'),
     transport: transport.prefault({ type: 'csv' }).describe('Where generated records go.'),
     pipeline: pipeline.prefault({ type: 'reference' }).describe('Which pipeline consumes them.'),
     sink: sink.prefault({}).describe('Where the pipeline writes (connection from the environment).'),
     datasets: z
-      .object({ ecommerce: dataset(ecommerceOptions).optional(), lol: dataset(lolOptions).optional() })
+      .object({
+        ecommerce: dataset(ecommerceOptions).optional().describe('Seed 001 e-commerce events (CSV).'),
+        lol: dataset(lolOptions).optional().describe('Seed 002 League of Legends matches, Riot match-v5 (JSON lines).'),
+      })
       .strict()
       .describe('The datasets to generate, each with its volume, load profile and faults.'),
     slos: slos.prefault({}).describe('Service-level objectives that decide the verdict.'),

@@ -1,4 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { SqlClient } from '../connectors/sql/client.ts';
+import { qualified } from '../connectors/sql/tables.ts';
 import type { DatasetManifest, RunManifest } from '../core/run-manifest.ts';
 import { createGenerator, type DatasetName } from '../generators/index.ts';
 import { groundTruth } from '../generators/oracle.ts';
@@ -21,16 +23,42 @@ function fileIndexer(generation: DatasetManifest): (letter: DeadLetterRow) => nu
   };
 }
 
+export interface VerifyOptions {
+  /** For an external pipeline: wait up to this long for each table to hold the expected rows. */
+  waitForMs?: number;
+  log?: (line: string) => void;
+}
+
+/** Polls a table's row count until it reaches `expected` or the time is up; reading starts either way. */
+async function waitForRows(client: SqlClient, table: string, expected: number, timeoutMs: number, log: (line: string) => void): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { rows } = await client.query<{ n: number }>(`SELECT count(*)::float8 AS n FROM ${table}`);
+    const count = rows[0]?.n ?? 0;
+    if (count >= expected) return;
+    if (Date.now() >= deadline) {
+      log(`${table}: ${count} of ${expected} rows after waiting ${Math.round(timeoutMs / 1000)} s; verifying what is there`);
+      return;
+    }
+    await sleep(Math.min(1000, deadline - Date.now()));
+  }
+}
+
 /** Regenerates each dataset's ground truth, reads the sinks, and runs every check on both. */
-export async function verifyRun(manifest: RunManifest, client: SqlClient): Promise<Report> {
+export async function verifyRun(manifest: RunManifest, client: SqlClient, options: VerifyOptions = {}): Promise<Report> {
   const results: CheckResult[] = [];
   for (const [name, generation] of Object.entries(manifest.datasets) as [DatasetName, DatasetManifest][]) {
     const spec = manifest.scenario.datasets[name];
     if (!spec) continue;
     const generator = createGenerator(name, generatorConfig(manifest.seed, manifest.baseTimeMs, spec));
+    const truth = groundTruth(generator, generation.count);
+    if (options.waitForMs) {
+      const table = qualified(manifest.scenario.sink.schema, manifest.scenario.sink.tables[name]);
+      await waitForRows(client, table, truth.counts.expectedRows, options.waitForMs, options.log ?? (() => {}));
+    }
     const evidence: DatasetEvidence = {
       dataset: name,
-      truth: groundTruth(generator, generation.count),
+      truth,
       rows: await readSinkRows(client, manifest.scenario.sink, name),
       deadLetters: await readDeadLetters(client, manifest.scenario.sink, name),
       indexOf: fileIndexer(generation),

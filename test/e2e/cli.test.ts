@@ -1,7 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { openPostgres } from '../../connectors/sql/postgres.ts';
 import { ExitCode } from '../../core/exit-codes.ts';
+import { runPipeline } from '../../pipeline/run-pipeline.ts';
+import { SqlSink } from '../../pipeline/sinks/sql.ts';
+import { CsvFileSource } from '../../pipeline/sources/csv-files.ts';
 import { latestRunDir, loadManifest } from '../../core/run-manifest.ts';
 import type { Report } from '../../reports/report.ts';
 import { runCli } from '../helpers/cli.ts';
@@ -133,5 +137,47 @@ describeIfPostgres('harness run / verify against the PostgreSQL server', () => {
     const verify = await runCli(['verify'], { cwd, env: {} });
     expect(verify.code).toBe(ExitCode.usage);
     expect(verify.stderr).toContain('set PG_URL');
+  });
+});
+
+describeIfPostgres('pipeline: external — the harness verifies a pipeline it did not run', () => {
+  const schema = uniqueSchema();
+  const cwd = tempDir();
+  const env = { PG_URL };
+  afterAll(() => dropSchema(schema));
+
+  it('generates only, then verify judges whatever the user\'s pipeline wrote', async () => {
+    const path = writeScenario(cwd, smallScenario({ ecommerce: 600, schema, pipeline: 'pipeline: { type: external, waitFor: 1s }' }));
+    const run = await runCli(['run', path, '--no-verify'], { cwd, env });
+    expect(run.code, run.stderr).toBe(ExitCode.ok);
+    const runDir = latestRunDir(join(cwd, '.harness'));
+    const manifest = loadManifest(runDir);
+
+    // "Their" pipeline (here the reference one, run on its own) has created its tables but not
+    // consumed anything yet: verify waits, then says what is missing.
+    const sink = new SqlSink(await openPostgres(PG_URL as string), { spec: manifest.scenario.sink, datasets: ['ecommerce'], uniqueKeys: true });
+    await sink.connect();
+    const early = await runCli(['verify', '--json'], { cwd, env });
+    expect(early.code).toBe(ExitCode.sloMissed);
+    expect(early.stderr).toContain('rows after waiting');
+
+    await runPipeline({
+      sources: [new CsvFileSource('ecommerce', join(manifest.transport.dir, 'ecommerce'), 1)],
+      sink,
+      batchSize: 100,
+      futureToleranceMs: 3_600_000,
+      pollIntervalMs: 10,
+      log: () => {},
+    });
+    await sink.close();
+    const verify = await runCli(['verify'], { cwd, env });
+    expect(verify.code, verify.stdout).toBe(ExitCode.ok);
+  });
+
+  it('refuses to run without a server the external pipeline can reach', async () => {
+    const path = writeScenario(cwd, smallScenario({ ecommerce: 10, pipeline: 'pipeline: { type: external }' }), 'ext.yaml');
+    const run = await runCli(['run', path], { cwd, env: {} });
+    expect(run.code).toBe(ExitCode.usage);
+    expect(run.stderr).toContain('pipeline: external needs a sink your pipeline can reach');
   });
 });

@@ -1,0 +1,30 @@
+import { join, resolve } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { openPglite } from '../connectors/sql/pglite.ts';
+import { openPostgres } from '../connectors/sql/postgres.ts';
+import { postgresUrl } from '../connectors/sql/open.ts';
+import { benchMainJob } from './main-job.ts';
+import { benchPipeline } from './pipeline.ts';
+
+/**
+ * `npm run bench [-- section...]`: sections are `pipeline` and `main-job` (default: both).
+ * Set PG_URL to add the PostgreSQL server beside embedded PGlite.
+ */
+const sections = process.argv.slice(2);
+const wants = (name: string) => sections.length === 0 || sections.includes(name);
+const url = postgresUrl(process.env);
+
+if (wants('pipeline')) {
+  await benchPipeline(Number(process.env.BENCH_COUNT ?? 500_000), [
+    { name: 'pglite', open: () => openPglite(join(mkdtempSync(join(tmpdir(), 'harness-bench-')), 'db')) },
+    ...(url ? [{ name: 'postgres', open: () => openPostgres(url) }] : []),
+  ]);
+}
+if (wants('main-job')) {
+  benchMainJob(resolve(import.meta.dirname, '../../scenarios/high-volume.yaml'), [
+    { name: 'pglite', env: { PG_URL: '', DATABASE_URL: '' } },
+    ...(url ? [{ name: 'postgres', env: { PG_URL: url, HARNESS_SCHEMA: 'harness_bench_main' } }] : []),
+  ]);
+}
+if (!url) console.log('\n(set PG_URL to measure the PostgreSQL server too)');

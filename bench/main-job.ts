@@ -1,0 +1,42 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { latestRunDir, loadManifest } from '../core/run-manifest.ts';
+import type { Report } from '../reports/report.ts';
+import { printTable } from './table.ts';
+
+/**
+ * `harness run scenarios/high-volume.yaml` as a user runs it, once per SQL backend, each in its own
+ * process so wall time and peak memory are that run's alone.
+ */
+export function benchMainJob(scenario: string, backends: { name: string; env: NodeJS.ProcessEnv }[]): void {
+  const bin = resolve(import.meta.dirname, '../cli/bin.js');
+  const rows: (string | number)[][] = [];
+  for (const backend of backends) {
+    const home = mkdtempSync(join(tmpdir(), 'harness-bench-'));
+    const started = Date.now();
+    const child = spawnSync(process.execPath, [bin, '--home', home, 'run', scenario, '--quiet'], {
+      env: { ...process.env, ...backend.env },
+      encoding: 'utf8',
+      maxBuffer: 64 * 2 ** 20,
+    });
+    const wallS = (Date.now() - started) / 1000;
+    const runDir = latestRunDir(home);
+    const manifest = loadManifest(runDir);
+    const report = JSON.parse(readFileSync(join(runDir, 'report.json'), 'utf8')) as Report;
+    const records = Object.values(manifest.datasets).reduce((n, d) => n + (d?.count ?? 0), 0);
+    const gen = Object.values(manifest.datasets);
+    const genMs = Math.max(...gen.map((d) => (d?.finishedAtMs ?? 0) - (d?.startedAtMs ?? 0)));
+    const pipelineMs = (manifest.pipeline?.finishedAtMs ?? 0) - (manifest.pipeline?.startedAtMs ?? 0);
+    rows.push([
+      backend.name,
+      `exit ${child.status} (${report.verdict})`,
+      wallS.toFixed(1),
+      Math.round(records / (genMs / 1000)),
+      Math.round(records / (pipelineMs / 1000)),
+      Math.round((manifest.peakRssBytes ?? 0) / 2 ** 20),
+    ]);
+  }
+  printTable(`main job: harness run ${scenario} (paced by the scenario's rates)`, ['backend', 'result', 'wall s (run+verify)', 'generated rec/s', 'pipeline rec/s', 'peak RSS MiB'], rows);
+}
