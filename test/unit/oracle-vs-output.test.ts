@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import type { DatasetName } from '../../generators/generator.ts';
-import { ecommerceMalformed } from '../../generators/ecommerce.ts';
 import { groundTruth } from '../../generators/oracle.ts';
 import { datasetRules } from '../../pipeline/rules/index.ts';
 import { generator, someFaults } from '../helpers/generated.ts';
@@ -35,20 +34,20 @@ describe.each([
   });
 });
 
-describe('e-commerce malformed kinds', () => {
+describe.each(['ecommerce', 'lol'] as DatasetName[])('%s malformed kinds', (dataset) => {
   it('each fail the validator with their own reason', () => {
-    const gen = generator('ecommerce', 3, { duplicate: 0, malformed: 1, future: 0, late: 0 });
+    const gen = generator(dataset, 3, { duplicate: 0, malformed: 1, future: 0, late: 0 });
     const seen = new Map<string, string>();
-    for (let i = 0; i < 400 && seen.size < ecommerceMalformed.length; i++) {
+    for (let i = 0; i < 400 && seen.size < gen.malformedKinds.length; i++) {
       const plan = gen.planner.plan(i);
       if (plan.kind !== 'malformed') continue;
       const payload = gen.payload(i);
-      const [verdict] = datasetRules.ecommerce.validateBatch([typeof payload === 'string' ? Buffer.from(payload) : payload], {
+      const [verdict] = datasetRules[dataset].validateBatch([typeof payload === 'string' ? Buffer.from(payload) : payload], {
         nowMs: Date.now(),
         futureToleranceMs: 0,
       });
       seen.set(plan.malformed, verdict && !verdict.ok ? verdict.reason : 'accepted');
     }
-    expect(Object.fromEntries(seen)).toEqual(Object.fromEntries(ecommerceMalformed.map((k) => [k.kind, k.reason])));
+    expect(Object.fromEntries(seen)).toEqual(Object.fromEntries(gen.malformedKinds.map((k) => [k.kind, k.reason])));
   });
 });
