@@ -8,10 +8,3 @@ export function parseDuration(text: string | number): number | null {
   if (!match) return null;
   return Number(match[1]) * (units[match[2] ?? 'ms'] as number);
 }
-
-export function formatDuration(ms: number): string {
-  if (ms < 1) return `${ms.toFixed(3)}ms`;
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)}s`;
-  return `${(ms / 60_000).toFixed(1)}m`;
-}

@@ -21,7 +21,3 @@ export const reasonCodes = [
 ] as const;
 
 export type ReasonCode = (typeof reasonCodes)[number];
-
-export function isReasonCode(value: string): value is ReasonCode {
-  return (reasonCodes as readonly string[]).includes(value);
-}

@@ -2,14 +2,6 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DONE_MARKER } from './rotated-writer.ts';
 
-/** One line of a committed file, as raw bytes: decoding (and rejecting bad UTF-8) is the pipeline's job. */
-export interface FileLine {
-  file: string;
-  /** 1-based line number in the file. */
-  line: number;
-  bytes: Buffer;
-}
-
 /** Committed data files in `dir`, in name order; hidden (temp) files and the marker are skipped. */
 export function committedFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
