@@ -4,17 +4,19 @@ import { tmpdir } from 'node:os';
 import { openPglite } from '../connectors/sql/pglite.ts';
 import { openPostgres } from '../connectors/sql/postgres.ts';
 import { postgresUrl } from '../connectors/sql/open.ts';
+import { benchGeneration } from './generation.ts';
 import { benchMainJob } from './main-job.ts';
 import { benchPipeline } from './pipeline.ts';
 
 /**
- * `npm run bench [-- section...]`: sections are `pipeline` and `main-job` (default: both).
+ * `npm run bench [-- section...]`: sections are `generation`, `pipeline` and `main-job` (default: all).
  * Set PG_URL to add the PostgreSQL server beside embedded PGlite.
  */
 const sections = process.argv.slice(2);
 const wants = (name: string) => sections.length === 0 || sections.includes(name);
 const url = postgresUrl(process.env);
 
+if (wants('generation')) await benchGeneration();
 if (wants('pipeline')) {
   await benchPipeline(Number(process.env.BENCH_COUNT ?? 500_000), [
     { name: 'pglite', open: () => openPglite(join(mkdtempSync(join(tmpdir(), 'harness-bench-')), 'db')) },

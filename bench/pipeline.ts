@@ -20,7 +20,7 @@ const faults = { duplicate: 0.02, malformed: 0.02, future: 0.01, late: 0.02 };
 export async function benchPipeline(count: number, backends: { name: string; open: () => Promise<SqlClient> }[]): Promise<void> {
   const dir = join(mkdtempSync(join(tmpdir(), 'harness-bench-')), 'ecommerce');
   const generator = createGenerator('ecommerce', { seed: seedWord(1), baseTimeMs: Date.UTC(2026, 0, 1), rate: 0, faults, options: {} });
-  const produced = await produceToFiles({ generator, dir, count, rotateRecords: 50_000, rotateIntervalMs: 1000, rate: 0 });
+  const produced = await produceToFiles({ dataset: 'ecommerce', config: generator.config, dir, count, rotateRecords: 50_000, rotateIntervalMs: 1000 });
   const genRate = count / ((produced.finishedAtMs - produced.startedAtMs) / 1000);
   const rows: (string | number)[][] = [['generate e-commerce -> CSV (1 thread)', Math.round(genRate), '1.00']];
   for (const backend of backends) {

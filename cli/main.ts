@@ -15,6 +15,12 @@ export interface CommandContext {
   exit: (code: number) => void;
 }
 
+export function parseWorkers(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new HarnessError('usage', `--workers takes a whole number from 1 to 64, got "${text}"`);
+  return n;
+}
+
 /** Builds the command tree without parsing anything, so tests can inspect and drive it. */
 export function createCli(context: CommandContext): Command {
   const program = new Command('harness')

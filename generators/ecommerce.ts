@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
-import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
-import { FUTURE_TIME_MS, Generator, type GeneratorConfig, type Payload } from './generator.ts';
+import { Generator, HOUR_MS, type GeneratorConfig, type Payload } from './generator.ts';
 import type { MalformedKind, OwnPlan } from './faults.ts';
 import { productCatalogue, userPool, type Product } from './catalogue.ts';
+import { csvRow } from './csv-row.ts';
+import { IsoClock } from './iso-clock.ts';
 import { mix32, Rng, streamKey } from './random.ts';
+import { Zipf } from './zipf.ts';
 
 export const ecommerceOptions = z
   .object({
@@ -15,6 +17,16 @@ export const ecommerceOptions = z
       .enum(['hash', 'md5'])
       .default('hash')
       .describe('event_id: "hash" (unique per index, fast) or "md5" (seed 001: md5 of user_product_timestamp).'),
+    productSkew: z.number().min(0).max(5).default(1).describe('Zipf exponent of product popularity; 0 = uniform.'),
+    userSkew: z.number().min(0).max(5).default(0.6).describe('Zipf exponent of user activity; 0 = uniform.'),
+    sessionLength: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .default(6)
+      .describe('Events per session: a user views a few products, purchases come later in it. 1 = independent events.'),
+    concurrentSessions: z.number().int().min(1).max(100_000).default(32).describe('Sessions interleaved in the stream at once.'),
   })
   .strict();
 
@@ -33,6 +45,7 @@ export const ecommerceColumns = [
 ] as const;
 
 export const ecommerceMalformed = [
+  { kind: 'truncated_row', reason: 'column_count', description: 'the row cut off after its third column' },
   { kind: 'broken_quoting', reason: 'csv_parse', description: 'an opening quote that never closes' },
   { kind: 'wrong_column_count', reason: 'column_count', description: 'a row with one column missing' },
   { kind: 'invalid_utf8', reason: 'invalid_utf8', description: 'bytes that are not UTF-8 in product_name' },
@@ -54,7 +67,15 @@ export interface EcommerceEvent {
   event_timestamp: string;
 }
 
-const HOUR_MS = 3_600_000;
+
+/** Products a session looks at; it views among them and may buy one. */
+const SESSION_CANDIDATES = 3;
+
+interface Session {
+  id: number;
+  user: string;
+  candidates: Product[];
+}
 
 export class EcommerceGenerator extends Generator {
   readonly dataset = 'ecommerce' as const;
@@ -63,28 +84,55 @@ export class EcommerceGenerator extends Generator {
   private readonly options: EcommerceOptions;
   private readonly products: Product[];
   private readonly users: string[];
+  private readonly productPick: Zipf;
+  private readonly userPick: Zipf;
   private readonly rng: Rng;
+  private readonly sessionRng: Rng;
   private readonly idKey: number;
+  private readonly clock = new IsoClock();
+  private readonly sessions: (Session | undefined)[] = [];
 
   constructor(config: GeneratorConfig) {
     super(config, 'ecommerce', ecommerceMalformed);
     this.options = ecommerceOptions.parse(config.options);
     this.products = productCatalogue(config.seed, this.options.products);
     this.users = userPool(this.options.users);
+    this.productPick = new Zipf(this.products.length, this.options.productSkew, config.seed, 'products');
+    this.userPick = new Zipf(this.users.length, this.options.userSkew, config.seed, 'users');
     this.rng = new Rng(this.contentKey);
+    this.sessionRng = new Rng(streamKey(config.seed, 'ecommerce', 'session'));
     this.idKey = streamKey(config.seed, 'ecommerce', 'id');
   }
 
-  /** The clean event for `origin`, before any fault. */
+  /**
+   * The clean event for `origin`, before any fault. Sessions are laid out in blocks of
+   * concurrentSessions x sessionLength indices: index i is step floor(o / K) of session o mod K of
+   * its block, so a session's user, products and step are all index arithmetic.
+   */
   event(origin: number): EcommerceEvent {
+    const { sessionLength: length, concurrentSessions: concurrent, purchaseShare } = this.options;
     const rng = this.rng.at(origin);
-    const user = rng.pick(this.users);
-    const product = rng.pick(this.products);
-    const purchase = rng.chance(this.options.purchaseShare);
+    let user: string;
+    let product: Product;
+    let purchaseChance = purchaseShare;
+    if (length > 1) {
+      const block = Math.floor(origin / (concurrent * length));
+      const offset = origin - block * concurrent * length;
+      const step = Math.floor(offset / concurrent);
+      const session = this.session(block * concurrent + (offset % concurrent), offset % concurrent);
+      user = session.user;
+      product = session.candidates[rng.int(SESSION_CANDIDATES)] as Product;
+      // Purchases rise along the session (never on its first event) and average purchaseShare.
+      purchaseChance = (purchaseShare * 2 * step) / (length - 1);
+    } else {
+      user = this.users[this.userPick.pick(rng.next())] as string;
+      product = this.products[this.productPick.pick(rng.next())] as Product;
+    }
+    const purchase = rng.next() < purchaseChance;
     const price = purchase ? (Math.round(product.basePrice * rng.uniform(0.9, 1.1) * 100) / 100).toFixed(2) : '';
-    const timestamp = new Date(this.eventTime(origin, rng.next())).toISOString();
+    const timestamp = this.clock.format(this.eventTime(origin, rng.next()));
     return {
-      event_id: this.eventId(origin, user, product.id, timestamp),
+      event_id: this.options.idScheme === 'md5' ? md5Id(user, product.id, timestamp) : this.hashId(origin),
       user_id: user,
       product_id: product.id,
       product_name: product.name,
@@ -95,9 +143,27 @@ export class EcommerceGenerator extends Generator {
     };
   }
 
+  /**
+   * A session's user and candidate products, from its own stream. Records of a session are
+   * interleaved with the other sessions of its block, so one cached session per slot serves
+   * every record of it when generating in order.
+   */
+  private session(id: number, slot: number): Session {
+    const cached = this.sessions[slot];
+    if (cached?.id === id) return cached;
+    const rng = this.sessionRng.at(id);
+    const session: Session = {
+      id,
+      user: this.users[this.userPick.pick(rng.next())] as string,
+      candidates: Array.from({ length: SESSION_CANDIDATES }, () => this.products[this.productPick.pick(rng.next())] as Product),
+    };
+    this.sessions[slot] = session;
+    return session;
+  }
+
   keys(origin: number): string[] {
     // The hash scheme needs only the index: the ground truth of a million events stays cheap.
-    return [this.options.idScheme === 'hash' ? this.eventId(origin, '', '', '') : this.event(origin).event_id];
+    return [this.options.idScheme === 'hash' ? this.hashId(origin) : this.event(origin).event_id];
   }
 
   protected encode(origin: number, plan: OwnPlan): Payload {
@@ -107,10 +173,10 @@ export class EcommerceGenerator extends Generator {
       case 'valid':
         return row(event);
       case 'late':
-        event.event_timestamp = shiftIso(event.event_timestamp, -rng.uniform(1, 6) * HOUR_MS);
+        event.event_timestamp = new Date(Date.parse(event.event_timestamp) - Math.floor(rng.uniform(1, 6) * HOUR_MS)).toISOString();
         return row(event);
       case 'future':
-        event.event_timestamp = new Date(FUTURE_TIME_MS + rng.int(HOUR_MS)).toISOString();
+        event.event_timestamp = new Date(this.futureTime(Date.parse(event.event_timestamp), rng.next())).toISOString();
         return row(event);
       case 'malformed':
         return this.malformed(event, plan.malformed);
@@ -119,13 +185,15 @@ export class EcommerceGenerator extends Generator {
 
   private malformed(event: EcommerceEvent, kind: string): Payload {
     switch (kind) {
+      case 'truncated_row':
+        return csvRow(Object.values(event).slice(0, 3));
       case 'broken_quoting': {
         const line = row(event);
         const at = line.indexOf(event.product_name);
         return `${line.slice(0, at)}"${line.slice(at)}`;
       }
       case 'wrong_column_count':
-        return stringify([Object.values(event).slice(0, -1)], { eof: false });
+        return csvRow([...Object.values(event), 'extra']);
       case 'invalid_utf8': {
         const [before, after] = splitOnce(row(event), event.product_name);
         // 0xC3 starts a two-byte sequence; 0x28 cannot continue it.
@@ -146,37 +214,57 @@ export class EcommerceGenerator extends Generator {
     }
   }
 
-  private eventId(index: number, user: string, product: string, timestamp: string): string {
-    if (this.options.idScheme === 'md5') {
-      return uuidFromBytes(createHash('md5').update(`${user}_${product}_${timestamp}`).digest());
-    }
-    // mix32 is a bijection, so w0 is unique per low half and w1 per high half given w0: ids are
-    // unique per index, look random, and differ between seeds.
+  /**
+   * mix32 is a bijection, so w0 is unique per low half of the index and w1 per high half given
+   * w0: ids are unique per index, look random, and differ between seeds.
+   */
+  private hashId(index: number): string {
     const lo = index >>> 0;
     const hi = Math.floor(index / 0x1_0000_0000);
     const w0 = mix32(this.idKey ^ lo);
     const w1 = mix32(w0 ^ hi ^ 0x2545f491);
     const w2 = mix32(w1 + this.idKey);
-    const words = [w0, w1, w2, mix32(w2 ^ 0x9e3779b9)];
-    const hex = words.map((w) => (w >>> 0).toString(16).padStart(8, '0')).join('');
-    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+    const w3 = mix32(w2 ^ 0x9e3779b9);
+    return `${hex8(w0)}-${hex4(w1 >>> 16)}-8${hex4(w1 & 0xffff).slice(1)}-${hex4(w2 >>> 16)}-${hex4(w2 & 0xffff)}${hex8(w3)}`;
   }
 }
 
-function row(event: EcommerceEvent): string {
-  return stringify([Object.values(event)], { eof: false });
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+function hex4(v: number): string {
+  return (HEX[(v >>> 8) & 0xff] as string) + (HEX[v & 0xff] as string);
 }
 
-function shiftIso(iso: string, deltaMs: number): string {
-  return new Date(Date.parse(iso) + Math.floor(deltaMs)).toISOString();
+function hex8(v: number): string {
+  return hex4(v >>> 16) + hex4(v & 0xffff);
+}
+
+function md5Id(user: string, product: string, timestamp: string): string {
+  const hex = createHash('md5').update(`${user}_${product}_${timestamp}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** CSV of product names and categories, escaped once per distinct value. */
+const escaped = new Map<string, string>();
+
+function csvField(value: string): string {
+  let field = escaped.get(value);
+  if (field === undefined) {
+    field = csvRow([value]);
+    escaped.set(value, field);
+  }
+  return field;
+}
+
+/**
+ * One CSV row. Only product name and category come from outside the generator's own alphabet
+ * (ids, enums, numbers, timestamps), so only they go through the encoder, once each.
+ */
+function row(event: EcommerceEvent): string {
+  return `${event.event_id},${event.user_id},${event.product_id},${csvField(event.product_name)},${csvField(event.product_category)},${event.event_type},${event.price},${event.event_timestamp}`;
 }
 
 function splitOnce(text: string, marker: string): [string, string] {
   const at = text.indexOf(marker);
   return [text.slice(0, at), text.slice(at + marker.length)];
-}
-
-function uuidFromBytes(bytes: Buffer): string {
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }

@@ -1,5 +1,6 @@
 import { FaultPlanner, type FaultRates, type DuplicateDistance, type MalformedKind, type OwnPlan } from './faults.ts';
 import { streamKey } from './random.ts';
+import { Schedule, type Seasonality } from './schedule.ts';
 
 export const datasetNames = ['ecommerce', 'lol'] as const;
 export type DatasetName = (typeof datasetNames)[number];
@@ -13,14 +14,14 @@ export interface GeneratorConfig {
   rate: number;
   faults: FaultRates;
   duplicateDistance?: DuplicateDistance;
+  /** Future-dated records are dated this far past their due time; absent: 2099-01-01 (seed 001). */
+  futureOffsetMs?: number;
+  seasonality?: Seasonality;
   options: Record<string, unknown>;
 }
 
 /** The bytes of one emitted record: text for almost all, raw bytes where a fault breaks UTF-8. */
 export type Payload = string | Buffer;
-
-/** Event-time spacing when the load profile sets no rate. */
-const NOMINAL_RATE = 10_000;
 
 /**
  * A dataset's generator. Every method is a pure function of the config and the index, which is
@@ -33,6 +34,8 @@ export abstract class Generator {
   /** First line of every file, or null. */
   abstract readonly header: string | null;
   readonly planner: FaultPlanner;
+  /** When each index is due; the producer paces by it and the verifier corrects latency with it. */
+  readonly schedule: Schedule;
   protected readonly contentKey: number;
 
   protected constructor(
@@ -43,6 +46,7 @@ export abstract class Generator {
   ) {
     this.planner = new FaultPlanner(config.seed, dataset, config.faults, malformedKinds, config.duplicateDistance);
     this.contentKey = streamKey(config.seed, dataset, 'content');
+    this.schedule = new Schedule(config.rate, config.seasonality ?? null, config.baseTimeMs);
   }
 
   /** The record `origin` emits under its own plan (duplicates are resolved before this). */
@@ -57,16 +61,19 @@ export abstract class Generator {
     return this.encode(origin, plan);
   }
 
-  /** Nominal event time of `index`: the base time plus its place in the load profile. */
-  nominalTime(index: number): number {
-    return this.config.baseTimeMs + (index * 1000) / (this.config.rate || NOMINAL_RATE);
+  /** Event time before faults: when the record is due, plus up to a second of jitter. */
+  protected eventTime(index: number, jitterUnit: number): number {
+    return Math.floor(this.config.baseTimeMs + this.schedule.offsetMs(index) + jitterUnit * 1000);
   }
 
-  /** Event time before faults: the schedule plus up to a second of jitter. */
-  protected eventTime(index: number, jitterUnit: number): number {
-    return Math.floor(this.nominalTime(index) + jitterUnit * 1000);
+  /** Event time of a future-dated record due at `eventMs`. */
+  protected futureTime(eventMs: number, jitterUnit: number): number {
+    const offset = this.config.futureOffsetMs;
+    return offset === undefined ? FUTURE_TIME_MS + Math.floor(jitterUnit * HOUR_MS) : eventMs + offset;
   }
 }
 
-/** Event time of future-dated records: the seed's 2099-01-01, beyond any tolerance. */
+/** Event time of future-dated records by default: the seed's 2099-01-01, beyond any tolerance. */
 export const FUTURE_TIME_MS = Date.UTC(2099, 0, 1);
+
+export const HOUR_MS = 3_600_000;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FUTURE_TIME_MS, Generator, type GeneratorConfig, type Payload } from './generator.ts';
+import { Generator, HOUR_MS, type GeneratorConfig, type Payload } from './generator.ts';
 import type { MalformedKind, OwnPlan } from './faults.ts';
 import { champions, summonerNames } from './catalogue.ts';
 import { Rng } from './random.ts';
@@ -70,7 +70,6 @@ const role: Record<Position, { kills: number; deaths: number; cs: number; neutra
   UTILITY: { kills: 0.07, deaths: 0.2, cs: 1.0, neutral: 0, vision: 2.4, damage: 300 },
 };
 
-const HOUR_MS = 3_600_000;
 
 export class LolGenerator extends Generator {
   readonly dataset = 'lol' as const;
@@ -169,7 +168,7 @@ export class LolGenerator extends Generator {
         match.info.gameCreation -= Math.floor(rng.uniform(1, 6) * HOUR_MS);
         return JSON.stringify(match);
       case 'future':
-        match.info.gameCreation = FUTURE_TIME_MS + rng.int(HOUR_MS);
+        match.info.gameCreation = this.futureTime(match.info.gameCreation, rng.next());
         return JSON.stringify(match);
       case 'malformed':
         return this.malformed(match, plan.malformed, rng);

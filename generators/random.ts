@@ -65,7 +65,8 @@ export class Rng {
     this.b = mix32(w ^ 0x68e31da4);
     this.c = mix32(w ^ 0xb5297a4d);
     this.d = 1;
-    for (let i = 0; i < 8; i++) this.next32();
+    // Three independent mix32 words already fill the state; a few rounds finish the mixing.
+    for (let i = 0; i < 4; i++) this.next32();
     return this;
   }
 

@@ -10,7 +10,8 @@ import { SqlSink } from '../pipeline/sinks/sql.ts';
 import { CsvFileSource } from '../pipeline/sources/csv-files.ts';
 import { generatorConfig } from '../scenarios/datasets.ts';
 import { loadScenario } from '../scenarios/load.ts';
-import type { DatasetSpec, Scenario } from '../scenarios/schema.ts';
+import { overrideFaults } from '../scenarios/fault-overrides.ts';
+import { crossFieldProblems, type DatasetSpec, type Scenario } from '../scenarios/schema.ts';
 
 export interface RunOptions {
   scenarioPath: string;
@@ -21,6 +22,10 @@ export interface RunOptions {
   baseTime?: string;
   log: (line: string) => void;
   signal?: AbortSignal;
+  /** Worker threads per dataset for generation. */
+  workers?: number;
+  /** `--faults`: replaces the scenario's fault rates (see overrideFaults). */
+  faults?: string;
 }
 
 export interface RunOutcome {
@@ -36,6 +41,15 @@ export function resolveBaseTime(scenario: Scenario, override: string | undefined
   return ms;
 }
 
+/** Applies `--faults` and checks the result as the scenario file itself is checked. */
+export function withFaultOverrides(scenario: Scenario, faults: string | undefined): Scenario {
+  if (faults === undefined) return scenario;
+  const overridden = overrideFaults(scenario, faults);
+  const problems = crossFieldProblems(overridden);
+  if (problems.length > 0) throw new HarnessError('usage', `--faults: ${problems.map((p) => `/${p.path.join('/')}: ${p.message}`).join('; ')}`);
+  return overridden;
+}
+
 export function scenarioDatasets(scenario: Scenario): [DatasetName, DatasetSpec][] {
   return (Object.entries(scenario.datasets) as [DatasetName, DatasetSpec | undefined][]).filter(
     (entry): entry is [DatasetName, DatasetSpec] => entry[1] !== undefined,
@@ -47,7 +61,7 @@ export function scenarioDatasets(scenario: Scenario): [DatasetName, DatasetSpec]
  * the files as they land, then records the manifest the verifier works from.
  */
 export async function runScenario(options: RunOptions): Promise<RunOutcome> {
-  const { scenario } = loadScenario(options.scenarioPath, options.env);
+  const scenario = withFaultOverrides(loadScenario(options.scenarioPath, options.env).scenario, options.faults);
   const runId = newRunId();
   const runDir = createRunDir(options.home, runId);
   const dataRoot = resolve(scenario.transport.dir ?? join(runDir, 'data'));
@@ -95,12 +109,13 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
       generators.map(async (generator, i): Promise<[DatasetName, ProduceResult]> => {
         const [name, spec] = datasets[i] as [DatasetName, DatasetSpec];
         const result = await produceToFiles({
-          generator,
+          dataset: name,
+          config: generator.config,
           dir: datasetDir(dataRoot, name),
           count: spec.count,
           rotateRecords: scenario.transport.rotateRecords,
           rotateIntervalMs: scenario.transport.rotateInterval,
-          rate: spec.rate,
+          workers: options.workers ?? 1,
           signal: stop.signal,
         });
         const seconds = (result.finishedAtMs - result.startedAtMs) / 1000;

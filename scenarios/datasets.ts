@@ -9,6 +9,10 @@ export function generatorConfig(seed: number, baseTimeMs: number, spec: DatasetS
     rate: spec.rate,
     faults: spec.faults,
     ...(spec.duplicateDistance ? { duplicateDistance: spec.duplicateDistance } : {}),
+    ...(spec.futureOffset !== undefined ? { futureOffsetMs: spec.futureOffset } : {}),
+    ...(spec.seasonality
+      ? { seasonality: { amplitude: spec.seasonality.amplitude, periodMs: spec.seasonality.period, peakMs: spec.seasonality.peak } }
+      : {}),
     options: spec.options,
   };
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseDuration } from '../core/duration.ts';
-import { ecommerceOptions } from '../generators/ecommerce.ts';
-import { lolOptions } from '../generators/lol.ts';
+import { malformedRate, type MalformedKind } from '../generators/faults.ts';
+import { generators } from '../generators/index.ts';
 
 /**
  * The scenario file format. Every field carries a description; the JSON Schema for editors
@@ -22,14 +22,22 @@ const duration = z
 
 const share = z.number().min(0).max(1);
 
-const faultRates = z
-  .object({
-    duplicate: share.default(0).describe('Share of records re-emitted exactly (same key and payload) later on.'),
-    malformed: share.default(0).describe('Share of records broken (unparsable or violating the schema): must be dead-lettered.'),
-    future: share.default(0).describe('Share of records dated 2099-01-01: must be dead-lettered as future_timestamp.'),
-    late: share.default(0).describe('Share of records whose event time lags 1-6 hours: valid, must land.'),
-  })
-  .strict();
+function faultRates(malformedKinds: readonly MalformedKind[]) {
+  const perKind = z
+    .object(Object.fromEntries(malformedKinds.map((k) => [k.kind, share.optional().describe(`${k.description} (reason ${k.reason})`)])))
+    .strict();
+  return z
+    .object({
+      duplicate: share.default(0).describe('Share of records re-emitted exactly (same key and payload) later on.'),
+      malformed: z
+        .union([share, perKind])
+        .default(0)
+        .describe('Share of records broken (unparsable or violating the schema), shared by every kind; or a share per kind.'),
+      future: share.default(0).describe('Share of records dated in the future (2099-01-01, or futureOffset ahead): must be dead-lettered.'),
+      late: share.default(0).describe('Share of records whose event time lags 1-6 hours: valid, must land.'),
+    })
+    .strict();
+}
 
 const duplicateDistance = z
   .object({
@@ -38,13 +46,23 @@ const duplicateDistance = z
   })
   .strict();
 
-function dataset<T extends z.ZodObject>(options: T) {
+const seasonality = z
+  .object({
+    amplitude: z.number().min(0).max(0.95).default(0.5).describe('Swing around the mean rate: 0.5 = peak 1.5x, trough 0.5x.'),
+    period: duration.prefault('24h').describe('Length of one cycle.'),
+    peak: duration.prefault('20h').describe('Time of day (UTC, into the period) of the peak.'),
+  })
+  .strict();
+
+function dataset<T extends z.ZodObject>(options: T, malformedKinds: readonly MalformedKind[]) {
   return z
     .object({
       count: z.number().int().min(1).max(1e12).describe('Records to generate.'),
-      rate: z.number().min(0).default(0).describe('Records per second to aim for; 0 = as fast as possible.'),
-      faults: faultRates.prefault({}).describe('Fault rates.'),
+      rate: z.number().min(0).default(0).describe('Mean records per second to aim for; 0 = as fast as possible.'),
+      seasonality: seasonality.optional().describe('Let the rate swing over a (daily) cycle around its mean; absent: flat.'),
+      faults: faultRates(malformedKinds).prefault({}).describe('Fault rates.'),
       duplicateDistance: duplicateDistance.optional().describe('How far back duplicates reach.'),
+      futureOffset: duration.optional().describe('Date future records this far past their due time instead of 2099-01-01.'),
       options: options.prefault({} as z.input<T>).describe('Generator options.'),
     })
     .strict();
@@ -144,8 +162,8 @@ export const scenarioSchema = z
     sink: sink.prefault({}).describe('Where the pipeline writes (connection from the environment).'),
     datasets: z
       .object({
-        ecommerce: dataset(ecommerceOptions).optional().describe('Seed 001 e-commerce events (CSV).'),
-        lol: dataset(lolOptions).optional().describe('Seed 002 League of Legends matches, Riot match-v5 (JSON lines).'),
+        ecommerce: dataset(generators.ecommerce.options, generators.ecommerce.malformedKinds).optional().describe('Seed 001 e-commerce events (CSV).'),
+        lol: dataset(generators.lol.options, generators.lol.malformedKinds).optional().describe('Seed 002 League of Legends matches, Riot match-v5 (JSON lines).'),
       })
       .strict()
       .describe('The datasets to generate, each with its volume, load profile and faults.'),
@@ -168,8 +186,8 @@ export function crossFieldProblems(scenario: Scenario): { path: (string | number
   if (entries.length === 0) problems.push({ path: ['datasets'], message: 'at least one dataset (ecommerce or lol) is needed' });
   for (const [name, spec] of entries) {
     if (!spec) continue;
-    const { duplicate, malformed, future, late } = spec.faults;
-    const total = duplicate + malformed + future + late;
+    const { duplicate, future, late } = spec.faults;
+    const total = duplicate + malformedRate(spec.faults) + future + late;
     if (total > 1) {
       problems.push({ path: ['datasets', name, 'faults'], message: `fault rates add up to ${total}, more than 1` });
     }

@@ -62,7 +62,7 @@ export async function verifyRun(manifest: RunManifest, client: SqlClient, option
       rows: await readSinkRows(client, manifest.scenario.sink, name),
       deadLetters: await readDeadLetters(client, manifest.scenario.sink, name),
       indexOf: fileIndexer(generation),
-      intendedAtMs: (index) => (generation.rate > 0 ? generation.startedAtMs + (index * 1000) / generation.rate : null),
+      intendedAtMs: (index) => (generation.rate > 0 ? generation.startedAtMs + generator.schedule.offsetMs(index) : null),
       generation,
       slos: manifest.scenario.slos,
     };

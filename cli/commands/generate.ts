@@ -1,15 +1,16 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { datasetDir, produceToFiles } from '../../connectors/files/file-producer.ts';
-import { joinLines } from '../../connectors/files/rotated-writer.ts';
+import { filePlan, parseShard, shardFiles, wholeDataset } from '../../connectors/files/file-plan.ts';
+import { joinLines } from '../../connectors/files/line-buffer.ts';
 import { HarnessError } from '../../core/errors.ts';
-import { createGenerator, datasetNames, type DatasetName } from '../../generators/index.ts';
+import { createGenerator, datasetNames } from '../../generators/index.ts';
 import { explain } from '../../generators/oracle.ts';
 import { seedWord } from '../../generators/random.ts';
-import { resolveBaseTime, scenarioDatasets } from '../../runner/run-scenario.ts';
+import { resolveBaseTime, scenarioDatasets, withFaultOverrides } from '../../runner/run-scenario.ts';
 import { generatorConfig } from '../../scenarios/datasets.ts';
 import { loadScenario } from '../../scenarios/load.ts';
-import type { CommandContext } from '../main.ts';
+import { parseWorkers, type CommandContext } from '../main.ts';
 
 interface GenerateOptions {
   dataset?: string;
@@ -18,6 +19,9 @@ interface GenerateOptions {
   explain?: string;
   baseTime?: string;
   rate?: boolean;
+  faults?: string;
+  workers: string;
+  shard?: string;
 }
 
 function parseCount(text: string, what: string): number {
@@ -36,10 +40,13 @@ export function registerGenerate(program: Command, context: CommandContext): voi
     .option('--out <dir>', 'write rotated files under this directory instead of stdout')
     .option('--explain <index>', 'print what the oracle says about one record, and the record')
     .option('--base-time <iso>', 'event time of record 0 (default: the scenario\'s, else now)')
-    .option('--rate', 'keep the scenario\'s rate (default: as fast as possible)')
+    .option('--rate', 'keep the scenario\'s pace (default: as fast as possible; the bytes are the same)')
+    .option('--faults <spec>', 'replace the fault rates: "none", or e.g. duplicate=0.01,malformed=0.02,click_event=0.01')
+    .option('--workers <n>', 'worker threads per dataset (with --out)', '1')
+    .option('--shard <k/n>', 'generate only shard k of n (files whose number mod n is k-1)')
     .action(async (scenarioPath: string, options: GenerateOptions) => {
       const { io } = context;
-      const { scenario } = loadScenario(scenarioPath, io.env);
+      const scenario = withFaultOverrides(loadScenario(scenarioPath, io.env).scenario, options.faults);
       let datasets = scenarioDatasets(scenario);
       if (options.dataset) {
         datasets = datasets.filter(([name]) => name === options.dataset);
@@ -47,40 +54,47 @@ export function registerGenerate(program: Command, context: CommandContext): voi
       }
       const seed = seedWord(scenario.seed);
       const baseTimeMs = resolveBaseTime(scenario, options.baseTime);
-      const build = (name: DatasetName) => createGenerator(name, generatorConfig(seed, baseTimeMs, datasets.find(([n]) => n === name)![1]));
+      const shard = options.shard ? parseShard(options.shard) : wholeDataset;
+      const workers = parseWorkers(options.workers);
 
       if (options.explain !== undefined) {
         const index = parseCount(options.explain, '--explain');
-        for (const [name] of datasets) {
-          const generator = build(name);
-          const payload = generator.payload(index);
+        for (const [name, spec] of datasets) {
+          const generator = createGenerator(name, generatorConfig(seed, baseTimeMs, spec));
           io.stdout(`${JSON.stringify({ dataset: name, ...explain(generator, index) })}\n`);
-          io.stdout(joinLines(null, [payload]));
+          io.stdout(joinLines(null, [generator.payload(index)]));
         }
         return;
       }
       if (options.out) {
         for (const [name, spec] of datasets) {
           const result = await produceToFiles({
-            generator: build(name),
+            dataset: name,
+            config: generatorConfig(seed, baseTimeMs, spec),
             dir: datasetDir(resolve(io.cwd, options.out), name),
             count: options.count ? parseCount(options.count, '--count') : spec.count,
             rotateRecords: scenario.transport.rotateRecords,
             rotateIntervalMs: scenario.transport.rotateInterval,
-            rate: options.rate ? spec.rate : 0,
+            paced: Boolean(options.rate),
+            workers,
+            shard,
           });
-          io.stderr(`[${name}] ${result.records} records in ${result.files.length} files under ${options.out}\n`);
+          const seconds = (result.finishedAtMs - result.startedAtMs) / 1000;
+          io.stderr(`[${name}] ${result.records} records in ${result.files.length} files under ${options.out}, ${seconds.toFixed(2)} s, ${Math.round(result.records / seconds)} rec/s\n`);
         }
         return;
       }
       if (datasets.length !== 1) throw new HarnessError('usage', 'stdout takes one dataset: add --dataset, or write files with --out');
       const [name, spec] = datasets[0]!;
-      const generator = build(name);
+      const generator = createGenerator(name, generatorConfig(seed, baseTimeMs, spec));
       const count = options.count ? parseCount(options.count, '--count') : spec.count;
-      const chunk = 10_000;
-      for (let first = 0; first < count; first += chunk) {
-        const payloads = Array.from({ length: Math.min(chunk, count - first) }, (_, i) => generator.payload(first + i));
-        io.stdout(joinLines(first === 0 ? generator.header : null, payloads));
+      const plan = filePlan(count, scenario.transport.rotateRecords, scenario.transport.rotateInterval, spec.rate);
+      let header = generator.header;
+      for (const f of shardFiles(plan, shard)) {
+        const first = f * plan.perFile;
+        const payloads = Array.from({ length: Math.min(plan.perFile, count - first) }, (_, i) => generator.payload(first + i));
+        io.stdout(joinLines(header, payloads));
+        header = null;
       }
     });
 }

@@ -3,7 +3,7 @@ import { ExitCode } from '../../core/exit-codes.ts';
 import { renderTerminal } from '../../reports/index.ts';
 import { runScenario } from '../../runner/run-scenario.ts';
 import { verifyRunDir } from '../../runner/verify-run.ts';
-import type { CommandContext } from '../main.ts';
+import { parseWorkers, type CommandContext } from '../main.ts';
 
 export function registerRun(program: Command, context: CommandContext): void {
   program
@@ -13,7 +13,9 @@ export function registerRun(program: Command, context: CommandContext): void {
     .option('--base-time <iso>', 'event time of record 0, for byte-identical data (default: now)')
     .option('--no-verify', 'stop after the pipeline; verify later with `harness verify`')
     .option('--quiet', 'no per-batch progress lines')
-    .action(async (scenarioPath: string, options: { baseTime?: string; verify: boolean; quiet?: boolean }) => {
+    .option('--workers <n>', 'worker threads generating each dataset', '1')
+    .option('--faults <spec>', 'replace the fault rates: "none", or e.g. duplicate=0.01,malformed=0.02,click_event=0.01')
+    .action(async (scenarioPath: string, options: { baseTime?: string; verify: boolean; quiet?: boolean; workers: string; faults?: string }) => {
       const { io } = context;
       const log = options.quiet ? () => {} : (line: string) => io.stderr(`${line}\n`);
       const started = Date.now();
@@ -22,6 +24,8 @@ export function registerRun(program: Command, context: CommandContext): void {
         home: context.home(),
         env: io.env,
         ...(options.baseTime ? { baseTime: options.baseTime } : {}),
+        ...(options.faults ? { faults: options.faults } : {}),
+        workers: parseWorkers(options.workers),
         log,
       });
       const seconds = (Date.now() - started) / 1000;

@@ -1,53 +1,107 @@
 import { join } from 'node:path';
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
-import type { Generator, Payload } from '../../generators/generator.ts';
-import { RotatedFileWriter, type CommittedFile } from './rotated-writer.ts';
+import { startModuleWorker } from '../../core/module-worker.ts';
+import { createGenerator, type DatasetName, type Generator, type GeneratorConfig } from '../../generators/index.ts';
+import { filePlan, shardFiles, wholeDataset, type FilePlan, type Shard } from './file-plan.ts';
+import { LineBuffer } from './line-buffer.ts';
+import { dataFileName, writeDoneMarker, writeFileAtomically, type CommittedFile } from './rotated-writer.ts';
 
 export interface FileProduceOptions {
-  generator: Generator;
+  dataset: DatasetName;
+  config: GeneratorConfig;
   /** Directory for this dataset's files. */
   dir: string;
   count: number;
   rotateRecords: number;
   /** With a rate: at most this many ms of records per file. */
   rotateIntervalMs: number;
-  /** Records per second; 0 = as fast as possible. */
-  rate: number;
+  /** Worker threads generating files in parallel; 1 = this thread. */
+  workers?: number;
+  /** Hold each file until its records are due (default); false writes as fast as possible, same bytes. */
+  paced?: boolean;
+  shard?: Shard;
   signal?: AbortSignal;
 }
 
 export interface ProduceResult {
   startedAtMs: number;
   finishedAtMs: number;
+  /** Records this shard wrote. */
   records: number;
   files: CommittedFile[];
 }
 
+/** What one thread needs to write its share of the files. */
+export interface FileJob {
+  dataset: DatasetName;
+  config: GeneratorConfig;
+  dir: string;
+  plan: FilePlan;
+  files: number[];
+  startedAtMs: number;
+  paced: boolean;
+}
+
 /**
- * Generates a dataset into rotated files at the load profile's rate. A file is committed when its
- * last record is due, so no record is visible before its intended send time; with a rate, files
- * also rotate on an interval so early records in a file do not wait long.
+ * Writes the job's files in order. With a rate, a file is committed when its last record is due,
+ * so no record is visible before its intended send time.
  */
-export async function produceToFiles(options: FileProduceOptions): Promise<ProduceResult> {
-  const { generator, count, rate } = options;
-  const perFile = rate > 0 ? Math.max(1, Math.min(options.rotateRecords, Math.floor((rate * options.rotateIntervalMs) / 1000))) : options.rotateRecords;
-  const writer = new RotatedFileWriter(options.dir, generator.dataset, generator.format, generator.header);
-  const startedAtMs = Date.now();
-  for (let first = 0; first < count && !options.signal?.aborted; first += perFile) {
-    const end = Math.min(count, first + perFile);
-    const payloads: Payload[] = new Array(end - first);
-    for (let i = first; i < end; i++) payloads[i - first] = generator.payload(i);
-    if (rate > 0) {
-      const due = startedAtMs + ((end - 1) * 1000) / rate;
-      const wait = due - Date.now();
+export async function writeFiles(job: FileJob, generator: Generator, onCommit: (file: CommittedFile) => void, signal?: AbortSignal): Promise<void> {
+  const { plan, config } = job;
+  for (const f of job.files) {
+    if (signal?.aborted) return;
+    const first = f * plan.perFile;
+    const end = Math.min(plan.count, first + plan.perFile);
+    const lines = new LineBuffer((end - first) * 160);
+    if (generator.header !== null) lines.append(generator.header);
+    for (let i = first; i < end; i++) lines.append(generator.payload(i));
+    const data = lines.bytes();
+    if (job.paced && config.rate > 0) {
+      const wait = job.startedAtMs + generator.schedule.offsetMs(end - 1) - Date.now();
       if (wait > 0) await sleep(wait);
     }
-    writer.write(first, payloads);
-    // Let the pipeline, running in the same process, take its turn between files.
+    const name = dataFileName(generator.dataset, f, generator.format);
+    writeFileAtomically(job.dir, name, data);
+    onCommit({ name, firstIndex: first, count: end - first, headerLines: generator.header === null ? 0 : 1, committedAtMs: Date.now() });
+    // Let the pipeline, when it runs in this thread, take its turn between files.
     await yieldToLoop();
   }
-  if (!options.signal?.aborted) writer.finish();
-  return { startedAtMs, finishedAtMs: Date.now(), records: count, files: writer.committed };
+}
+
+/**
+ * Generates a dataset (or one shard of it) into rotated files at the load profile's rate, on this
+ * thread or on worker threads. Output for any index is the same whatever the workers or shards.
+ */
+export async function produceToFiles(options: FileProduceOptions): Promise<ProduceResult> {
+  const shard = options.shard ?? wholeDataset;
+  const plan = filePlan(options.count, options.rotateRecords, options.rotateIntervalMs, options.config.rate);
+  const files = shardFiles(plan, shard);
+  const workers = Math.max(1, Math.min(options.workers ?? 1, files.length));
+  const startedAtMs = Date.now();
+  const committed: CommittedFile[] = [];
+  const job = (part: number[]): FileJob => ({ dataset: options.dataset, config: options.config, dir: options.dir, plan, files: part, startedAtMs, paced: options.paced ?? true });
+
+  if (workers === 1) {
+    await writeFiles(job(files), createGenerator(options.dataset, options.config), (file) => committed.push(file), options.signal);
+  } else {
+    const parts = Array.from({ length: workers }, (_, w) => files.filter((_, i) => i % workers === w));
+    await Promise.all(parts.map((part) => runWorker(job(part), (file) => committed.push(file), options.signal)));
+  }
+  const finished = !options.signal?.aborted;
+  if (finished) writeDoneMarker(options.dir, shard, files.length);
+  committed.sort((a, b) => a.firstIndex - b.firstIndex);
+  return { startedAtMs, finishedAtMs: Date.now(), records: committed.reduce((n, f) => n + f.count, 0), files: committed };
+}
+
+function runWorker(job: FileJob, onCommit: (file: CommittedFile) => void, signal?: AbortSignal): Promise<void> {
+  const worker = startModuleWorker(import.meta.url, 'file-worker', job);
+  const stop = () => void worker.terminate();
+  signal?.addEventListener('abort', stop);
+  return new Promise<void>((resolve, reject) => {
+    worker.on('message', (message: CommittedFile | 'done') => (message === 'done' ? resolve() : onCommit(message)));
+    worker.on('error', reject);
+    worker.on('exit', (code) => (code === 0 || signal?.aborted ? resolve() : reject(new Error(`generator worker exited with code ${code}`))));
+  }).finally(() => signal?.removeEventListener('abort', stop));
 }
 
 export function datasetDir(root: string, dataset: string): string {

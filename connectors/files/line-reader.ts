@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { DONE_MARKER } from './rotated-writer.ts';
+import { allShardsDone } from './rotated-writer.ts';
 
 /** Committed data files in `dir`, in name order; hidden (temp) files and the marker are skipped. */
 export function committedFiles(dir: string): string[] {
@@ -10,8 +10,9 @@ export function committedFiles(dir: string): string[] {
     .sort();
 }
 
+/** True once every shard writing into `dir` has finished. */
 export function isFinished(dir: string): boolean {
-  return existsSync(join(dir, DONE_MARKER));
+  return existsSync(dir) && allShardsDone(dir, readdirSync(dir).filter((name) => name.startsWith('_DONE-')));
 }
 
 /** Splits a file into its lines, keeping bytes exact; a trailing newline ends the last line. */

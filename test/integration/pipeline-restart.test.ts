@@ -49,7 +49,8 @@ describe.each(backends)('pipeline restart on $name (seed 001 test case 5)', ({ o
 
   it('loses and doubles nothing when stopped mid-file and started again', async () => {
     const dir = join(tempDir(), 'ecommerce');
-    const produced = await produceToFiles({ generator: generator('ecommerce', SEED), dir, count: COUNT, rotateRecords: 1000, rotateIntervalMs: 1000, rate: 0 });
+    const config = generator('ecommerce', SEED).config;
+    const produced = await produceToFiles({ dataset: 'ecommerce', config, dir, count: COUNT, rotateRecords: 1000, rotateIntervalMs: 1000, paced: false });
     client = await open();
     spec = { ...freshSinkSpec(), reset: false };
     const sink = () => new SqlSink(client, { spec, datasets: ['ecommerce'], uniqueKeys: true });
