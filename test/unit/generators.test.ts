@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { malformedRate, noFaults } from '../../generators/faults.ts';
+import { createGenerator } from '../../generators/index.ts';
 import { explain, groundTruth } from '../../generators/oracle.ts';
 import type { Match } from '../../generators/lol.ts';
 import { createHash } from 'node:crypto';
@@ -85,6 +86,21 @@ describe('LoL matches (seed 002, match-v5)', () => {
     const durations = matches.map((m) => m.info.gameDuration);
     const typical = durations.filter((d) => d >= 900 && d <= 2700).length / durations.length;
     expect(typical).toBeGreaterThan(0.9);
+    expect(durations.filter((d) => d < 600).length).toBeGreaterThan(0);
+  });
+
+  it('grow gold and cs with duration, and share kills by position', () => {
+    const players = matches.flatMap((m) => m.info.participants.map((p) => ({ ...p, minutes: m.info.gameDuration / 60 })));
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const short = players.filter((p) => p.minutes < 22);
+    const long = players.filter((p) => p.minutes > 38);
+    expect(mean(long.map((p) => p.goldEarned))).toBeGreaterThan(1.5 * mean(short.map((p) => p.goldEarned)));
+    expect(mean(long.map((p) => p.totalMinionsKilled))).toBeGreaterThan(1.5 * mean(short.map((p) => p.totalMinionsKilled)));
+    const kills = (position: string) => mean(players.filter((p) => p.teamPosition === position).map((p) => p.kills));
+    expect(kills('UTILITY')).toBeLessThan(kills('MIDDLE') / 2);
+    expect(kills('BOTTOM')).toBeGreaterThan(kills('TOP'));
+    const vision = (position: string) => mean(players.filter((p) => p.teamPosition === position).map((p) => p.visionScore));
+    expect(vision('UTILITY')).toBeGreaterThan(2 * vision('MIDDLE'));
   });
 });
 
@@ -97,6 +113,22 @@ describe('the oracle', () => {
     within(counts.malformed, malformedRate(someFaults));
     within(counts.future, someFaults.future);
     within(counts.late, someFaults.late);
+  });
+
+  it('injects LoL faults at their rates too', () => {
+    const n = 20_000;
+    const { counts } = groundTruth(generator('lol'), n);
+    expect(Math.abs(counts.malformed / n - malformedRate(someFaults))).toBeLessThan(4 * Math.sqrt((0.05 * 0.95) / n));
+  });
+
+  it('reaches duplicates back as far as duplicateDistance says', () => {
+    const far = createGenerator('ecommerce', { ...generator('ecommerce').config, duplicateDistance: { min: 5000, max: 9000 } });
+    const distances = Array.from({ length: 30_000 }, (_, i) => far.planner.plan(i))
+      .map((plan, i) => (plan.kind === 'duplicate' ? i - plan.of : null))
+      .filter((d): d is number => d !== null);
+    expect(distances.length).toBeGreaterThan(300);
+    expect(Math.min(...distances)).toBeGreaterThanOrEqual(5000);
+    expect(Math.max(...distances)).toBeLessThanOrEqual(9000);
   });
 
   it('makes a duplicate an exact re-emission of an earlier record', () => {
