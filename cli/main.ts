@@ -4,6 +4,7 @@ import { HarnessError, messageOf } from '../core/errors.ts';
 import { ExitCode } from '../core/exit-codes.ts';
 import type { CliIo } from './io.ts';
 import { registerGenerate } from './commands/generate.ts';
+import { registerPipeline } from './commands/pipeline.ts';
 import { registerRun } from './commands/run.ts';
 import { registerValidate } from './commands/validate.ts';
 import { registerVerify } from './commands/verify.ts';
@@ -32,6 +33,7 @@ export function createCli(context: CommandContext): Command {
   registerRun(program, context);
   registerVerify(program, context);
   registerGenerate(program, context);
+  registerPipeline(program, context);
   registerValidate(program, context);
   return program;
 }

@@ -8,6 +8,21 @@ import { HarnessError } from './errors.ts';
 
 export const MANIFEST_VERSION = 1;
 
+/** Partition -> offset. */
+export type Offsets = Record<number, number>;
+
+/** Where a run's data went: files, or a range of offsets in each topic. */
+export type TransportLocation =
+  | { type: 'csv'; dir: string }
+  | {
+      type: 'kafka';
+      /** Brokers at run time (host:port only; credentials never stored). */
+      brokers: string[];
+      consumerGroup: string;
+      /** Per dataset: the topic and the run's offsets, [start, end) in each partition. */
+      topics: Partial<Record<DatasetName, { name: string; start: Offsets; end: Offsets }>>;
+    };
+
 /** How to reach the sink again at verify time. Never holds a password: servers are re-read from the environment. */
 export type SinkLocation = { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string };
 
@@ -30,7 +45,7 @@ export interface RunManifest {
   /** The seed word every generator was built from. */
   seed: number;
   baseTimeMs: number;
-  transport: { type: 'csv'; dir: string };
+  transport: TransportLocation;
   sink: SinkLocation;
   datasets: Partial<Record<DatasetName, DatasetManifest>>;
   pipeline: PipelineResult | null;

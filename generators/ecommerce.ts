@@ -161,9 +161,13 @@ export class EcommerceGenerator extends Generator {
     return session;
   }
 
-  keys(origin: number): string[] {
+  recordKey(origin: number): string {
     // The hash scheme needs only the index: the ground truth of a million events stays cheap.
-    return [this.options.idScheme === 'hash' ? this.hashId(origin) : this.event(origin).event_id];
+    return this.options.idScheme === 'hash' ? this.hashId(origin) : this.event(origin).event_id;
+  }
+
+  keys(origin: number): string[] {
+    return [this.recordKey(origin)];
   }
 
   protected encode(origin: number, plan: OwnPlan): Payload {

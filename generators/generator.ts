@@ -55,6 +55,9 @@ export abstract class Generator {
   /** Keys of the sink rows a valid record yields (one event, or ten participants). */
   abstract keys(origin: number): string[];
 
+  /** The record's own id (event_id, matchId): the message key on Kafka, kept by its duplicates. */
+  abstract recordKey(origin: number): string;
+
   /** The payload emitted at `index`: a duplicate emits its origin's bytes exactly. */
   payload(index: number): Payload {
     const { origin, plan } = this.planner.origin(index);

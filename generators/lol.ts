@@ -90,6 +90,10 @@ export class LolGenerator extends Generator {
     return `${this.options.platform}_${6_000_000_000 + origin}`;
   }
 
+  recordKey(origin: number): string {
+    return this.matchId(origin);
+  }
+
   keys(origin: number): string[] {
     const id = this.matchId(origin);
     return Array.from({ length: 10 }, (_, i) => `${id}:${i + 1}`);

@@ -8,7 +8,8 @@ import { faultHits, positionKey } from './faults.ts';
 import { datasetRules } from './rules/index.ts';
 import type { CellValue } from './rules/rules.ts';
 import type { DeadLetter, Sink } from './sink.ts';
-import type { Source, SourceBatch } from './source.ts';
+import type { Source, SourceBatch, SourceRecord } from './source.ts';
+import type { DeadLetterPublisher } from './dead-letter-topic.ts';
 
 export interface PipelineOptions {
   sources: Source[];
@@ -17,6 +18,8 @@ export interface PipelineOptions {
   futureToleranceMs: number;
   pollIntervalMs: number;
   faults?: PipelineFaults;
+  /** Dead letters also go here (a Kafka topic), besides the sink's table. */
+  deadLetterTopic?: DeadLetterPublisher;
   /** Progress lines (one per batch), for the terminal. */
   log: (line: string) => void;
   /** Stops the pipeline between batches (graceful shutdown, or a crash in tests). */
@@ -65,20 +68,24 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     await source.open(await sink.checkpoints(source.dataset));
   }
   const active = new Set(sources);
-  while (active.size > 0 && !options.signal?.aborted) {
-    let idle = true;
-    for (const source of [...active]) {
-      if (options.signal?.aborted) break;
-      const batch = await source.next(options.batchSize);
-      if (batch === 'end') active.delete(source);
-      else if (batch !== 'idle') {
-        idle = false;
-        await processBatch(options, source.dataset, batch, stats[source.dataset] as DatasetStats);
+  try {
+    while (active.size > 0 && !options.signal?.aborted) {
+      let idle = true;
+      for (const source of [...active]) {
+        if (options.signal?.aborted) break;
+        const batch = await source.next(options.batchSize);
+        if (batch === 'end') active.delete(source);
+        else if (batch !== 'idle') {
+          idle = false;
+          await processBatch(options, source.dataset, batch, stats[source.dataset] as DatasetStats);
+        }
       }
+      if (idle && active.size > 0) await sleep(options.pollIntervalMs);
     }
-    if (idle && active.size > 0) await sleep(options.pollIntervalMs);
+  } finally {
+    for (const source of sources) await source.close();
+    await options.deadLetterTopic?.close();
   }
-  for (const source of sources) await source.close();
   return { startedAtMs, finishedAtMs: Date.now(), completed: active.size === 0, datasets: stats };
 }
 
@@ -92,6 +99,7 @@ async function processBatch(options: PipelineOptions, dataset: DatasetName, batc
   const rows: CellValue[][] = [];
   const producedAtMs: number[] = [];
   const deadLetters: DeadLetter[] = [];
+  const published: { letter: DeadLetter; record: SourceRecord }[] = [];
   let valid = 0;
   verdicts.forEach((verdict, i) => {
     const record = batch.records[i]!;
@@ -117,8 +125,11 @@ async function processBatch(options: PipelineOptions, dataset: DatasetName, batc
       return;
     }
     stats.byReason[verdict.reason] = (stats.byReason[verdict.reason] ?? 0) + 1;
-    deadLetters.push({ source: record.source, position: record.position, recordIndex: record.recordIndex, reason: verdict.reason, detail: verdict.detail, raw: record.bytes });
+    const letter = { source: record.source, position: record.position, recordIndex: record.recordIndex, reason: verdict.reason, detail: verdict.detail, raw: record.bytes };
+    deadLetters.push(letter);
+    published.push({ letter, record });
   });
+  await options.deadLetterTopic?.publish(dataset, published);
   const { inserted } = await pRetry(() => options.sink.writeBatch({ dataset, rows, producedAtMs, deadLetters, checkpoint: batch.checkpoint }), {
     retries: options.retries ?? 8,
     factor: 2,

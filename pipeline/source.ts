@@ -10,6 +10,9 @@ export interface SourceRecord {
   producedAtMs: number;
   /** The generator's index, when the transport carries it. */
   recordIndex: number | null;
+  /** Message key and headers, when the transport has them (kept on dead letters sent to a topic). */
+  key?: Buffer | null;
+  headers?: Record<string, string>;
 }
 
 export interface SourceBatch {
@@ -21,6 +24,8 @@ export interface SourceBatch {
 /**
  * A source of raw records. `open()` takes the committed checkpoints so the source resumes where
  * the sink says it stopped; `next()` gives a batch, 'idle' when nothing is ready yet, or 'end'.
+ * The pipeline calls `next()` again only once the previous batch is committed, so a source may
+ * acknowledge upstream (a Kafka batch) at that point.
  */
 export interface Source {
   readonly dataset: DatasetName;

@@ -1,17 +1,19 @@
-import { join, resolve } from 'node:path';
-import { datasetDir, produceToFiles, type ProduceResult } from '../connectors/files/file-producer.ts';
+import { resolve } from 'node:path';
 import { openSql, sinkLocationFor } from '../connectors/sql/open.ts';
+import type { Shard } from '../connectors/chunks.ts';
+import { createKafka, kafkaBrokers } from '../connectors/kafka/client.ts';
 import { HarnessError } from '../core/errors.ts';
 import { createRunDir, newRunId, saveManifest, type RunManifest } from '../core/run-manifest.ts';
 import { createGenerator, type DatasetName } from '../generators/index.ts';
 import { seedWord } from '../generators/random.ts';
+import { KafkaDeadLetterTopic } from '../pipeline/dead-letter-topic.ts';
 import { runPipeline } from '../pipeline/run-pipeline.ts';
 import { SqlSink } from '../pipeline/sinks/sql.ts';
-import { CsvFileSource } from '../pipeline/sources/csv-files.ts';
 import { generatorConfig } from '../scenarios/datasets.ts';
-import { loadScenario } from '../scenarios/load.ts';
 import { overrideFaults } from '../scenarios/fault-overrides.ts';
+import { loadScenario } from '../scenarios/load.ts';
 import { crossFieldProblems, type DatasetSpec, type Scenario } from '../scenarios/schema.ts';
+import { createTransport } from './transports.ts';
 
 export interface RunOptions {
   scenarioPath: string;
@@ -26,6 +28,8 @@ export interface RunOptions {
   workers?: number;
   /** `--faults`: replaces the scenario's fault rates (see overrideFaults). */
   faults?: string;
+  /** `--shard k/n`: produce only this shard; the pipeline is left to run on its own. */
+  shard?: Shard;
 }
 
 export interface RunOutcome {
@@ -57,106 +61,105 @@ export function scenarioDatasets(scenario: Scenario): [DatasetName, DatasetSpec]
 }
 
 /**
- * `harness run`: generates every dataset at its load profile while the reference pipeline consumes
- * the files as they land, then records the manifest the verifier works from.
+ * `harness run`: generates every dataset at its load profile into the transport while the reference
+ * pipeline consumes it, then records the manifest the verifier works from.
  */
 export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   const scenario = withFaultOverrides(loadScenario(options.scenarioPath, options.env).scenario, options.faults);
   const runId = newRunId();
   const runDir = createRunDir(options.home, runId);
-  const dataRoot = resolve(scenario.transport.dir ?? join(runDir, 'data'));
   const datasets = scenarioDatasets(scenario);
   const seed = seedWord(scenario.seed);
   const baseTimeMs = resolveBaseTime(scenario, options.baseTime);
-  const manifest: RunManifest = {
-    manifestVersion: 1,
-    runId,
-    createdAt: new Date().toISOString(),
-    scenarioPath: resolve(options.scenarioPath),
-    scenario,
-    seed,
-    baseTimeMs,
-    transport: { type: 'csv', dir: dataRoot },
-    sink: sinkLocationFor(options.env, runDir),
-    datasets: {},
-    pipeline: null,
-  };
+  const transport = createTransport(scenario.transport, runDir, runId, options.env, options.log);
+  const sinkLocation = sinkLocationFor(options.env, runDir);
+  const pipelineSpec = scenario.pipeline;
+  const runsPipeline = pipelineSpec.type === 'reference' && !options.shard;
+  if (!runsPipeline && sinkLocation.kind === 'pglite') {
+    throw new HarnessError('config', 'pipeline: external (or --shard) needs a sink that pipeline can reach: set PG_URL (or DATABASE_URL)');
+  }
   options.log(`run ${runId}: scenario ${scenario.name}, seed ${String(scenario.seed)}, base time ${new Date(baseTimeMs).toISOString()}`);
 
-  const pipelineSpec = scenario.pipeline;
-  if (pipelineSpec.type === 'external' && manifest.sink.kind === 'pglite') {
-    throw new HarnessError('config', 'pipeline: external needs a sink your pipeline can reach: set PG_URL (or DATABASE_URL)');
-  }
   // Connect first: an unreachable sink should stop the run before any data is generated.
-  const sink =
-    pipelineSpec.type === 'reference'
-      ? new SqlSink(await openSql(manifest.sink, options.env, { log: options.log }), {
-          spec: scenario.sink,
-          datasets: datasets.map(([name]) => name),
-          uniqueKeys: !(pipelineSpec.faults && pipelineSpec.faults.duplicateWrite > 0),
-        })
-      : null;
-  options.log(`sink: ${sink?.description ?? 'external pipeline'}; data: ${dataRoot}`);
-  saveManifest(runDir, manifest);
-
-  // A failing pipeline stops the generators too, instead of leaving them writing for nobody.
+  const sink = runsPipeline
+    ? new SqlSink(await openSql(sinkLocation, options.env, { log: options.log }), {
+        spec: scenario.sink,
+        datasets: datasets.map(([name]) => name),
+        uniqueKeys: !(pipelineSpec.type === 'reference' && pipelineSpec.faults && pipelineSpec.faults.duplicateWrite > 0),
+      })
+    : null;
   const stop = new AbortController();
   const onAbort = () => stop.abort();
   options.signal?.addEventListener('abort', onAbort);
-  const generators = datasets.map(([name, spec]) => createGenerator(name, generatorConfig(seed, baseTimeMs, spec)));
   try {
+    await transport.prepare(datasets.map(([name]) => name));
+    const manifest: RunManifest = {
+      manifestVersion: 1,
+      runId,
+      createdAt: new Date().toISOString(),
+      scenarioPath: resolve(options.scenarioPath),
+      scenario,
+      seed,
+      baseTimeMs,
+      transport: transport.location(),
+      sink: sinkLocation,
+      datasets: {},
+      pipeline: null,
+    };
+    options.log(`sink: ${sink?.description ?? 'left to another pipeline'}; transport: ${describeTransport(manifest)}`);
+    saveManifest(runDir, manifest);
+
+    const generators = datasets.map(([name, spec]) => createGenerator(name, generatorConfig(seed, baseTimeMs, spec)));
     const generation = Promise.all(
-      generators.map(async (generator, i): Promise<[DatasetName, ProduceResult]> => {
-        const [name, spec] = datasets[i] as [DatasetName, DatasetSpec];
-        const result = await produceToFiles({
-          dataset: name,
-          config: generator.config,
-          dir: datasetDir(dataRoot, name),
-          count: spec.count,
-          rotateRecords: scenario.transport.rotateRecords,
-          rotateIntervalMs: scenario.transport.rotateInterval,
-          workers: options.workers ?? 1,
-          signal: stop.signal,
-        });
+      generators.map(async (generator) => {
+        const spec = scenario.datasets[generator.dataset] as DatasetSpec;
+        const result = await transport.produce({ generator, count: spec.count, workers: options.workers ?? 1, ...(options.shard ? { shard: options.shard } : {}), signal: stop.signal });
         const seconds = (result.finishedAtMs - result.startedAtMs) / 1000;
-        options.log(`[${name}] generated ${result.records} records in ${result.files.length} files, ${seconds.toFixed(2)} s, ${Math.round(result.records / seconds)} rec/s`);
-        return [name, result];
+        options.log(`[${generator.dataset}] produced ${result.records} records in ${seconds.toFixed(2)} s, ${Math.round(result.records / seconds)} rec/s`);
+        manifest.datasets[generator.dataset] = { count: spec.count, rate: spec.rate, startedAtMs: result.startedAtMs, finishedAtMs: result.finishedAtMs, files: result.files };
       }),
-    );
+    ).then(() => transport.finish());
     const pipeline =
       sink && pipelineSpec.type === 'reference'
         ? runPipeline({
-            sources: generators.map(
-              (generator) => new CsvFileSource(generator.dataset, datasetDir(dataRoot, generator.dataset), generator.header === null ? 0 : 1),
-            ),
+            sources: transport.sources(generators),
             sink,
             batchSize: pipelineSpec.batchSize,
             futureToleranceMs: pipelineSpec.futureTolerance,
             pollIntervalMs: pipelineSpec.pollInterval,
             ...(pipelineSpec.faults ? { faults: pipelineSpec.faults } : {}),
+            ...deadLetterTopicFor(scenario, options.env, runId, options.log),
             log: options.log,
             signal: stop.signal,
-          }).catch((error: unknown) => {
-            stop.abort();
-            throw error;
           })
         : Promise.resolve(null);
-    const [produced, pipelineResult] = await Promise.all([generation, pipeline]);
-    for (const [name, result] of produced) {
-      manifest.datasets[name] = {
-        count: result.records,
-        rate: scenario.datasets[name]?.rate ?? 0,
-        startedAtMs: result.startedAtMs,
-        finishedAtMs: result.finishedAtMs,
-        files: result.files,
-      };
-    }
+    // A failure on either side stops the other, instead of leaving it working for nobody.
+    const failFast = <T>(work: Promise<T>) =>
+      work.catch((error: unknown) => {
+        stop.abort();
+        throw error;
+      });
+    const [, pipelineResult] = await Promise.all([failFast(generation), failFast(pipeline)]);
+    manifest.transport = transport.location();
     manifest.pipeline = pipelineResult;
     manifest.peakRssBytes = process.resourceUsage().maxRSS * 1024;
     saveManifest(runDir, manifest);
     return { runDir, manifest };
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
+    await transport.close();
     await sink?.close();
   }
+}
+
+function describeTransport(manifest: RunManifest): string {
+  const t = manifest.transport;
+  return t.type === 'csv' ? t.dir : `kafka ${t.brokers.join(',')} (${Object.values(t.topics).map((x) => x?.name).join(', ')})`;
+}
+
+/** With Kafka, dead letters also go to `<topic>.dlq` unless the scenario says not to. */
+export function deadLetterTopicFor(scenario: Scenario, env: NodeJS.ProcessEnv, runId: string, log: (line: string) => void): { deadLetterTopic?: KafkaDeadLetterTopic } {
+  const spec = scenario.transport;
+  if (spec.type !== 'kafka' || !spec.deadLetterTopic) return {};
+  return { deadLetterTopic: new KafkaDeadLetterTopic(createKafka(kafkaBrokers(env), `harness-dlq-${runId}`, log), (dataset) => spec.topics[dataset].name) };
 }

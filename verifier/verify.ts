@@ -47,9 +47,10 @@ async function waitForRows(client: SqlClient, table: string, expected: number, t
 /** Regenerates each dataset's ground truth, reads the sinks, and runs every check on both. */
 export async function verifyRun(manifest: RunManifest, client: SqlClient, options: VerifyOptions = {}): Promise<Report> {
   const results: CheckResult[] = [];
-  for (const [name, generation] of Object.entries(manifest.datasets) as [DatasetName, DatasetManifest][]) {
+  for (const name of Object.keys(manifest.scenario.datasets) as DatasetName[]) {
     const spec = manifest.scenario.datasets[name];
-    if (!spec) continue;
+    const generation = manifest.datasets[name];
+    if (!spec || !generation) continue;
     const generator = createGenerator(name, generatorConfig(manifest.seed, manifest.baseTimeMs, spec));
     const truth = groundTruth(generator, generation.count);
     if (options.waitForMs) {

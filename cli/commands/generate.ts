@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { datasetDir, produceToFiles } from '../../connectors/files/file-producer.ts';
-import { filePlan, parseShard, shardFiles, wholeDataset } from '../../connectors/files/file-plan.ts';
+import { chunkRange, filePlan, parseShard, shardChunks, wholeDataset } from '../../connectors/chunks.ts';
 import { joinLines } from '../../connectors/files/line-buffer.ts';
 import { HarnessError } from '../../core/errors.ts';
 import { createGenerator, datasetNames } from '../../generators/index.ts';
@@ -10,6 +10,7 @@ import { seedWord } from '../../generators/random.ts';
 import { resolveBaseTime, scenarioDatasets, withFaultOverrides } from '../../runner/run-scenario.ts';
 import { generatorConfig } from '../../scenarios/datasets.ts';
 import { loadScenario } from '../../scenarios/load.ts';
+import { fileRotation } from '../../runner/transports.ts';
 import { parseWorkers, type CommandContext } from '../main.ts';
 
 interface GenerateOptions {
@@ -73,8 +74,8 @@ export function registerGenerate(program: Command, context: CommandContext): voi
             config: generatorConfig(seed, baseTimeMs, spec),
             dir: datasetDir(resolve(io.cwd, options.out), name),
             count: options.count ? parseCount(options.count, '--count') : spec.count,
-            rotateRecords: scenario.transport.rotateRecords,
-            rotateIntervalMs: scenario.transport.rotateInterval,
+            rotateRecords: fileRotation(scenario.transport).rotateRecords,
+            rotateIntervalMs: fileRotation(scenario.transport).rotateInterval,
             paced: Boolean(options.rate),
             workers,
             shard,
@@ -88,11 +89,12 @@ export function registerGenerate(program: Command, context: CommandContext): voi
       const [name, spec] = datasets[0]!;
       const generator = createGenerator(name, generatorConfig(seed, baseTimeMs, spec));
       const count = options.count ? parseCount(options.count, '--count') : spec.count;
-      const plan = filePlan(count, scenario.transport.rotateRecords, scenario.transport.rotateInterval, spec.rate);
+      const { rotateRecords, rotateInterval } = fileRotation(scenario.transport);
+      const plan = filePlan(count, rotateRecords, rotateInterval, spec.rate);
       let header = generator.header;
-      for (const f of shardFiles(plan, shard)) {
-        const first = f * plan.perFile;
-        const payloads = Array.from({ length: Math.min(plan.perFile, count - first) }, (_, i) => generator.payload(first + i));
+      for (const f of shardChunks(plan, shard)) {
+        const [first, end] = chunkRange(plan, f);
+        const payloads = Array.from({ length: end - first }, (_, i) => generator.payload(first + i));
         io.stdout(joinLines(header, payloads));
         header = null;
       }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { parseShard } from '../../connectors/chunks.ts';
 import { ExitCode } from '../../core/exit-codes.ts';
 import { renderTerminal } from '../../reports/index.ts';
 import { runScenario } from '../../runner/run-scenario.ts';
@@ -15,7 +16,8 @@ export function registerRun(program: Command, context: CommandContext): void {
     .option('--quiet', 'no per-batch progress lines')
     .option('--workers <n>', 'worker threads generating each dataset', '1')
     .option('--faults <spec>', 'replace the fault rates: "none", or e.g. duplicate=0.01,malformed=0.02,click_event=0.01')
-    .action(async (scenarioPath: string, options: { baseTime?: string; verify: boolean; quiet?: boolean; workers: string; faults?: string }) => {
+    .option('--shard <k/n>', 'produce only shard k of n (several machines into one Kafka cluster); run the pipeline with `harness pipeline`')
+    .action(async (scenarioPath: string, options: { baseTime?: string; verify: boolean; quiet?: boolean; workers: string; faults?: string; shard?: string }) => {
       const { io } = context;
       const log = options.quiet ? () => {} : (line: string) => io.stderr(`${line}\n`);
       const started = Date.now();
@@ -26,11 +28,12 @@ export function registerRun(program: Command, context: CommandContext): void {
         ...(options.baseTime ? { baseTime: options.baseTime } : {}),
         ...(options.faults ? { faults: options.faults } : {}),
         workers: parseWorkers(options.workers),
+        ...(options.shard ? { shard: parseShard(options.shard) } : {}),
         log,
       });
       const seconds = (Date.now() - started) / 1000;
       io.stderr(`run ${manifest.runId} finished in ${seconds.toFixed(1)} s, peak RSS ${Math.round((manifest.peakRssBytes ?? 0) / 2 ** 20)} MiB: ${runDir}\n`);
-      if (!options.verify) return;
+      if (!options.verify || options.shard) return;
       const report = await verifyRunDir(runDir, io.env, log);
       io.stdout(renderTerminal(report));
       context.exit(report.verdict === 'pass' ? ExitCode.ok : ExitCode.sloMissed);

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
 import { startModuleWorker } from '../../core/module-worker.ts';
 import { createGenerator, type DatasetName, type Generator, type GeneratorConfig } from '../../generators/index.ts';
-import { filePlan, shardFiles, wholeDataset, type FilePlan, type Shard } from './file-plan.ts';
+import { chunkRange, filePlan, shardChunks, splitAmong, wholeDataset, type ChunkPlan, type Shard } from '../chunks.ts';
 import { LineBuffer } from './line-buffer.ts';
 import { dataFileName, writeDoneMarker, writeFileAtomically, type CommittedFile } from './rotated-writer.ts';
 
@@ -36,7 +36,7 @@ export interface FileJob {
   dataset: DatasetName;
   config: GeneratorConfig;
   dir: string;
-  plan: FilePlan;
+  plan: ChunkPlan;
   files: number[];
   startedAtMs: number;
   paced: boolean;
@@ -50,8 +50,7 @@ export async function writeFiles(job: FileJob, generator: Generator, onCommit: (
   const { plan, config } = job;
   for (const f of job.files) {
     if (signal?.aborted) return;
-    const first = f * plan.perFile;
-    const end = Math.min(plan.count, first + plan.perFile);
+    const [first, end] = chunkRange(plan, f);
     const lines = new LineBuffer((end - first) * 160);
     if (generator.header !== null) lines.append(generator.header);
     for (let i = first; i < end; i++) lines.append(generator.payload(i));
@@ -75,7 +74,7 @@ export async function writeFiles(job: FileJob, generator: Generator, onCommit: (
 export async function produceToFiles(options: FileProduceOptions): Promise<ProduceResult> {
   const shard = options.shard ?? wholeDataset;
   const plan = filePlan(options.count, options.rotateRecords, options.rotateIntervalMs, options.config.rate);
-  const files = shardFiles(plan, shard);
+  const files = shardChunks(plan, shard);
   const workers = Math.max(1, Math.min(options.workers ?? 1, files.length));
   const startedAtMs = Date.now();
   const committed: CommittedFile[] = [];
@@ -84,8 +83,7 @@ export async function produceToFiles(options: FileProduceOptions): Promise<Produ
   if (workers === 1) {
     await writeFiles(job(files), createGenerator(options.dataset, options.config), (file) => committed.push(file), options.signal);
   } else {
-    const parts = Array.from({ length: workers }, (_, w) => files.filter((_, i) => i % workers === w));
-    await Promise.all(parts.map((part) => runWorker(job(part), (file) => committed.push(file), options.signal)));
+    await Promise.all(splitAmong(files, workers).map((part) => runWorker(job(part), (file) => committed.push(file), options.signal)));
   }
   const finished = !options.signal?.aborted;
   if (finished) writeDoneMarker(options.dir, shard, files.length);

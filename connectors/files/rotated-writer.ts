@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Shard } from './file-plan.ts';
+import type { Shard } from '../chunks.ts';
 
 /** One committed file: which indices it holds, so positions map back to records. */
 export interface CommittedFile {

@@ -162,7 +162,7 @@ describeIfPostgres('pipeline: external — the harness verifies a pipeline it di
     expect(early.stderr).toContain('rows after waiting');
 
     await runPipeline({
-      sources: [new CsvFileSource('ecommerce', join(manifest.transport.dir, 'ecommerce'), 1)],
+      sources: [new CsvFileSource('ecommerce', join((manifest.transport as { dir: string }).dir, 'ecommerce'), 1)],
       sink,
       batchSize: 100,
       futureToleranceMs: 3_600_000,
@@ -178,6 +178,6 @@ describeIfPostgres('pipeline: external — the harness verifies a pipeline it di
     const path = writeScenario(cwd, smallScenario({ ecommerce: 10, pipeline: 'pipeline: { type: external }' }), 'ext.yaml');
     const run = await runCli(['run', path], { cwd, env: {} });
     expect(run.code).toBe(ExitCode.usage);
-    expect(run.stderr).toContain('pipeline: external needs a sink your pipeline can reach');
+    expect(run.stderr).toContain('pipeline: external (or --shard) needs a sink that pipeline can reach');
   });
 });

@@ -1,0 +1,30 @@
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { ExitCode } from '../../core/exit-codes.ts';
+import { latestRunDir } from '../../core/run-manifest.ts';
+import { runPipelineForRun } from '../../runner/pipeline-run.ts';
+import type { CommandContext } from '../main.ts';
+
+export function registerPipeline(program: Command, context: CommandContext): void {
+  program
+    .command('pipeline')
+    .description('run the reference pipeline alone over a run\'s data into its sink; resumes from the sink\'s checkpoints')
+    .option('--run <dir>', 'run directory (default: the latest under <home>/runs)')
+    .action(async (options: { run?: string }) => {
+      const { io } = context;
+      const runDir = options.run ? resolve(io.cwd, options.run) : latestRunDir(context.home());
+      // SIGINT/SIGTERM stop between batches: what is committed stays, the rest resumes next time.
+      const stop = new AbortController();
+      const onSignal = () => stop.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      try {
+        const result = await runPipelineForRun(runDir, io.env, (line) => io.stderr(`${line}\n`), stop.signal);
+        io.stderr(`pipeline ${result.completed ? 'finished' : 'stopped'}: ${runDir}\n`);
+        context.exit(result.completed ? ExitCode.ok : ExitCode.sloMissed);
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+    });
+}

@@ -1,0 +1,151 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CompressionTypes, type Message, type Producer } from 'kafkajs';
+import { HarnessError, messageOf } from '../../core/errors.ts';
+import { startModuleWorker } from '../../core/module-worker.ts';
+import { createGenerator, type DatasetName, type Generator, type GeneratorConfig } from '../../generators/index.ts';
+import { chunkRange, shardChunks, splitAmong, wholeDataset, type ChunkPlan, type Shard } from '../chunks.ts';
+import { createKafka } from './client.ts';
+
+/** Headers every message carries, so a consumer measures latency and the verifier maps records. */
+export const headerNames = {
+  run: 'harness-run',
+  index: 'harness-index',
+  sentAt: 'harness-sent-at',
+  intendedAt: 'harness-intended-at',
+} as const;
+
+export type Compression = 'none' | 'gzip';
+
+export interface KafkaProduceJob {
+  brokers: string[];
+  dataset: DatasetName;
+  config: GeneratorConfig;
+  topic: string;
+  runId: string;
+  plan: ChunkPlan;
+  chunks: number[];
+  startedAtMs: number;
+  paced: boolean;
+  acks: -1 | 0 | 1;
+  compression: Compression;
+  /** Batches in flight at once on one producer. */
+  inFlight: number;
+}
+
+export interface KafkaProduceOptions extends Omit<KafkaProduceJob, 'plan' | 'chunks' | 'startedAtMs'> {
+  count: number;
+  batchSize: number;
+  workers: number;
+  shard?: Shard;
+  log: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+function messagesOf(job: KafkaProduceJob, generator: Generator, first: number, end: number): Message[] {
+  const messages: Message[] = new Array(end - first);
+  const sentAt = String(Date.now());
+  for (let i = first; i < end; i++) {
+    const payload = generator.payload(i);
+    messages[i - first] = {
+      key: generator.recordKey(generator.planner.origin(i).origin),
+      value: typeof payload === 'string' ? Buffer.from(payload) : payload,
+      headers: {
+        [headerNames.run]: job.runId,
+        [headerNames.index]: String(i),
+        [headerNames.sentAt]: sentAt,
+        [headerNames.intendedAt]: String(Math.round(job.startedAtMs + generator.schedule.offsetMs(i))),
+      },
+    };
+  }
+  return messages;
+}
+
+/**
+ * Sends the job's chunks, each as one batch, with up to `inFlight` batches outstanding. With a rate,
+ * a batch leaves when its last record is due. Returns the records sent.
+ */
+export async function sendChunks(job: KafkaProduceJob, producer: Producer, signal?: AbortSignal): Promise<number> {
+  const generator = createGenerator(job.dataset, job.config);
+  const pending = new Set<Promise<unknown>>();
+  let sent = 0;
+  for (const chunk of job.chunks) {
+    if (signal?.aborted) break;
+    const [first, end] = chunkRange(job.plan, chunk);
+    if (job.paced && job.config.rate > 0) {
+      const wait = job.startedAtMs + generator.schedule.offsetMs(end - 1) - Date.now();
+      if (wait > 0) await sleep(wait);
+    }
+    const send = producer
+      .send({
+        topic: job.topic,
+        acks: job.acks,
+        compression: job.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
+        messages: messagesOf(job, generator, first, end),
+      })
+      .then(() => {
+        sent += end - first;
+      });
+    pending.add(send);
+    void send.then(
+      () => pending.delete(send),
+      () => pending.delete(send),
+    );
+    if (pending.size >= job.inFlight) await Promise.race(pending);
+  }
+  await Promise.all(pending);
+  return sent;
+}
+
+/** One producer, connected, for a job; closed when the work is done or fails. */
+export async function withProducer<T>(job: KafkaProduceJob, log: (line: string) => void, work: (producer: Producer) => Promise<T>): Promise<T> {
+  const kafka = createKafka(job.brokers, `harness-producer-${job.runId}`, log);
+  // Idempotent and transactional producers are not used: the harness must not depend on
+  // broker-side transactions, and the sink's keys absorb a retry's duplicate.
+  const producer = kafka.producer({ allowAutoTopicCreation: true, idempotent: false });
+  await producer.connect();
+  try {
+    return await work(producer);
+  } finally {
+    await producer.disconnect().catch(() => {});
+  }
+}
+
+/**
+ * Produces a dataset (or a shard of it) into its topic: key = record id, value = the generator's
+ * bytes (malformed ones exactly as made), headers with run id, index, send and intended send time.
+ */
+export async function produceToKafka(options: KafkaProduceOptions): Promise<{ startedAtMs: number; finishedAtMs: number; records: number }> {
+  const plan: ChunkPlan = { count: options.count, size: options.batchSize };
+  const chunks = shardChunks(plan, options.shard ?? wholeDataset);
+  const workers = Math.max(1, Math.min(options.workers, chunks.length));
+  const startedAtMs = Date.now();
+  const { log, signal, count: _count, batchSize: _batchSize, workers: _workers, shard: _shard, ...common } = options;
+  const job = (part: number[]): KafkaProduceJob => ({ ...common, plan, chunks: part, startedAtMs });
+  let records: number;
+  try {
+    if (workers === 1) {
+      records = await withProducer(job(chunks), log, (producer) => sendChunks(job(chunks), producer, signal));
+    } else {
+      const counts = await Promise.all(splitAmong(chunks, workers).map((part) => runWorker(job(part), log, signal)));
+      records = counts.reduce((a, b) => a + b, 0);
+    }
+  } catch (error) {
+    throw new HarnessError('unreachable', `[${options.dataset}] producing to Kafka topic ${options.topic} failed after retries: ${messageOf(error)}`, { cause: error });
+  }
+  return { startedAtMs, finishedAtMs: Date.now(), records };
+}
+
+function runWorker(job: KafkaProduceJob, log: (line: string) => void, signal?: AbortSignal): Promise<number> {
+  const worker = startModuleWorker(import.meta.url, 'producer-worker', job);
+  const stop = () => void worker.terminate();
+  signal?.addEventListener('abort', stop);
+  return new Promise<number>((resolve, reject) => {
+    worker.on('message', (message: { log: string } | { sent: number } | { error: string }) => {
+      if ('log' in message) log(message.log);
+      else if ('sent' in message) resolve(message.sent);
+      else reject(new Error(message.error));
+    });
+    worker.on('error', reject);
+    worker.on('exit', (code) => (code === 0 || signal?.aborted ? resolve(0) : reject(new Error(`producer worker exited with code ${code}`))));
+  }).finally(() => signal?.removeEventListener('abort', stop));
+}
