@@ -1,4 +1,4 @@
-import type { Kafka, Producer } from 'kafkajs';
+import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import type { DatasetName } from '../generators/generator.ts';
 import type { DeadLetter } from './sink.ts';
 import type { SourceRecord } from './source.ts';
@@ -27,7 +27,7 @@ export class KafkaDeadLetterTopic implements DeadLetterPublisher {
   async publish(dataset: DatasetName, letters: { letter: DeadLetter; record: SourceRecord }[]): Promise<void> {
     if (letters.length === 0) return;
     if (!this.producer) {
-      this.producer = this.kafka.producer({ allowAutoTopicCreation: true });
+      this.producer = this.kafka.producer({ allowAutoTopicCreation: true, createPartitioner: Partitioners.DefaultPartitioner });
       await this.producer.connect();
     }
     await this.producer.send({

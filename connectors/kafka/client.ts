@@ -26,7 +26,7 @@ export function createKafka(brokers: string[], clientId: string, log: (line: str
     retry: { initialRetryTime: 200, maxRetryTime: 5000, retries: 15 },
     logLevel: logLevel.WARN,
     logCreator: () => (entry: LogEntry) => {
-      if (entry.level <= logLevel.WARN) log(`kafka ${entry.namespace}: ${entry.log.message}`);
+      if (entry.level <= logLevel.WARN) log(`kafka${entry.namespace ? ` ${entry.namespace}` : ''}: ${entry.log.message}`);
     },
   });
 }

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CompressionTypes, type Message, type Producer } from 'kafkajs';
+import { CompressionTypes, Partitioners, type Message, type Producer } from 'kafkajs';
 import { HarnessError, messageOf } from '../../core/errors.ts';
 import { startModuleWorker } from '../../core/module-worker.ts';
 import { createGenerator, type DatasetName, type Generator, type GeneratorConfig } from '../../generators/index.ts';
@@ -101,7 +101,7 @@ export async function withProducer<T>(job: KafkaProduceJob, log: (line: string) 
   const kafka = createKafka(job.brokers, `harness-producer-${job.runId}`, log);
   // Idempotent and transactional producers are not used: the harness must not depend on
   // broker-side transactions, and the sink's keys absorb a retry's duplicate.
-  const producer = kafka.producer({ allowAutoTopicCreation: true, idempotent: false });
+  const producer = kafka.producer({ allowAutoTopicCreation: true, idempotent: false, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   try {
     return await work(producer);
