@@ -64,6 +64,11 @@ export abstract class Generator {
     return this.encode(origin, plan);
   }
 
+  /** The payload of an origin already resolved by `planner.origin()`. */
+  payloadOf(origin: number, plan: OwnPlan): Payload {
+    return this.encode(origin, plan);
+  }
+
   /** Event time before faults: when the record is due, plus up to a second of jitter. */
   protected eventTime(index: number, jitterUnit: number): number {
     return Math.floor(this.config.baseTimeMs + this.schedule.offsetMs(index) + jitterUnit * 1000);

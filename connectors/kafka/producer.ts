@@ -6,13 +6,30 @@ import { createGenerator, type DatasetName, type Generator, type GeneratorConfig
 import { chunkRange, shardChunks, splitAmong, wholeDataset, type ChunkPlan, type Shard } from '../chunks.ts';
 import { createKafka } from './client.ts';
 
-/** Headers every message carries, so a consumer measures latency and the verifier maps records. */
-export const headerNames = {
-  run: 'harness-run',
-  index: 'harness-index',
-  sentAt: 'harness-sent-at',
-  intendedAt: 'harness-intended-at',
-} as const;
+/**
+ * The one header every message carries: `harness: <run id> <index> <sent at ms> <intended at ms>`.
+ * One header, not four: measured with kafkajs here, four headers halve produce throughput
+ * (92k -> 49k msgs/s) and one costs a fifth (75k).
+ */
+export const HARNESS_HEADER = 'harness';
+
+export interface HarnessHeader {
+  runId: string;
+  index: number;
+  sentAtMs: number;
+  intendedAtMs: number;
+}
+
+export function formatHarnessHeader(h: HarnessHeader): string {
+  return `${h.runId} ${h.index} ${h.sentAtMs} ${h.intendedAtMs}`;
+}
+
+export function parseHarnessHeader(value: string | undefined): HarnessHeader | null {
+  const parts = value?.split(' ');
+  if (!parts || parts.length !== 4) return null;
+  const [runId, index, sentAtMs, intendedAtMs] = parts as [string, string, string, string];
+  return { runId, index: Number(index), sentAtMs: Number(sentAtMs), intendedAtMs: Number(intendedAtMs) };
+}
 
 export type Compression = 'none' | 'gzip';
 
@@ -43,18 +60,15 @@ export interface KafkaProduceOptions extends Omit<KafkaProduceJob, 'plan' | 'chu
 
 function messagesOf(job: KafkaProduceJob, generator: Generator, first: number, end: number): Message[] {
   const messages: Message[] = new Array(end - first);
-  const sentAt = String(Date.now());
+  const sentAtMs = Date.now();
   for (let i = first; i < end; i++) {
-    const payload = generator.payload(i);
+    const { origin, plan } = generator.planner.origin(i);
+    const payload = generator.payloadOf(origin, plan);
+    const intendedAtMs = Math.round(job.startedAtMs + generator.schedule.offsetMs(i));
     messages[i - first] = {
-      key: generator.recordKey(generator.planner.origin(i).origin),
+      key: generator.recordKey(origin),
       value: typeof payload === 'string' ? Buffer.from(payload) : payload,
-      headers: {
-        [headerNames.run]: job.runId,
-        [headerNames.index]: String(i),
-        [headerNames.sentAt]: sentAt,
-        [headerNames.intendedAt]: String(Math.round(job.startedAtMs + generator.schedule.offsetMs(i))),
-      },
+      headers: { [HARNESS_HEADER]: formatHarnessHeader({ runId: job.runId, index: i, sentAtMs, intendedAtMs }) },
     };
   }
   return messages;

@@ -1,5 +1,5 @@
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
-import { headerNames } from '../../connectors/kafka/producer.ts';
+import { HARNESS_HEADER, parseHarnessHeader } from '../../connectors/kafka/producer.ts';
 import type { Offsets } from '../../core/run-manifest.ts';
 import type { DatasetName } from '../../generators/generator.ts';
 import type { Checkpoint } from '../sink.ts';
@@ -74,6 +74,8 @@ export class KafkaSource implements Source {
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({
+      // Every partition's next batch can wait in the queue while the pipeline works on one.
+      partitionsConsumedConcurrently: Math.max(1, Object.keys(start).length),
       autoCommit: true,
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning }) => {
@@ -136,16 +138,15 @@ export class KafkaSource implements Source {
   }
 
   private record(partition: number, message: KafkaMessage): SourceRecord {
-    const index = header(message, headerNames.index);
-    const sentAt = header(message, headerNames.sentAt);
+    const harness = parseHarnessHeader(header(message, HARNESS_HEADER));
     const headers: Record<string, string> = {};
     for (const name of Object.keys(message.headers ?? {})) headers[name] = header(message, name) as string;
     return {
       bytes: message.value ?? Buffer.alloc(0),
       source: this.sourceName(partition),
       position: Number(message.offset),
-      producedAtMs: sentAt ? Number(sentAt) : Number(message.timestamp),
-      recordIndex: index === undefined ? null : Number(index),
+      producedAtMs: harness ? harness.sentAtMs : Number(message.timestamp),
+      recordIndex: harness ? harness.index : null,
       key: message.key,
       headers,
     };

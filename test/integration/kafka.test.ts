@@ -63,7 +63,7 @@ describeIfKafka('Kafka end to end (librdkafka mock broker)', () => {
     await new Promise<void>((resolve) => {
       void consumer.run({
         eachMessage: async ({ message }) => {
-          seen.push({ reason: String(message.headers?.['harness-dlq-reason']), index: String(message.headers?.['harness-index']), key: String(message.key) });
+          seen.push({ reason: String(message.headers?.['harness-dlq-reason']), index: String(message.headers?.harness).split(' ')[1] as string, key: String(message.key) });
           if (seen.length >= deadLetters) resolve();
         },
       });
