@@ -63,8 +63,8 @@ function encoderRates(count: number): [number, number] {
 /** Peak RSS of generating `count` records in a fresh process: flat memory means it barely grows with count. */
 function childRss(count: number, workers: number): { rate: number; rssMiB: number } {
   const script = `
-    const { produceToFiles } = await import(${JSON.stringify(new URL('../dist/connectors/files/file-producer.js', import.meta.url).href)});
-    const { seedWord } = await import(${JSON.stringify(new URL('../dist/generators/random.js', import.meta.url).href)});
+    const { produceToFiles } = await import(${JSON.stringify(new URL('../connectors/files/file-producer.js', import.meta.url).href)});
+    const { seedWord } = await import(${JSON.stringify(new URL('../generators/random.js', import.meta.url).href)});
     const config = { seed: seedWord(1), baseTimeMs: Date.UTC(2026, 0, 1), rate: 0, faults: ${JSON.stringify(faults)}, options: {} };
     const r = await produceToFiles({ dataset: 'ecommerce', config, dir: ${JSON.stringify(join(mkdtempSync(join(tmpdir(), 'harness-bench-')), 'e'))}, count: ${count}, rotateRecords: 100000, rotateIntervalMs: 1000, workers: ${workers}, paced: false });
     console.log(JSON.stringify({ rate: r.records / ((r.finishedAtMs - r.startedAtMs) / 1000), rssMiB: process.resourceUsage().maxRSS / 1024 }));`;

@@ -38,7 +38,7 @@ if (wants('kafka')) {
   await own?.stop();
 }
 if (wants('main-job')) {
-  benchMainJob(resolve(import.meta.dirname, '../scenarios/high-volume.yaml'), [
+  benchMainJob(resolve(import.meta.dirname, '../../scenarios/high-volume.yaml'), [
     { name: 'pglite', env: { PG_URL: '', DATABASE_URL: '' } },
     ...(url ? [{ name: 'postgres', env: { PG_URL: url, HARNESS_SCHEMA: 'harness_bench_main' } }] : []),
   ]);

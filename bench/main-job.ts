@@ -11,8 +11,7 @@ import { printTable } from './table.ts';
  * process so wall time and peak memory are that run's alone.
  */
 export function benchMainJob(scenario: string, backends: { name: string; env: NodeJS.ProcessEnv }[]): void {
-  // The built CLI, as a user runs it (`npm run bench` builds first).
-  const bin = resolve(import.meta.dirname, '../dist/cli/bin.js');
+  const bin = resolve(import.meta.dirname, '../cli/bin.js');
   const rows: (string | number)[][] = [];
   for (const backend of backends) {
     const home = mkdtempSync(join(tmpdir(), 'harness-bench-'));

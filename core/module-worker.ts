@@ -7,7 +7,11 @@ import { Worker } from 'node:worker_threads';
 export function startModuleWorker(callerUrl: string, moduleBaseName: string, workerData: unknown): Worker {
   const fromSources = callerUrl.endsWith('.ts');
   const url = new URL(`./${moduleBaseName}${fromSources ? '.ts' : '.js'}`, callerUrl);
-  if (!fromSources) return new Worker(url, { workerData });
+  const options = { workerData, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } };
+  if (!fromSources) return new Worker(url, options);
   const bootstrap = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(url.href)}); })`;
-  return new Worker(bootstrap, { eval: true, workerData });
+  return new Worker(bootstrap, { ...options, eval: true });
 }
+
+/** Generation allocates many short-lived strings and buffers; a larger nursery means fewer scavenges. */
+const YOUNG_GENERATION_MB = Number(process.env.HARNESS_WORKER_YOUNG_MB ?? 64);

@@ -1,9 +1,16 @@
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 
-const here = import.meta.dirname;
+/** This folder in the source tree, found from sources or from the bench's build in dist/. */
+function sourceDir(): string {
+  let dir = import.meta.dirname;
+  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
+  return join(dir, 'test', 'kafka-mock');
+}
+
+const here = sourceDir();
 export const mockBrokerBinary = join(here, 'build', 'mock-broker');
 const HEADER = '/usr/include/librdkafka/rdkafka_mock.h';
 
