@@ -5,6 +5,7 @@ import type { MalformedKind, OwnPlan } from './faults.ts';
 import { productCatalogue, userPool, type Product } from './catalogue.ts';
 import { csvRow } from './csv-row.ts';
 import { IsoClock } from './iso-clock.ts';
+import { put, type LineBuffer } from './line-buffer.ts';
 import { mix32, Rng, streamKey } from './random.ts';
 import { Zipf } from './zipf.ts';
 
@@ -73,9 +74,24 @@ const SESSION_CANDIDATES = 3;
 
 interface Session {
   id: number;
-  user: string;
-  candidates: Product[];
+  /** Indices into the user pool and the catalogue. */
+  user: number;
+  candidates: number[];
 }
+
+interface Draw {
+  user: number;
+  product: number;
+  purchase: boolean;
+  price: string;
+  eventMs: number;
+}
+
+const COMMA = 0x2c;
+const NEWLINE = 0x0a;
+const VIEW = Buffer.from('view,,');
+const PURCHASE = Buffer.from('purchase,');
+const HEX_DIGITS = Buffer.from('0123456789abcdef');
 
 export class EcommerceGenerator extends Generator {
   readonly dataset = 'ecommerce' as const;
@@ -91,6 +107,12 @@ export class EcommerceGenerator extends Generator {
   private readonly idKey: number;
   private readonly clock = new IsoClock();
   private readonly sessions: (Session | undefined)[] = [];
+  private readonly scratch: Draw = { user: 0, product: 0, purchase: false, price: '', eventMs: 0 };
+  private readonly words = new Uint32Array(4);
+  /** Each user's and product's part of a row, encoded once. */
+  private readonly userBytes: Buffer[];
+  private readonly productBytes: Buffer[];
+  private readonly maxRowBytes: number;
 
   constructor(config: GeneratorConfig) {
     super(config, 'ecommerce', ecommerceMalformed);
@@ -102,45 +124,88 @@ export class EcommerceGenerator extends Generator {
     this.rng = new Rng(this.contentKey);
     this.sessionRng = new Rng(streamKey(config.seed, 'ecommerce', 'session'));
     this.idKey = streamKey(config.seed, 'ecommerce', 'id');
+    this.userBytes = this.users.map((user) => Buffer.from(`${user},`));
+    this.productBytes = this.products.map((p) => Buffer.from(`${p.id},${csvField(p.name)},${csvField(p.category)},`));
+    const longest = (parts: Buffer[]) => Math.max(...parts.map((part) => part.length));
+    // id, user, product part, "purchase,", price, timestamp, separators: generous on the price.
+    this.maxRowBytes = 37 + longest(this.userBytes) + longest(this.productBytes) + PURCHASE.length + 24 + 26;
   }
 
   /**
-   * The clean event for `origin`, before any fault. Sessions are laid out in blocks of
-   * concurrentSessions x sessionLength indices: index i is step floor(o / K) of session o mod K of
-   * its block, so a session's user, products and step are all index arithmetic.
+   * The draws behind the clean event for `origin`, into a reused scratch object. Sessions are laid
+   * out in blocks of concurrentSessions x sessionLength indices: index i is step floor(o / K) of
+   * session o mod K of its block, so a session's user, products and step are index arithmetic.
    */
-  event(origin: number): EcommerceEvent {
+  private draw(origin: number): Draw {
     const { sessionLength: length, concurrentSessions: concurrent, purchaseShare } = this.options;
     const rng = this.rng.at(origin);
-    let user: string;
-    let product: Product;
+    const d = this.scratch;
     let purchaseChance = purchaseShare;
     if (length > 1) {
       const block = Math.floor(origin / (concurrent * length));
       const offset = origin - block * concurrent * length;
       const step = Math.floor(offset / concurrent);
       const session = this.session(block * concurrent + (offset % concurrent), offset % concurrent);
-      user = session.user;
-      product = session.candidates[rng.int(SESSION_CANDIDATES)] as Product;
+      d.user = session.user;
+      d.product = session.candidates[rng.int(SESSION_CANDIDATES)] as number;
       // Purchases rise along the session (never on its first event) and average purchaseShare.
       purchaseChance = (purchaseShare * 2 * step) / (length - 1);
     } else {
-      user = this.users[this.userPick.pick(rng.next())] as string;
-      product = this.products[this.productPick.pick(rng.next())] as Product;
+      d.user = this.userPick.pick(rng.next());
+      d.product = this.productPick.pick(rng.next());
     }
-    const purchase = rng.next() < purchaseChance;
-    const price = purchase ? (Math.round(product.basePrice * rng.uniform(0.9, 1.1) * 100) / 100).toFixed(2) : '';
-    const timestamp = this.clock.format(this.eventTime(origin, rng.next()));
+    d.purchase = rng.next() < purchaseChance;
+    d.price = d.purchase ? (Math.round((this.products[d.product] as Product).basePrice * rng.uniform(0.9, 1.1) * 100) / 100).toFixed(2) : '';
+    d.eventMs = this.eventTime(origin, rng.next());
+    return d;
+  }
+
+  /** The clean event for `origin`, before any fault. */
+  event(origin: number): EcommerceEvent {
+    const d = this.draw(origin);
+    const user = this.users[d.user] as string;
+    const product = this.products[d.product] as Product;
+    const timestamp = this.clock.format(d.eventMs);
     return {
       event_id: this.options.idScheme === 'md5' ? md5Id(user, product.id, timestamp) : this.hashId(origin),
       user_id: user,
       product_id: product.id,
       product_name: product.name,
       product_category: product.category,
-      event_type: purchase ? 'purchase' : 'view',
-      price,
+      event_type: d.purchase ? 'purchase' : 'view',
+      price: d.price,
       event_timestamp: timestamp,
     };
+  }
+
+  /**
+   * Valid rows, the bulk of a file, go straight into the file's bytes: building each row as a
+   * string and encoding it cost 0.4 us of about 1.4 us a record (measured). A test holds these
+   * bytes equal to `payload()`'s.
+   */
+  override appendPayload(index: number, lines: LineBuffer): void {
+    const { origin, plan } = this.planner.origin(index);
+    if (plan.kind !== 'valid' || this.options.idScheme !== 'hash') {
+      lines.append(this.encode(origin, plan));
+      return;
+    }
+    const d = this.draw(origin);
+    let o = lines.reserve(this.maxRowBytes);
+    const b = lines.raw;
+    o = this.writeHashId(b, o, origin);
+    b[o++] = COMMA;
+    o = put(b, o, this.userBytes[d.user] as Buffer);
+    o = put(b, o, this.productBytes[d.product] as Buffer);
+    if (d.purchase) {
+      o = put(b, o, PURCHASE);
+      o += b.write(d.price, o, 'latin1');
+      b[o++] = COMMA;
+    } else {
+      o = put(b, o, VIEW);
+    }
+    o = this.clock.write(b, o, d.eventMs);
+    b[o++] = NEWLINE;
+    lines.commit(o);
   }
 
   /**
@@ -154,8 +219,8 @@ export class EcommerceGenerator extends Generator {
     const rng = this.sessionRng.at(id);
     const session: Session = {
       id,
-      user: this.users[this.userPick.pick(rng.next())] as string,
-      candidates: Array.from({ length: SESSION_CANDIDATES }, () => this.products[this.productPick.pick(rng.next())] as Product),
+      user: this.userPick.pick(rng.next()),
+      candidates: Array.from({ length: SESSION_CANDIDATES }, () => this.productPick.pick(rng.next())),
     };
     this.sessions[slot] = session;
     return session;
@@ -222,14 +287,32 @@ export class EcommerceGenerator extends Generator {
    * mix32 is a bijection, so w0 is unique per low half of the index and w1 per high half given
    * w0: ids are unique per index, look random, and differ between seeds.
    */
-  private hashId(index: number): string {
+  private idWords(index: number): Uint32Array {
     const lo = index >>> 0;
     const hi = Math.floor(index / 0x1_0000_0000);
-    const w0 = mix32(this.idKey ^ lo);
-    const w1 = mix32(w0 ^ hi ^ 0x2545f491);
-    const w2 = mix32(w1 + this.idKey);
-    const w3 = mix32(w2 ^ 0x9e3779b9);
+    const w = this.words;
+    w[0] = mix32(this.idKey ^ lo);
+    w[1] = mix32((w[0] as number) ^ hi ^ 0x2545f491);
+    w[2] = mix32((w[1] as number) + this.idKey);
+    w[3] = mix32((w[2] as number) ^ 0x9e3779b9);
+    return w;
+  }
+
+  /** The id as a UUID-shaped string: 32 hex digits of the words, the 13th replaced by version 8. */
+  private hashId(index: number): string {
+    const [w0, w1, w2, w3] = this.idWords(index) as unknown as [number, number, number, number];
     return `${hex8(w0)}-${hex4(w1 >>> 16)}-8${hex4(w1 & 0xffff).slice(1)}-${hex4(w2 >>> 16)}-${hex4(w2 & 0xffff)}${hex8(w3)}`;
+  }
+
+  /** The same id, written as bytes. */
+  private writeHashId(b: Buffer, at: number, index: number): number {
+    const w = this.idWords(index);
+    let o = at;
+    for (let n = 0; n < 32; n++) {
+      if (n === 8 || n === 12 || n === 16 || n === 20) b[o++] = 0x2d;
+      b[o++] = n === 12 ? 0x38 : (HEX_DIGITS[((w[n >>> 3] as number) >>> ((7 - (n & 7)) * 4)) & 15] as number);
+    }
+    return o;
   }
 }
 

@@ -1,4 +1,5 @@
 import { FaultPlanner, type FaultRates, type DuplicateDistance, type MalformedKind, type OwnPlan } from './faults.ts';
+import type { LineBuffer } from './line-buffer.ts';
 import { streamKey } from './random.ts';
 import { Schedule, type Seasonality } from './schedule.ts';
 
@@ -62,6 +63,11 @@ export abstract class Generator {
   payload(index: number): Payload {
     const { origin, plan } = this.planner.origin(index);
     return this.encode(origin, plan);
+  }
+
+  /** Appends the payload emitted at `index` as one line; generators may write bytes directly. */
+  appendPayload(index: number, lines: LineBuffer): void {
+    lines.append(this.payload(index));
   }
 
   /** The payload of an origin already resolved by `planner.origin()`. */

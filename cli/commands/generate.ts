@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { datasetDir, produceToFiles } from '../../connectors/files/file-producer.ts';
 import { chunkRange, filePlan, parseShard, shardChunks, wholeDataset } from '../../connectors/chunks.ts';
-import { joinLines } from '../../connectors/files/line-buffer.ts';
+import { joinLines } from '../../generators/line-buffer.ts';
 import { HarnessError } from '../../core/errors.ts';
 import { createGenerator, datasetNames } from '../../generators/index.ts';
 import { explain } from '../../generators/oracle.ts';

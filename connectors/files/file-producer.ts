@@ -3,7 +3,7 @@ import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/pr
 import { startModuleWorker } from '../../core/module-worker.ts';
 import { createGenerator, type DatasetName, type Generator, type GeneratorConfig } from '../../generators/index.ts';
 import { chunkRange, filePlan, shardChunks, splitAmong, wholeDataset, type ChunkPlan, type Shard } from '../chunks.ts';
-import { LineBuffer } from './line-buffer.ts';
+import { LineBuffer } from '../../generators/line-buffer.ts';
 import { dataFileName, writeDoneMarker, writeFileAtomically, type CommittedFile } from './rotated-writer.ts';
 
 export interface FileProduceOptions {
@@ -53,7 +53,7 @@ export async function writeFiles(job: FileJob, generator: Generator, onCommit: (
     const [first, end] = chunkRange(plan, f);
     const lines = new LineBuffer((end - first) * 160);
     if (generator.header !== null) lines.append(generator.header);
-    for (let i = first; i < end; i++) lines.append(generator.payload(i));
+    for (let i = first; i < end; i++) generator.appendPayload(i, lines);
     const data = lines.bytes();
     if (job.paced && config.rate > 0) {
       const wait = job.startedAtMs + generator.schedule.offsetMs(end - 1) - Date.now();

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { joinLines } from '../../connectors/files/line-buffer.ts';
+import { joinLines } from '../../generators/line-buffer.ts';
 import { createGenerator, type DatasetName, type Generator } from '../../generators/index.ts';
 import type { FaultRates } from '../../generators/faults.ts';
 import { seedWord } from '../../generators/random.ts';

@@ -1,4 +1,4 @@
-import type { Payload } from '../../generators/generator.ts';
+import type { Payload } from './generator.ts';
 
 /**
  * Lines appended straight into one growing buffer. Each record's string dies young instead of
@@ -20,6 +20,23 @@ export class LineBuffer {
     this.buffer[this.length++] = 0x0a;
   }
 
+  /**
+   * Room for a record written byte by byte: returns the offset to write at in `buffer`, which
+   * holds at least `most` more bytes; `commit(end)` then takes the bytes up to `end`.
+   */
+  reserve(most: number): number {
+    if (this.length + most > this.buffer.length) this.grow(this.length + most);
+    return this.length;
+  }
+
+  get raw(): Buffer {
+    return this.buffer;
+  }
+
+  commit(end: number): void {
+    this.length = end;
+  }
+
   /** The bytes appended so far (a view, valid until the next append). */
   bytes(): Buffer {
     return this.buffer.subarray(0, this.length);
@@ -30,6 +47,12 @@ export class LineBuffer {
     this.buffer.copy(next, 0, 0, this.length);
     this.buffer = next;
   }
+}
+
+/** Copies `bytes` into `b` at `at`, returning the offset after them; TypedArray#set is leaner than Buffer#copy for short runs. */
+export function put(b: Uint8Array, at: number, bytes: Uint8Array): number {
+  b.set(bytes, at);
+  return at + bytes.length;
 }
 
 /** Joins a header and payloads into file bytes. */
