@@ -15,3 +15,33 @@ export function startModuleWorker(callerUrl: string, moduleBaseName: string, wor
 
 /** Generation allocates many short-lived strings and buffers; a larger nursery means fewer scavenges. */
 const YOUNG_GENERATION_MB = Number(process.env.HARNESS_WORKER_YOUNG_MB ?? 64);
+
+/**
+ * Runs a module worker to its end: `onMessage` sees each message and returns `{ done: value }`
+ * when the work is finished (or throws to fail it). An abort terminates the worker and settles
+ * with `aborted`; an unexpected exit is an error.
+ */
+export function runModuleWorker<R>(
+  callerUrl: string,
+  moduleBaseName: string,
+  workerData: unknown,
+  onMessage: (message: unknown) => { done: R } | undefined,
+  aborted: R,
+  signal?: AbortSignal,
+): Promise<R> {
+  const worker = startModuleWorker(callerUrl, moduleBaseName, workerData);
+  const stop = () => void worker.terminate();
+  signal?.addEventListener('abort', stop);
+  return new Promise<R>((resolve, reject) => {
+    worker.on('message', (message: unknown) => {
+      try {
+        const outcome = onMessage(message);
+        if (outcome) resolve(outcome.done);
+      } catch (error) {
+        reject(error);
+      }
+    });
+    worker.on('error', reject);
+    worker.on('exit', (code) => (signal?.aborted ? resolve(aborted) : code !== 0 ? reject(new Error(`${moduleBaseName} exited with code ${code}`)) : undefined));
+  }).finally(() => signal?.removeEventListener('abort', stop));
+}

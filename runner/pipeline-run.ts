@@ -5,7 +5,8 @@ import { runPipeline, type PipelineResult } from '../pipeline/run-pipeline.ts';
 import { SqlSink } from '../pipeline/sinks/sql.ts';
 import { generatorConfig } from '../scenarios/datasets.ts';
 import { scenarioSchema, type ReferencePipelineSpec } from '../scenarios/schema.ts';
-import { deadLetterTopicFor, scenarioDatasets } from './run-scenario.ts';
+import { referencePipelineSettings, uniqueKeysFor } from './reference-pipeline.ts';
+import { scenarioDatasets } from './run-scenario.ts';
 import { sourcesFromManifest } from './transports.ts';
 
 /**
@@ -22,18 +23,13 @@ export async function runPipelineForRun(runDir: string, env: NodeJS.ProcessEnv, 
   const sink = new SqlSink(await openSql(manifest.sink, env, { log }), {
     spec: { ...scenario.sink, reset: false },
     datasets: generators.map((g) => g.dataset),
-    uniqueKeys: !(spec.faults && spec.faults.duplicateWrite > 0),
+    uniqueKeys: uniqueKeysFor(spec),
   });
   try {
     const result = await runPipeline({
       sources: sourcesFromManifest(manifest, generators, env, log),
       sink,
-      batchSize: spec.batchSize,
-      futureToleranceMs: spec.futureTolerance,
-      pollIntervalMs: spec.pollInterval,
-      ...(spec.faults ? { faults: spec.faults } : {}),
-      ...deadLetterTopicFor(scenario, env, manifest.runId, log),
-      log,
+      ...referencePipelineSettings(spec, scenario, env, manifest.runId, log),
       ...(signal ? { signal } : {}),
     });
     if (result.completed) saveManifest(runDir, { ...loadManifest(runDir), pipeline: result });

@@ -13,6 +13,7 @@ import { generatorConfig } from '../scenarios/datasets.ts';
 import { overrideFaults } from '../scenarios/fault-overrides.ts';
 import { loadScenario } from '../scenarios/load.ts';
 import { crossFieldProblems, type DatasetSpec, type Scenario } from '../scenarios/schema.ts';
+import { referencePipelineSettings, uniqueKeysFor } from './reference-pipeline.ts';
 import { createTransport } from './transports.ts';
 
 export interface RunOptions {
@@ -85,7 +86,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     ? new SqlSink(await openSql(sinkLocation, options.env, { log: options.log }), {
         spec: scenario.sink,
         datasets: datasets.map(([name]) => name),
-        uniqueKeys: !(pipelineSpec.type === 'reference' && pipelineSpec.faults && pipelineSpec.faults.duplicateWrite > 0),
+        uniqueKeys: pipelineSpec.type !== 'reference' || uniqueKeysFor(pipelineSpec),
       })
     : null;
   const stop = new AbortController();
@@ -124,12 +125,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
         ? runPipeline({
             sources: transport.sources(generators),
             sink,
-            batchSize: pipelineSpec.batchSize,
-            futureToleranceMs: pipelineSpec.futureTolerance,
-            pollIntervalMs: pipelineSpec.pollInterval,
-            ...(pipelineSpec.faults ? { faults: pipelineSpec.faults } : {}),
-            ...deadLetterTopicFor(scenario, options.env, runId, options.log),
-            log: options.log,
+            ...referencePipelineSettings(pipelineSpec, scenario, options.env, runId, options.log),
             signal: stop.signal,
           })
         : Promise.resolve(null);

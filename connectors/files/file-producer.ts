@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
-import { startModuleWorker } from '../../core/module-worker.ts';
+import { runModuleWorker } from '../../core/module-worker.ts';
 import { createGenerator, type DatasetName, type Generator, type GeneratorConfig } from '../../generators/index.ts';
 import { chunkRange, filePlan, shardChunks, splitAmong, wholeDataset, type ChunkPlan, type Shard } from '../chunks.ts';
 import { LineBuffer } from '../../generators/line-buffer.ts';
@@ -92,14 +92,18 @@ export async function produceToFiles(options: FileProduceOptions): Promise<Produ
 }
 
 function runWorker(job: FileJob, onCommit: (file: CommittedFile) => void, signal?: AbortSignal): Promise<void> {
-  const worker = startModuleWorker(import.meta.url, 'file-worker', job);
-  const stop = () => void worker.terminate();
-  signal?.addEventListener('abort', stop);
-  return new Promise<void>((resolve, reject) => {
-    worker.on('message', (message: CommittedFile | 'done') => (message === 'done' ? resolve() : onCommit(message)));
-    worker.on('error', reject);
-    worker.on('exit', (code) => (code === 0 || signal?.aborted ? resolve() : reject(new Error(`generator worker exited with code ${code}`))));
-  }).finally(() => signal?.removeEventListener('abort', stop));
+  return runModuleWorker<void>(
+    import.meta.url,
+    'file-worker',
+    job,
+    (message) => {
+      if (message === 'done') return { done: undefined };
+      onCommit(message as CommittedFile);
+      return undefined;
+    },
+    undefined,
+    signal,
+  );
 }
 
 export function datasetDir(root: string, dataset: string): string {

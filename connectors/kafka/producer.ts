@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CompressionTypes, Partitioners, type Message, type Producer } from 'kafkajs';
 import { HarnessError, messageOf } from '../../core/errors.ts';
-import { startModuleWorker } from '../../core/module-worker.ts';
+import { runModuleWorker } from '../../core/module-worker.ts';
 import { createGenerator, type DatasetName, type Generator, type GeneratorConfig } from '../../generators/index.ts';
 import { chunkRange, shardChunks, splitAmong, wholeDataset, type ChunkPlan, type Shard } from '../chunks.ts';
 import { createKafka } from './client.ts';
@@ -150,16 +150,18 @@ export async function produceToKafka(options: KafkaProduceOptions): Promise<{ st
 }
 
 function runWorker(job: KafkaProduceJob, log: (line: string) => void, signal?: AbortSignal): Promise<number> {
-  const worker = startModuleWorker(import.meta.url, 'producer-worker', job);
-  const stop = () => void worker.terminate();
-  signal?.addEventListener('abort', stop);
-  return new Promise<number>((resolve, reject) => {
-    worker.on('message', (message: { log: string } | { sent: number } | { error: string }) => {
-      if ('log' in message) log(message.log);
-      else if ('sent' in message) resolve(message.sent);
-      else reject(new Error(message.error));
-    });
-    worker.on('error', reject);
-    worker.on('exit', (code) => (code === 0 || signal?.aborted ? resolve(0) : reject(new Error(`producer worker exited with code ${code}`))));
-  }).finally(() => signal?.removeEventListener('abort', stop));
+  return runModuleWorker<number>(
+    import.meta.url,
+    'producer-worker',
+    job,
+    (message) => {
+      const m = message as { log: string } | { sent: number } | { error: string };
+      if ('log' in m) log(m.log);
+      else if ('sent' in m) return { done: m.sent };
+      else throw new Error(m.error);
+      return undefined;
+    },
+    0,
+    signal,
+  );
 }
