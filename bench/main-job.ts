@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { latestRunDir, loadManifest } from '../core/run-manifest.ts';
-import type { Report } from '../reports/report.ts';
+import { latestRunDir, loadManifest } from '../runs/manifest.ts';
+import type { Report } from '../verifier/report.ts';
 import { printTable } from './table.ts';
 
 /**

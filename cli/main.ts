@@ -3,24 +3,12 @@ import { Command, CommanderError } from 'commander';
 import { HarnessError, messageOf } from '../core/errors.ts';
 import { ExitCode } from '../core/exit-codes.ts';
 import type { CliIo } from './io.ts';
+import type { CommandContext } from './context.ts';
 import { registerGenerate } from './commands/generate.ts';
 import { registerPipeline } from './commands/pipeline.ts';
 import { registerRun } from './commands/run.ts';
 import { registerValidate } from './commands/validate.ts';
 import { registerVerify } from './commands/verify.ts';
-
-/** Context every command gets: its io, where runs live, and a way to set the exit code. */
-export interface CommandContext {
-  io: CliIo;
-  home: () => string;
-  exit: (code: number) => void;
-}
-
-export function parseWorkers(text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new HarnessError('usage', `--workers takes a whole number from 1 to 64, got "${text}"`);
-  return n;
-}
 
 /** Builds the command tree without parsing anything, so tests can inspect and drive it. */
 export function createCli(context: CommandContext): Command {

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Report, ReportWriter } from './report.ts';
+import type { Report } from '../verifier/report.ts';
+import type { ReportWriter } from './writer.ts';
 import { jsonReport } from './writers/json.ts';
 import { junitReport } from './writers/junit.ts';
 import { markdownReport } from './writers/markdown.ts';

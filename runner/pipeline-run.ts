@@ -1,5 +1,5 @@
 import { openSql } from '../connectors/sql/open.ts';
-import { loadManifest, saveManifest } from '../core/run-manifest.ts';
+import { loadManifest, saveManifest } from '../runs/manifest.ts';
 import { createGenerator } from '../generators/index.ts';
 import { runPipeline, type PipelineResult } from '../pipeline/run-pipeline.ts';
 import { SqlSink } from '../pipeline/sinks/sql.ts';

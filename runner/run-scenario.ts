@@ -3,7 +3,7 @@ import { openSql, sinkLocationFor } from '../connectors/sql/open.ts';
 import type { Shard } from '../connectors/chunks.ts';
 import { createKafka, kafkaBrokers } from '../connectors/kafka/client.ts';
 import { HarnessError } from '../core/errors.ts';
-import { createRunDir, newRunId, saveManifest, type RunManifest } from '../core/run-manifest.ts';
+import { createRunDir, newRunId, saveManifest, type RunManifest } from '../runs/manifest.ts';
 import { createGenerator, type DatasetName } from '../generators/index.ts';
 import { seedWord } from '../generators/random.ts';
 import { KafkaDeadLetterTopic } from '../pipeline/dead-letter-topic.ts';

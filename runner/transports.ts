@@ -6,7 +6,7 @@ import { createKafka, kafkaBrokers } from '../connectors/kafka/client.ts';
 import { produceToKafka } from '../connectors/kafka/producer.ts';
 import { ensureTopic, highWatermarks } from '../connectors/kafka/topics.ts';
 import type { CommittedFile } from '../connectors/files/rotated-writer.ts';
-import type { Offsets, RunManifest, TransportLocation } from '../core/run-manifest.ts';
+import type { Offsets, RunManifest, TransportLocation } from '../runs/manifest.ts';
 import type { DatasetName, Generator } from '../generators/index.ts';
 import { CsvFileSource } from '../pipeline/sources/csv-files.ts';
 import { KafkaSource } from '../pipeline/sources/kafka.ts';

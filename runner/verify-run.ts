@@ -1,7 +1,7 @@
 import { openSql } from '../connectors/sql/open.ts';
-import { loadManifest } from '../core/run-manifest.ts';
+import { loadManifest } from '../runs/manifest.ts';
 import { writeReports } from '../reports/index.ts';
-import type { Report } from '../reports/report.ts';
+import type { Report } from '../verifier/report.ts';
 import { verifyRun } from '../verifier/verify.ts';
 
 /** `harness verify`: reads the run's manifest, checks its sinks, writes the reports beside it. */

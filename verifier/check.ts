@@ -1,4 +1,4 @@
-import type { DatasetManifest } from '../core/run-manifest.ts';
+import type { DatasetManifest } from '../runs/manifest.ts';
 import type { DatasetName } from '../generators/generator.ts';
 import type { GroundTruth } from '../generators/oracle.ts';
 import type { Slos } from '../scenarios/schema.ts';

@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SqlClient } from '../connectors/sql/client.ts';
 import { qualified } from '../connectors/sql/tables.ts';
-import type { DatasetManifest, RunManifest } from '../core/run-manifest.ts';
+import type { DatasetManifest, RunManifest } from '../runs/manifest.ts';
 import { createGenerator, type DatasetName } from '../generators/index.ts';
 import { groundTruth } from '../generators/oracle.ts';
-import type { Report } from '../reports/report.ts';
-import { REPORT_SCHEMA_VERSION } from '../reports/report.ts';
+import type { Report } from './report.ts';
+import { REPORT_SCHEMA_VERSION } from './report.ts';
 import { generatorConfig } from '../scenarios/datasets.ts';
 import type { CheckResult, DatasetEvidence, DeadLetterRow } from './check.ts';
 import { checks } from './checks/index.ts';

@@ -11,7 +11,7 @@ import { resolveBaseTime, scenarioDatasets, withFaultOverrides } from '../../run
 import { generatorConfig } from '../../scenarios/datasets.ts';
 import { loadScenario } from '../../scenarios/load.ts';
 import { fileRotation } from '../../runner/transports.ts';
-import { parseWorkers, type CommandContext } from '../main.ts';
+import { parseWorkers, type CommandContext } from '../context.ts';
 
 interface GenerateOptions {
   dataset?: string;

@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ExitCode } from '../../core/exit-codes.ts';
-import { latestRunDir } from '../../core/run-manifest.ts';
+import { latestRunDir } from '../../runs/manifest.ts';
 import { runPipelineForRun } from '../../runner/pipeline-run.ts';
-import type { CommandContext } from '../main.ts';
+import type { CommandContext } from '../context.ts';
 
 export function registerPipeline(program: Command, context: CommandContext): void {
   program

@@ -4,7 +4,7 @@ import { ExitCode } from '../../core/exit-codes.ts';
 import { renderTerminal } from '../../reports/index.ts';
 import { runScenario } from '../../runner/run-scenario.ts';
 import { verifyRunDir } from '../../runner/verify-run.ts';
-import { parseWorkers, type CommandContext } from '../main.ts';
+import { parseWorkers, type CommandContext } from '../context.ts';
 
 export function registerRun(program: Command, context: CommandContext): void {
   program

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { HarnessError } from '../../core/errors.ts';
 import { loadScenario } from '../../scenarios/load.ts';
 import { scenarioJsonSchema } from '../../scenarios/schema.ts';
-import type { CommandContext } from '../main.ts';
+import type { CommandContext } from '../context.ts';
 
 export function registerValidate(program: Command, context: CommandContext): void {
   program

@@ -1,11 +1,11 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ExitCode } from '../../core/exit-codes.ts';
-import { latestRunDir } from '../../core/run-manifest.ts';
+import { latestRunDir } from '../../runs/manifest.ts';
 import { renderTerminal } from '../../reports/index.ts';
 import { jsonReport } from '../../reports/writers/json.ts';
 import { verifyRunDir } from '../../runner/verify-run.ts';
-import type { CommandContext } from '../main.ts';
+import type { CommandContext } from '../context.ts';
 
 export function registerVerify(program: Command, context: CommandContext): void {
   program

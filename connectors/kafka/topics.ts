@@ -1,6 +1,6 @@
 import type { Admin } from 'kafkajs';
 import { messageOf } from '../../core/errors.ts';
-import type { Offsets } from '../../core/run-manifest.ts';
+import type { Offsets } from '../../runs/manifest.ts';
 
 /**
  * Creates the topic when it is missing. A broker that refuses CreateTopics (some managed services,

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import pRetry from 'p-retry';
 import { HarnessError, messageOf } from '../../core/errors.ts';
-import type { SinkLocation } from '../../core/run-manifest.ts';
+import type { SinkLocation } from '../../runs/manifest.ts';
 import { redactUrl } from '../redact.ts';
 import type { SqlClient } from './client.ts';
 import { openPglite } from './pglite.ts';

@@ -1,6 +1,6 @@
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import { HARNESS_HEADER, parseHarnessHeader } from '../../connectors/kafka/producer.ts';
-import type { Offsets } from '../../core/run-manifest.ts';
+import type { Offsets } from '../../runs/manifest.ts';
 import type { DatasetName } from '../../generators/generator.ts';
 import type { Checkpoint } from '../sink.ts';
 import type { Source, SourceBatch, SourceRecord } from '../source.ts';

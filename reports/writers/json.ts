@@ -1,4 +1,4 @@
-import type { ReportWriter } from '../report.ts';
+import type { ReportWriter } from '../writer.ts';
 
 export const jsonReport: ReportWriter = {
   file: 'report.json',

@@ -1,4 +1,4 @@
-import type { ReportWriter } from '../report.ts';
+import type { ReportWriter } from '../writer.ts';
 import { missedSlos } from '../format.ts';
 
 function xml(text: string): string {

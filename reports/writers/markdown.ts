@@ -1,4 +1,4 @@
-import type { ReportWriter } from '../report.ts';
+import type { ReportWriter } from '../writer.ts';
 import { formatSlo } from '../format.ts';
 
 /** Fits a CI job summary ($GITHUB_STEP_SUMMARY). */

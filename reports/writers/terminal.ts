@@ -1,5 +1,5 @@
 import Table from 'cli-table3';
-import type { Report } from '../report.ts';
+import type { Report } from '../../verifier/report.ts';
 import { formatSlo } from '../format.ts';
 
 /** The table printed at the end of `harness run` and `harness verify`. */

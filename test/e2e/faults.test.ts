@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../../core/exit-codes.ts';
-import { latestRunDir, loadManifest, type RunManifest } from '../../core/run-manifest.ts';
+import { latestRunDir, loadManifest, type RunManifest } from '../../runs/manifest.ts';
 import { createGenerator } from '../../generators/index.ts';
 import { groundTruth } from '../../generators/oracle.ts';
 import { faultHits, positionKey } from '../../pipeline/faults.ts';
-import type { Report } from '../../reports/report.ts';
+import type { Report } from '../../verifier/report.ts';
 import { generatorConfig } from '../../scenarios/datasets.ts';
 import { runCli } from '../helpers/cli.ts';
 import { smallScenario, tempDir, writeScenario } from '../helpers/scenario.ts';

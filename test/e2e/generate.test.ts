@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../../core/exit-codes.ts';
-import { latestRunDir, loadManifest } from '../../core/run-manifest.ts';
+import { latestRunDir, loadManifest } from '../../runs/manifest.ts';
 import { ecommerceRules } from '../../pipeline/rules/ecommerce.ts';
 import { runCli } from '../helpers/cli.ts';
 import { smallScenario, tempDir, writeScenario } from '../helpers/scenario.ts';

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { produceToFiles, type ProduceResult } from '../../connectors/files/file-producer.ts';
 import type { SqlClient } from '../../connectors/sql/client.ts';
-import type { RunManifest } from '../../core/run-manifest.ts';
+import type { RunManifest } from '../../runs/manifest.ts';
 import { runPipeline } from '../../pipeline/run-pipeline.ts';
 import { SqlSink } from '../../pipeline/sinks/sql.ts';
 import { CsvFileSource } from '../../pipeline/sources/csv-files.ts';

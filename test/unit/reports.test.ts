@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderTerminal, reportWriters } from '../../reports/index.ts';
-import type { Report } from '../../reports/report.ts';
+import type { Report } from '../../verifier/report.ts';
 
 const report: Report = {
   schemaVersion: 1,

@@ -4,7 +4,7 @@ import type { CommittedFile } from '../connectors/files/rotated-writer.ts';
 import type { DatasetName } from '../generators/generator.ts';
 import type { PipelineResult } from '../pipeline/run-pipeline.ts';
 import type { Scenario } from '../scenarios/schema.ts';
-import { HarnessError } from './errors.ts';
+import { HarnessError } from '../core/errors.ts';
 
 export const MANIFEST_VERSION = 1;
 

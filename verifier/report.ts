@@ -1,4 +1,4 @@
-import type { CheckResult } from '../verifier/check.ts';
+import type { CheckResult } from './check.ts';
 
 /** Bumped whenever a field is removed or changes meaning; adding fields keeps the version. */
 export const REPORT_SCHEMA_VERSION = 1;
@@ -13,10 +13,4 @@ export interface Report {
   sink: string;
   verdict: 'pass' | 'fail';
   checks: CheckResult[];
-}
-
-/** Renders a report into one format; `file` is its name in the run directory. */
-export interface ReportWriter {
-  file: string;
-  render(report: Report): string;
 }
