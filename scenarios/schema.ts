@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseDuration } from '../core/duration.ts';
+import { duration, share } from './fields.ts';
 import { malformedRate, type MalformedKind } from '../generators/faults.ts';
 import { generators } from '../generators/index.ts';
 
@@ -8,19 +8,6 @@ import { generators } from '../generators/index.ts';
  * (`harness validate --print-schema`) and the README's reference are generated from here.
  * Objects are strict: an unknown key is an error, never silently ignored.
  */
-
-const duration = z
-  .union([z.string(), z.number()])
-  .transform((value, ctx) => {
-    const ms = parseDuration(value);
-    if (ms === null) {
-      ctx.addIssue({ code: 'custom', message: `expected a duration like 250ms, 2s or 1m, got ${JSON.stringify(value)}` });
-      return z.NEVER;
-    }
-    return ms;
-  });
-
-const share = z.number().min(0).max(1);
 
 function faultRates(malformedKinds: readonly MalformedKind[]) {
   const perKind = z
