@@ -5,7 +5,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Faker, en } from '@faker-js/faker';
 import { stringify } from 'csv-stringify/sync';
-import { produceToFiles } from '../connectors/files/file-producer.ts';
+import { CsvTransport } from '../connectors/transports/csv/index.ts';
 import { csvRow } from '../generators/csv-row.ts';
 import type { DatasetName, GeneratorConfig } from '../generators/generator.ts';
 import { createGenerator } from '../generators/index.ts';
@@ -19,8 +19,8 @@ function config(): GeneratorConfig {
 }
 
 async function harnessRate(dataset: DatasetName, count: number, workers: number): Promise<number> {
-  const dir = join(mkdtempSync(join(tmpdir(), 'harness-bench-')), dataset);
-  const result = await produceToFiles({ dataset, config: config(), dir, count, rotateRecords: 100_000, rotateIntervalMs: 1000, workers, paced: false });
+  const files = new CsvTransport(mkdtempSync(join(tmpdir(), 'harness-bench-')), { rotateRecords: 100_000, rotateInterval: 1000 });
+  const result = await files.produce({ generator: createGenerator(dataset, config()), count, workers, paced: false });
   return count / ((result.finishedAtMs - result.startedAtMs) / 1000);
 }
 
@@ -63,10 +63,12 @@ function encoderRates(count: number): [number, number] {
 /** Peak RSS of generating `count` records in a fresh process: flat memory means it barely grows with count. */
 function childRss(count: number, workers: number): { rate: number; rssMiB: number } {
   const script = `
-    const { produceToFiles } = await import(${JSON.stringify(new URL('../connectors/files/file-producer.js', import.meta.url).href)});
+    const { CsvTransport } = await import(${JSON.stringify(new URL('../connectors/transports/csv/index.js', import.meta.url).href)});
+    const { createGenerator } = await import(${JSON.stringify(new URL('../generators/index.js', import.meta.url).href)});
     const { seedWord } = await import(${JSON.stringify(new URL('../generators/random.js', import.meta.url).href)});
     const config = { seed: seedWord(1), baseTimeMs: Date.UTC(2026, 0, 1), rate: 0, faults: ${JSON.stringify(faults)}, options: {} };
-    const r = await produceToFiles({ dataset: 'ecommerce', config, dir: ${JSON.stringify(join(mkdtempSync(join(tmpdir(), 'harness-bench-')), 'e'))}, count: ${count}, rotateRecords: 100000, rotateIntervalMs: 1000, workers: ${workers}, paced: false });
+    const files = new CsvTransport(${JSON.stringify(mkdtempSync(join(tmpdir(), 'harness-bench-')))}, { rotateRecords: 100000, rotateInterval: 1000 });
+    const r = await files.produce({ generator: createGenerator('ecommerce', config), count: ${count}, workers: ${workers}, paced: false });
     console.log(JSON.stringify({ rate: r.records / ((r.finishedAtMs - r.startedAtMs) / 1000), rssMiB: process.resourceUsage().maxRSS / 1024 }));`;
   const file = join(mkdtempSync(join(tmpdir(), 'harness-bench-')), 'child.mjs');
   writeFileSync(file, script);

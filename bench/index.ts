@@ -1,17 +1,18 @@
 import { join, resolve } from 'node:path';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { openPglite } from '../connectors/sql/pglite.ts';
-import { openPostgres } from '../connectors/sql/postgres.ts';
-import { postgresUrl } from '../connectors/sql/open.ts';
+import { openPglite } from '../connectors/sinks/sql/pglite.ts';
+import { openPostgres } from '../connectors/sinks/sql/postgres.ts';
+import { postgresUrl } from '../connectors/sinks/sql/open.ts';
 import { benchGeneration } from './generation.ts';
 import { buildMockBroker, startMockBroker } from '../test/kafka-mock/broker.ts';
 import { benchKafka } from './kafka.ts';
 import { benchMainJob } from './main-job.ts';
 import { benchPipeline } from './pipeline.ts';
+import { benchVerify, verifyBenchOptions } from './verify.ts';
 
 /**
- * `npm run bench [-- section...]`: sections are `generation`, `pipeline`, `kafka` and `main-job`
+ * `npm run bench [-- section...]`: sections are `generation`, `pipeline`, `kafka`, `main-job` and `verify`
  * (default: all). Set PG_URL to add the PostgreSQL server beside embedded PGlite, and
  * KAFKA_BROKERS to measure a real cluster instead of the test broker (librdkafka's mock cluster).
  */
@@ -43,4 +44,5 @@ if (wants('main-job')) {
     ...(url ? [{ name: 'postgres', env: { PG_URL: url, HARNESS_SCHEMA: 'harness_bench_main' } }] : []),
   ]);
 }
+if (wants('verify')) await benchVerify(verifyBenchOptions(process.env, url));
 if (!url) console.log('\n(set PG_URL to measure the PostgreSQL server too)');

@@ -2,38 +2,28 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createKafka } from '../connectors/kafka/client.ts';
-import { produceToKafka } from '../connectors/kafka/producer.ts';
-import { highWatermarks } from '../connectors/kafka/topics.ts';
-import type { SqlClient } from '../connectors/sql/client.ts';
+import { transports } from '../connectors/transports/index.ts';
+import type { SqlClient } from '../connectors/sinks/sql/client.ts';
+import { sqlSinkSpec } from '../connectors/sinks/sql/spec.ts';
 import { createGenerator } from '../generators/index.ts';
 import { seedWord } from '../generators/random.ts';
 import { runPipeline } from '../pipeline/run-pipeline.ts';
-import { SqlSink } from '../pipeline/sinks/sql.ts';
-import { KafkaSource } from '../pipeline/sources/kafka.ts';
-import { scenarioSchema } from '../scenarios/schema.ts';
+import { SqlSinkWriter } from '../connectors/sinks/sql/writer.ts';
 import { printTable } from './table.ts';
 
 const config = { seed: seedWord(3), baseTimeMs: Date.UTC(2026, 0, 1), rate: 0, faults: { duplicate: 0.02, malformed: 0.02, future: 0.01, late: 0.02 }, options: {} };
 let topics = 0;
 const topic = () => `bench_${process.pid}_${++topics}`;
 
+/** The harness's Kafka transport into a topic of its own, configured as a scenario would. */
+function kafkaTransport(brokers: string[]) {
+  const name = topic();
+  const spec = transports.kafka.spec.parse({ type: 'kafka', topics: { ecommerce: { name } }, batchSize: 2000, inFlight: 8, consumerGroup: `bench-${name}` });
+  return transports.kafka.create(spec, { runDir: tmpdir(), runId: 'bench', env: { KAFKA_BROKERS: brokers.join(',') }, log: () => {} });
+}
+
 async function harnessProduce(brokers: string[], count: number, workers: number): Promise<number> {
-  const result = await produceToKafka({
-    brokers,
-    dataset: 'ecommerce',
-    config,
-    topic: topic(),
-    runId: 'bench',
-    count,
-    batchSize: 2000,
-    inFlight: 8,
-    acks: -1,
-    compression: 'none',
-    paced: false,
-    workers,
-    log: () => {},
-  });
+  const result = await kafkaTransport(brokers).produce({ generator: createGenerator('ecommerce', config), count, workers, paced: false });
   return count / ((result.finishedAtMs - result.startedAtMs) / 1000);
 }
 
@@ -56,18 +46,15 @@ function kcatProduce(brokers: string[], count: number): number | string {
 
 /** The reference pipeline draining one run's topic into a SQL backend. */
 async function pipelineRate(brokers: string[], count: number, open: () => Promise<SqlClient>, name: string): Promise<[number, number]> {
-  const kafka = createKafka(brokers, 'harness-bench');
-  const name_ = topic();
-  const admin = kafka.admin();
-  await admin.connect();
-  await produceToKafka({ brokers, dataset: 'ecommerce', config, topic: name_, runId: 'bench', count, batchSize: 2000, inFlight: 8, acks: -1, compression: 'none', paced: false, workers: 1, log: () => {} });
-  const end = await highWatermarks(admin, name_);
-  await admin.disconnect();
-  const start = Object.fromEntries(Object.keys(end).map((p) => [p, 0]));
+  const transport = kafkaTransport(brokers);
+  const generator = createGenerator('ecommerce', config);
+  await transport.prepare(['ecommerce']);
+  await transport.produce({ generator, count, paced: false });
+  await transport.finish();
   let firstBatchAt: number | undefined;
-  const sink = new SqlSink(await open(), { spec: scenarioSchema.shape.sink.parse({ schema: `harness_bench_kafka_${name}` }), datasets: ['ecommerce'], uniqueKeys: true });
+  const sink = new SqlSinkWriter(await open(), { spec: sqlSinkSpec.parse({ type: 'sql', schema: `harness_bench_kafka_${name}` }), datasets: ['ecommerce'], reset: true, uniqueKeys: true, uniqueDeadLetters: true });
   const result = await runPipeline({
-    sources: [new KafkaSource({ kafka, dataset: 'ecommerce', topic: name_, groupId: `bench-${name_}`, start, end: Promise.resolve(end) })],
+    sources: transport.sources([generator]),
     sink,
     batchSize: 5000,
     futureToleranceMs: 3_600_000,

@@ -7,6 +7,7 @@ import type { CommandContext } from './context.ts';
 import { registerGenerate } from './commands/generate.ts';
 import { registerPipeline } from './commands/pipeline.ts';
 import { registerRun } from './commands/run.ts';
+import { registerSink } from './commands/sink.ts';
 import { registerValidate } from './commands/validate.ts';
 import { registerVerify } from './commands/verify.ts';
 
@@ -23,6 +24,7 @@ export function createCli(context: CommandContext): Command {
   registerGenerate(program, context);
   registerPipeline(program, context);
   registerValidate(program, context);
+  registerSink(program, context);
   return program;
 }
 

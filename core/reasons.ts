@@ -18,6 +18,7 @@ export const reasonCodes = [
   'invalid_duration',
   'negative_stat',
   'duplicate_participant',
+  'duplicate',
 ] as const;
 
 export type ReasonCode = (typeof reasonCodes)[number];

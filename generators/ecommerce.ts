@@ -6,6 +6,7 @@ import { productCatalogue, userPool, type Product } from './catalogue.ts';
 import { csvRow } from './csv-row.ts';
 import { IsoClock } from './iso-clock.ts';
 import { put, type LineBuffer } from './line-buffer.ts';
+import { Feistel64 } from './ids.ts';
 import { mix32, Rng, streamKey } from './random.ts';
 import { Zipf } from './zipf.ts';
 
@@ -54,7 +55,7 @@ export const ecommerceMalformed = [
   { kind: 'price_not_a_number', reason: 'wrong_type', description: 'price is "abc"' },
   { kind: 'click_event', reason: 'invalid_event_type', description: 'event_type "click" (seed 001)' },
   { kind: 'negative_price', reason: 'negative_price', description: 'a purchase at -50.00 (seed 001)' },
-  { kind: 'view_with_price', reason: 'view_with_price', description: 'a view that carries a price' },
+  { kind: 'view_with_price', reason: 'view_with_price', description: 'a view that carries a price', repair: 'lands with price NULL, seed 001 rule 6' },
 ] as const satisfies readonly MalformedKind[];
 
 export interface EcommerceEvent {
@@ -97,6 +98,8 @@ export class EcommerceGenerator extends Generator {
   readonly dataset = 'ecommerce' as const;
   readonly format = 'csv' as const;
   readonly header = ecommerceColumns.join(',');
+  /** True with idScheme hash; md5 ids (seed 001) are a hash of the record's content. */
+  readonly invertibleKeys: boolean;
   private readonly options: EcommerceOptions;
   private readonly products: Product[];
   private readonly users: string[];
@@ -104,10 +107,15 @@ export class EcommerceGenerator extends Generator {
   private readonly userPick: Zipf;
   private readonly rng: Rng;
   private readonly sessionRng: Rng;
-  private readonly idKey: number;
+  /** The id permutation, keyed by (seed, base time): every run has its own ids. */
+  private readonly ids: Feistel64;
+  /** Keys of the check digits: an id decodes only under the key that made it. */
+  private readonly checkKey0: number;
+  private readonly checkKey1: number;
   private readonly clock = new IsoClock();
   private readonly sessions: (Session | undefined)[] = [];
   private readonly scratch: Draw = { user: 0, product: 0, purchase: false, price: '', eventMs: 0 };
+  /** The id's words: the permuted index (hi, lo) and two check words; reused, no allocation. */
   private readonly words = new Uint32Array(4);
   /** Each user's and product's part of a row, encoded once. */
   private readonly userBytes: Buffer[];
@@ -123,7 +131,11 @@ export class EcommerceGenerator extends Generator {
     this.userPick = new Zipf(this.users.length, this.options.userSkew, config.seed, 'users');
     this.rng = new Rng(this.contentKey);
     this.sessionRng = new Rng(streamKey(config.seed, 'ecommerce', 'session'));
-    this.idKey = streamKey(config.seed, 'ecommerce', 'id');
+    const idKey = streamKey(config.seed, 'ecommerce', 'id', String(config.baseTimeMs));
+    this.ids = new Feistel64(idKey);
+    this.checkKey0 = mix32(idKey ^ 0x3c6ef372);
+    this.checkKey1 = mix32(idKey ^ 0xa54ff53a);
+    this.invertibleKeys = this.options.idScheme === 'hash';
     this.userBytes = this.users.map((user) => Buffer.from(`${user},`));
     this.productBytes = this.products.map((p) => Buffer.from(`${p.id},${csvField(p.name)},${csvField(p.category)},`));
     const longest = (parts: Buffer[]) => Math.max(...parts.map((part) => part.length));
@@ -235,21 +247,31 @@ export class EcommerceGenerator extends Generator {
     return [this.recordKey(origin)];
   }
 
-  protected encode(origin: number, plan: OwnPlan): Payload {
+  /**
+   * The event as emitted under a plan that keeps it an event: valid, late (event time shifted back),
+   * future-dated, or a repairable malformed kind. The verifier compares sink rows with it.
+   */
+  emitted(origin: number, plan: OwnPlan): EcommerceEvent {
     const event = this.event(origin);
     const rng = this.rng; // continues the origin's stream: fault details are deterministic too
     switch (plan.kind) {
-      case 'valid':
-        return row(event);
       case 'late':
         event.event_timestamp = new Date(Date.parse(event.event_timestamp) - Math.floor(rng.uniform(1, 6) * HOUR_MS)).toISOString();
-        return row(event);
+        return event;
       case 'future':
         event.event_timestamp = new Date(this.futureTime(Date.parse(event.event_timestamp), rng.next())).toISOString();
-        return row(event);
+        return event;
       case 'malformed':
-        return this.malformed(event, plan.malformed);
+        if (plan.malformed === 'view_with_price') return { ...event, event_type: 'view', price: '19.99' };
+        return event;
+      default:
+        return event;
     }
+  }
+
+  protected encode(origin: number, plan: OwnPlan): Payload {
+    if (plan.kind !== 'malformed' || plan.malformed === 'view_with_price') return row(this.emitted(origin, plan));
+    return this.malformed(this.event(origin), plan.malformed);
   }
 
   private malformed(event: EcommerceEvent, kind: string): Payload {
@@ -276,41 +298,93 @@ export class EcommerceGenerator extends Generator {
         return row({ ...event, event_type: 'click' });
       case 'negative_price':
         return row({ ...event, event_type: 'purchase', price: '-50.00' });
-      case 'view_with_price':
-        return row({ ...event, event_type: 'view', price: '19.99' });
       default:
         throw new Error(`unknown e-commerce malformed kind "${kind}"`);
     }
   }
 
   /**
-   * mix32 is a bijection, so w0 is unique per low half of the index and w1 per high half given
-   * w0: ids are unique per index, look random, and differ between seeds.
+   * The index of the event whose event_id is `key`, or null when no event of this run has it (see
+   * `hashId` for the layout): wrong shape, upper-case hex, check digits of another key, or words
+   * that are not the image of an index. Any 36 characters cost the same: no table, no search.
+   */
+  decodeRecordKey(key: string): number | null {
+    if (this.options.idScheme !== 'hash') {
+      throw new Error('e-commerce event ids are not invertible with idScheme md5: map them with a table');
+    }
+    if (key.length !== 36) return null;
+    let hi = 0;
+    let lo = 0;
+    let c0 = 0;
+    let c1 = 0;
+    let f = 0; // free digits read so far
+    for (let at = 0; at < 36; at++) {
+      const c = key.charCodeAt(at);
+      if (at === 8 || at === 13 || at === 18 || at === 23) {
+        if (c !== 0x2d) return null;
+        continue;
+      }
+      if (at === 14) {
+        if (c !== 0x38) return null;
+        continue;
+      }
+      const nibble = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : -1;
+      if (nibble < 0) return null;
+      if (f < 8) hi = ((hi << 4) | nibble) >>> 0;
+      else if (f < 16) lo = ((lo << 4) | nibble) >>> 0;
+      else if (f < 24) c0 = ((c0 << 4) | nibble) >>> 0;
+      else c1 = ((c1 << 4) | nibble) >>> 0;
+      f++;
+    }
+    const w = this.checkWords(hi, lo);
+    if (c0 !== w[2] || (c1 << 4) >>> 0 !== ((w[3] as number) & 0xfffffff0) >>> 0) return null;
+    return this.ids.inverse(hi, lo);
+  }
+
+  /**
+   * The id's words: the index permuted under the run's key (hi, lo), then the check words. The
+   * check words are a function of the permuted words and the key; they make an id decode only
+   * under the key that made it (c0 under another key differs whenever the key's checkKey0 does).
    */
   private idWords(index: number): Uint32Array {
-    const lo = index >>> 0;
-    const hi = Math.floor(index / 0x1_0000_0000);
+    const p = this.ids.forward(index);
+    return this.checkWords(p[0] as number, p[1] as number);
+  }
+
+  private checkWords(hi: number, lo: number): Uint32Array {
     const w = this.words;
-    w[0] = mix32(this.idKey ^ lo);
-    w[1] = mix32((w[0] as number) ^ hi ^ 0x2545f491);
-    w[2] = mix32((w[1] as number) + this.idKey);
-    w[3] = mix32((w[2] as number) ^ 0x9e3779b9);
+    w[0] = hi;
+    w[1] = lo;
+    const c0 = mix32(((hi ^ this.checkKey0) + Math.imul(lo, 0x9e3779b1)) | 0);
+    w[2] = c0;
+    w[3] = mix32(c0 ^ lo ^ this.checkKey1);
     return w;
   }
 
-  /** The id as a UUID-shaped string: 32 hex digits of the words, the 13th replaced by version 8. */
-  private hashId(index: number): string {
-    const [w0, w1, w2, w3] = this.idWords(index) as unknown as [number, number, number, number];
-    return `${hex8(w0)}-${hex4(w1 >>> 16)}-8${hex4(w1 & 0xffff).slice(1)}-${hex4(w2 >>> 16)}-${hex4(w2 & 0xffff)}${hex8(w3)}`;
+  /**
+   * The id, UUID-shaped (version 8): the 31 hex digits other than the 13th (the version '8') are,
+   * in order, hi (8 digits), lo (8), the check word c0 (8) and the top 28 bits of c1 (7). So the
+   * groups read hi-lo[0..3]-8lo[4..6]-lo[7]c0[0..2]-c0[3..7]c1[0..6]: 64 bits of permuted index,
+   * 60 check bits, which a random UUID matches with probability 2^-60.
+   */
+  hashId(index: number): string {
+    const [hi, lo, c0, c1] = this.idWords(index) as unknown as [number, number, number, number];
+    const d = hex8(hi) + hex8(lo) + hex8(c0) + hex8(c1);
+    return `${d.slice(0, 8)}-${d.slice(8, 12)}-8${d.slice(12, 15)}-${d.slice(15, 19)}-${d.slice(19, 31)}`;
   }
 
-  /** The same id, written as bytes. */
-  private writeHashId(b: Buffer, at: number, index: number): number {
+  /** The same id, written as bytes at `at`; returns the offset after it. */
+  writeHashId(b: Buffer, at: number, index: number): number {
     const w = this.idWords(index);
     let o = at;
     for (let n = 0; n < 32; n++) {
       if (n === 8 || n === 12 || n === 16 || n === 20) b[o++] = 0x2d;
-      b[o++] = n === 12 ? 0x38 : (HEX_DIGITS[((w[n >>> 3] as number) >>> ((7 - (n & 7)) * 4)) & 15] as number);
+      if (n === 12) {
+        b[o++] = 0x38;
+        continue;
+      }
+      const f = n < 12 ? n : n - 1; // the free digit written here
+      b[o++] = HEX_DIGITS[((w[f >>> 3] as number) >>> ((7 - (f & 7)) * 4)) & 15] as number;
     }
     return o;
   }

@@ -19,6 +19,8 @@ export interface MalformedKind<K extends string = string> {
   kind: K;
   reason: ReasonCode;
   description: string;
+  /** When a pipeline may repair the record instead of dead-lettering it: what the repair does. */
+  repair?: string;
 }
 
 /** What the generator decided for one index, before duplicates are resolved. */

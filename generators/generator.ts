@@ -59,6 +59,17 @@ export abstract class Generator {
   /** The record's own id (event_id, matchId): the message key on Kafka, kept by its duplicates. */
   abstract recordKey(origin: number): string;
 
+  /**
+   * The index whose record carries this record key (see `recordKey`), or null when no record of
+   * this run has it: a key of another run, another dataset, or no key at all. O(1), no table: the
+   * key is a keyed permutation of the index. A generator whose keys are not invertible throws.
+   * The generator does not know the run's count: an index at or past it is the caller's to reject.
+   */
+  abstract decodeRecordKey(key: string): number | null;
+
+  /** Whether `decodeRecordKey` works; when false the verifier has to map keys with a table. */
+  abstract readonly invertibleKeys: boolean;
+
   /** The payload emitted at `index`: a duplicate emits its origin's bytes exactly. */
   payload(index: number): Payload {
     const { origin, plan } = this.planner.origin(index);

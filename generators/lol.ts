@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { Generator, HOUR_MS, type GeneratorConfig, type Payload } from './generator.ts';
 import type { MalformedKind, OwnPlan } from './faults.ts';
 import { champions, summonerNames } from './catalogue.ts';
-import { Rng } from './random.ts';
+import { Feistel32 } from './ids.ts';
+import { Rng, streamKey } from './random.ts';
 
 export const lolOptions = z
   .object({
@@ -71,23 +72,56 @@ const role: Record<Position, { kills: number; deaths: number; cs: number; neutra
 };
 
 
+/** Match ids are this plus a 32-bit word: always 10 digits (5000000000..9294967295). */
+const MATCH_ID_BASE = 5_000_000_000;
+
 export class LolGenerator extends Generator {
   readonly dataset = 'lol' as const;
   readonly format = 'jsonl' as const;
   readonly header = null;
+  readonly invertibleKeys = true;
   private readonly options: LolOptions;
   private readonly names: string[];
   private readonly rng: Rng;
+  /** The match id permutation, keyed by (seed, base time): every run has its own match ids. */
+  private readonly ids: Feistel32;
+  private readonly idPrefix: string;
 
   constructor(config: GeneratorConfig) {
     super(config, 'lol', lolMalformed);
     this.options = lolOptions.parse(config.options);
     this.names = summonerNames(config.seed, this.options.summoners);
     this.rng = new Rng(this.contentKey);
+    this.ids = new Feistel32(streamKey(config.seed, 'lol', 'id', String(config.baseTimeMs)));
+    this.idPrefix = `${this.options.platform}_`;
   }
 
+  /**
+   * `EUW1_` and 10 digits: 5,000,000,000 plus the origin permuted under the run's key, so match ids
+   * look like Riot's, differ between runs, and decode back to the origin. The permutation covers
+   * 2^32 origins (a scenario may not ask for more LoL matches).
+   */
   matchId(origin: number): string {
-    return `${this.options.platform}_${6_000_000_000 + origin}`;
+    return `${this.idPrefix}${MATCH_ID_BASE + this.ids.forward(origin)}`;
+  }
+
+  /**
+   * The origin of the match whose id is `key`, or null when it is no match id of this platform.
+   * There are no check digits (all 2^32 ten-digit values from the base are images of an origin),
+   * so a well-formed id of another run decodes to some origin: the caller tells them apart by
+   * the count of the run and by the record's content.
+   */
+  decodeRecordKey(key: string): number | null {
+    const prefix = this.idPrefix;
+    if (key.length !== prefix.length + 10 || !key.startsWith(prefix)) return null;
+    let value = 0;
+    for (let at = prefix.length; at < key.length; at++) {
+      const digit = key.charCodeAt(at) - 0x30;
+      if (digit < 0 || digit > 9) return null;
+      value = value * 10 + digit;
+    }
+    const permuted = value - MATCH_ID_BASE;
+    return permuted >= 0 && permuted < 0x1_0000_0000 ? this.ids.inverse(permuted) : null;
   }
 
   recordKey(origin: number): string {
@@ -162,21 +196,18 @@ export class LolGenerator extends Generator {
     };
   }
 
-  protected encode(origin: number, plan: OwnPlan): Payload {
+  /** The match as emitted when it stays a valid document: valid, late (created earlier) or future-dated. */
+  emitted(origin: number, plan: OwnPlan): Match {
     const match = this.match(origin);
-    const rng = this.rng;
-    switch (plan.kind) {
-      case 'valid':
-        return JSON.stringify(match);
-      case 'late':
-        match.info.gameCreation -= Math.floor(rng.uniform(1, 6) * HOUR_MS);
-        return JSON.stringify(match);
-      case 'future':
-        match.info.gameCreation = this.futureTime(match.info.gameCreation, rng.next());
-        return JSON.stringify(match);
-      case 'malformed':
-        return this.malformed(match, plan.malformed, rng);
-    }
+    const rng = this.rng; // continues the origin's stream: fault details are deterministic too
+    if (plan.kind === 'late') match.info.gameCreation -= Math.floor(rng.uniform(1, 6) * HOUR_MS);
+    else if (plan.kind === 'future') match.info.gameCreation = this.futureTime(match.info.gameCreation, rng.next());
+    return match;
+  }
+
+  protected encode(origin: number, plan: OwnPlan): Payload {
+    if (plan.kind !== 'malformed') return JSON.stringify(this.emitted(origin, plan));
+    return this.malformed(this.match(origin), plan.malformed, this.rng);
   }
 
   private malformed(match: Match, kind: string, rng: Rng): Payload {

@@ -1,52 +1,12 @@
-import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import type { DatasetName } from '../generators/generator.ts';
 import type { DeadLetter } from './sink.ts';
 import type { SourceRecord } from './source.ts';
 
-/** Dead letters also published somewhere besides the sink's table. */
+/**
+ * Dead letters also published somewhere besides the sink's table (a Kafka topic: see
+ * connectors/transports/kafka/dead-letter-topic.ts). The transport provides it, the pipeline calls it.
+ */
 export interface DeadLetterPublisher {
   publish(dataset: DatasetName, letters: { letter: DeadLetter; record: SourceRecord }[]): Promise<void>;
   close(): Promise<void>;
-}
-
-export const dlqHeaders = { reason: 'harness-dlq-reason', detail: 'harness-dlq-detail', source: 'harness-dlq-source' } as const;
-
-/**
- * Sends dead letters to `<topic>.dlq` with the original key and headers plus the reason. Sent
- * before the batch commits, so a crash in between sends some twice: at least once, which is what
- * a topic without broker transactions can promise. The table in the sink stays exactly once.
- */
-export class KafkaDeadLetterTopic implements DeadLetterPublisher {
-  private producer: Producer | null = null;
-
-  constructor(
-    private readonly kafka: Kafka,
-    private readonly topicOf: (dataset: DatasetName) => string,
-  ) {}
-
-  async publish(dataset: DatasetName, letters: { letter: DeadLetter; record: SourceRecord }[]): Promise<void> {
-    if (letters.length === 0) return;
-    if (!this.producer) {
-      this.producer = this.kafka.producer({ allowAutoTopicCreation: true, createPartitioner: Partitioners.DefaultPartitioner });
-      await this.producer.connect();
-    }
-    await this.producer.send({
-      topic: `${this.topicOf(dataset)}.dlq`,
-      acks: -1,
-      messages: letters.map(({ letter, record }) => ({
-        key: record.key ?? null,
-        value: letter.raw,
-        headers: {
-          ...record.headers,
-          [dlqHeaders.reason]: letter.reason,
-          [dlqHeaders.detail]: letter.detail,
-          [dlqHeaders.source]: `${letter.source}@${letter.position}`,
-        },
-      })),
-    });
-  }
-
-  async close(): Promise<void> {
-    await this.producer?.disconnect().catch(() => {});
-  }
 }

@@ -1,6 +1,6 @@
 import type { ReasonCode } from '../core/reasons.ts';
 import type { DatasetName } from '../generators/generator.ts';
-import type { CellValue } from './rules/rules.ts';
+import type { OutputRow } from './output.ts';
 
 export interface DeadLetter {
   source: string;
@@ -22,8 +22,8 @@ export interface Checkpoint {
 
 export interface SinkBatch {
   dataset: DatasetName;
-  /** Rows in the table layout's column order. */
-  rows: CellValue[][];
+  /** Rows of the dataset's declared output. */
+  rows: OutputRow[];
   /** When each row's record was produced (send time), epoch ms. */
   producedAtMs: number[];
   deadLetters: DeadLetter[];

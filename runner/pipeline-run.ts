@@ -1,13 +1,13 @@
-import { openSql } from '../connectors/sql/open.ts';
+import { sinkFor } from '../connectors/sinks/index.ts';
+import { sourcesFor } from '../connectors/transports/index.ts';
 import { loadManifest, saveManifest } from '../runs/manifest.ts';
 import { createGenerator } from '../generators/index.ts';
 import { runPipeline, type PipelineResult } from '../pipeline/run-pipeline.ts';
-import { SqlSink } from '../pipeline/sinks/sql.ts';
 import { generatorConfig } from '../scenarios/datasets.ts';
 import { scenarioSchema, type ReferencePipelineSpec } from '../scenarios/schema.ts';
-import { referencePipelineSettings, uniqueKeysFor } from './reference-pipeline.ts';
-import { scenarioDatasets } from './run-scenario.ts';
-import { sourcesFromManifest } from './transports.ts';
+import { referencePipelineSettings } from './reference-pipeline.ts';
+import { scenarioDatasets } from './scenario-datasets.ts';
+import { sinkSetup } from './sink-setup.ts';
 
 /**
  * `harness pipeline`: the reference pipeline alone, over a run's data (files or Kafka offsets),
@@ -20,14 +20,10 @@ export async function runPipelineForRun(runDir: string, env: NodeJS.ProcessEnv, 
   const spec: ReferencePipelineSpec =
     scenario.pipeline.type === 'reference' ? scenario.pipeline : (scenarioSchema.shape.pipeline.parse({ type: 'reference' }) as ReferencePipelineSpec);
   const generators = scenarioDatasets(scenario).map(([name, dataset]) => createGenerator(name, generatorConfig(manifest.seed, manifest.baseTimeMs, dataset)));
-  const sink = new SqlSink(await openSql(manifest.sink, env, { log }), {
-    spec: { ...scenario.sink, reset: false },
-    datasets: generators.map((g) => g.dataset),
-    uniqueKeys: uniqueKeysFor(spec),
-  });
+  const sink = await sinkFor(scenario.sink).openWriter(manifest.sink, scenario.sink, env, sinkSetup(scenario, false, log));
   try {
     const result = await runPipeline({
-      sources: sourcesFromManifest(manifest, generators, env, log),
+      sources: sourcesFor(manifest.transport, generators, { runId: manifest.runId, env, log }),
       sink,
       ...referencePipelineSettings(spec, scenario, env, manifest.runId, log),
       ...(signal ? { signal } : {}),

@@ -1,20 +1,19 @@
 import { resolve } from 'node:path';
-import { openSql, sinkLocationFor } from '../connectors/sql/open.ts';
-import type { Shard } from '../connectors/chunks.ts';
-import { createKafka, kafkaBrokers } from '../connectors/kafka/client.ts';
+import { sinkFor } from '../connectors/sinks/index.ts';
+import type { Shard } from '../connectors/transports/chunks.ts';
+import { createTransport } from '../connectors/transports/index.ts';
 import { HarnessError } from '../core/errors.ts';
 import { createRunDir, newRunId, saveManifest, type RunManifest } from '../runs/manifest.ts';
-import { createGenerator, type DatasetName } from '../generators/index.ts';
+import { createGenerator } from '../generators/index.ts';
 import { seedWord } from '../generators/random.ts';
-import { KafkaDeadLetterTopic } from '../pipeline/dead-letter-topic.ts';
 import { runPipeline } from '../pipeline/run-pipeline.ts';
-import { SqlSink } from '../pipeline/sinks/sql.ts';
 import { generatorConfig } from '../scenarios/datasets.ts';
 import { overrideFaults } from '../scenarios/fault-overrides.ts';
 import { loadScenario } from '../scenarios/load.ts';
 import { crossFieldProblems, type DatasetSpec, type Scenario } from '../scenarios/schema.ts';
-import { referencePipelineSettings, uniqueKeysFor } from './reference-pipeline.ts';
-import { createTransport } from './transports.ts';
+import { referencePipelineSettings } from './reference-pipeline.ts';
+import { sinkSetup } from './sink-setup.ts';
+import { scenarioDatasets } from './scenario-datasets.ts';
 
 export interface RunOptions {
   scenarioPath: string;
@@ -55,11 +54,6 @@ export function withFaultOverrides(scenario: Scenario, faults: string | undefine
   return overridden;
 }
 
-export function scenarioDatasets(scenario: Scenario): [DatasetName, DatasetSpec][] {
-  return (Object.entries(scenario.datasets) as [DatasetName, DatasetSpec | undefined][]).filter(
-    (entry): entry is [DatasetName, DatasetSpec] => entry[1] !== undefined,
-  );
-}
 
 /**
  * `harness run`: generates every dataset at its load profile into the transport while the reference
@@ -72,23 +66,26 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   const datasets = scenarioDatasets(scenario);
   const seed = seedWord(scenario.seed);
   const baseTimeMs = resolveBaseTime(scenario, options.baseTime);
-  const transport = createTransport(scenario.transport, runDir, runId, options.env, options.log);
-  const sinkLocation = sinkLocationFor(options.env, runDir);
+  const transport = createTransport(scenario.transport, { runDir, runId, env: options.env, log: options.log });
+  const sinkComponent = sinkFor(scenario.sink);
+  const sinkLocation = sinkComponent.locate(options.env, runDir);
   const pipelineSpec = scenario.pipeline;
   const runsPipeline = pipelineSpec.type === 'reference' && !options.shard;
-  if (!runsPipeline && sinkLocation.kind === 'pglite') {
+  if (!runsPipeline && !sinkComponent.shared(sinkLocation)) {
     throw new HarnessError('config', 'pipeline: external (or --shard) needs a sink that pipeline can reach: set PG_URL (or DATABASE_URL)');
   }
   options.log(`run ${runId}: scenario ${scenario.name}, seed ${String(scenario.seed)}, base time ${new Date(baseTimeMs).toISOString()}`);
 
   // Connect first: an unreachable sink should stop the run before any data is generated.
-  const sink = runsPipeline
-    ? new SqlSink(await openSql(sinkLocation, options.env, { log: options.log }), {
-        spec: scenario.sink,
-        datasets: datasets.map(([name]) => name),
-        uniqueKeys: pipelineSpec.type !== 'reference' || uniqueKeysFor(pipelineSpec),
-      })
-    : null;
+  const sink =
+    runsPipeline && pipelineSpec.type === 'reference'
+      ? await sinkComponent.openWriter(sinkLocation, scenario.sink, options.env, sinkSetup(scenario, scenario.sink.reset, options.log))
+      : null;
+  if (pipelineSpec.type === 'external' && !options.shard) {
+    // The pipeline under test finds its tables ready (and, with sink.reset, empty) before any record exists.
+    const where = await sinkComponent.init(sinkLocation, scenario.sink, options.env, sinkSetup(scenario, scenario.sink.reset, options.log));
+    options.log(`sink tables ready${scenario.sink.reset ? ' and empty' : ''}: ${where}`);
+  }
   const stop = new AbortController();
   const onAbort = () => stop.abort();
   options.signal?.addEventListener('abort', onAbort);
@@ -117,7 +114,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
         const result = await transport.produce({ generator, count: spec.count, workers: options.workers ?? 1, ...(options.shard ? { shard: options.shard } : {}), signal: stop.signal });
         const seconds = (result.finishedAtMs - result.startedAtMs) / 1000;
         options.log(`[${generator.dataset}] produced ${result.records} records in ${seconds.toFixed(2)} s, ${Math.round(result.records / seconds)} rec/s`);
-        manifest.datasets[generator.dataset] = { count: spec.count, rate: spec.rate, startedAtMs: result.startedAtMs, finishedAtMs: result.finishedAtMs, files: result.files };
+        manifest.datasets[generator.dataset] = { count: spec.count, records: result.records, rate: spec.rate, startedAtMs: result.startedAtMs, finishedAtMs: result.finishedAtMs, files: result.files };
       }),
     ).then(() => transport.finish());
     const pipeline =
@@ -151,11 +148,4 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
 function describeTransport(manifest: RunManifest): string {
   const t = manifest.transport;
   return t.type === 'csv' ? t.dir : `kafka ${t.brokers.join(',')} (${Object.values(t.topics).map((x) => x?.name).join(', ')})`;
-}
-
-/** With Kafka, dead letters also go to `<topic>.dlq` unless the scenario says not to. */
-export function deadLetterTopicFor(scenario: Scenario, env: NodeJS.ProcessEnv, runId: string, log: (line: string) => void): { deadLetterTopic?: KafkaDeadLetterTopic } {
-  const spec = scenario.transport;
-  if (spec.type !== 'kafka' || !spec.deadLetterTopic) return {};
-  return { deadLetterTopic: new KafkaDeadLetterTopic(createKafka(kafkaBrokers(env), `harness-dlq-${runId}`, log), (dataset) => spec.topics[dataset].name) };
 }

@@ -1,6 +1,8 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { CommittedFile } from '../connectors/files/rotated-writer.ts';
+import type { TransportLocation } from '../connectors/transports/index.ts';
+import type { CommittedFile } from '../connectors/transports/transport.ts';
+import type { SinkLocation } from '../connectors/sinks/index.ts';
 import type { DatasetName } from '../generators/generator.ts';
 import type { PipelineResult } from '../pipeline/run-pipeline.ts';
 import type { Scenario } from '../scenarios/schema.ts';
@@ -8,26 +10,11 @@ import { HarnessError } from '../core/errors.ts';
 
 export const MANIFEST_VERSION = 1;
 
-/** Partition -> offset. */
-export type Offsets = Record<number, number>;
-
-/** Where a run's data went: files, or a range of offsets in each topic. */
-export type TransportLocation =
-  | { type: 'csv'; dir: string }
-  | {
-      type: 'kafka';
-      /** Brokers at run time (host:port only; credentials never stored). */
-      brokers: string[];
-      consumerGroup: string;
-      /** Per dataset: the topic and the run's offsets, [start, end) in each partition. */
-      topics: Partial<Record<DatasetName, { name: string; start: Offsets; end: Offsets }>>;
-    };
-
-/** How to reach the sink again at verify time. Never holds a password: servers are re-read from the environment. */
-export type SinkLocation = { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string };
 
 export interface DatasetManifest {
   count: number;
+  /** Records this run produced (all of `count` when its generation finished). */
+  records: number;
   rate: number;
   startedAtMs: number;
   finishedAtMs: number;
@@ -46,6 +33,7 @@ export interface RunManifest {
   seed: number;
   baseTimeMs: number;
   transport: TransportLocation;
+  /** How to reach the sink again (the scenario's sink.type names the component). Never holds a password. */
   sink: SinkLocation;
   datasets: Partial<Record<DatasetName, DatasetManifest>>;
   pipeline: PipelineResult | null;

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { duration, share } from './fields.ts';
 import { malformedRate, type MalformedKind } from '../generators/faults.ts';
-import { generators } from '../generators/index.ts';
+import { generators, type DatasetName } from '../generators/index.ts';
+import { transports } from '../connectors/transports/index.ts';
+import { sinkSpecs } from '../connectors/sinks/index.ts';
 
 /**
  * The scenario file format. Every field carries a description; the JSON Schema for editors
@@ -41,6 +43,28 @@ const seasonality = z
   })
   .strict();
 
+/** What the pipeline under test should do with each bad kind; the oracle and the checks follow it. */
+function expectations(malformedKinds: readonly MalformedKind[]) {
+  const perKind = Object.fromEntries(
+    malformedKinds.map((k) => [
+      k.kind,
+      (k.repair ? z.enum(['dead-letter', 'repair', 'drop']) : z.enum(['dead-letter', 'drop']))
+        .optional()
+        .describe(`${k.description}: dead-letter (reason ${k.reason})${k.repair ? `, repair (${k.repair})` : ''} or drop.`),
+    ]),
+  );
+  return z
+    .object({
+      duplicate: z
+        .enum(['land-once', 'dead-letter'])
+        .default('land-once')
+        .describe('land-once: the copy is absorbed by the key; dead-letter: the copy is dead-lettered with reason duplicate.'),
+      future: z.enum(['dead-letter', 'drop']).default('dead-letter').describe('Future-dated records: dead-letter (future_timestamp) or drop.'),
+      malformed: z.object(perKind).strict().prefault({}).describe('Per malformed kind; unnamed kinds are dead-lettered.'),
+    })
+    .strict();
+}
+
 function dataset<T extends z.ZodObject>(options: T, malformedKinds: readonly MalformedKind[]) {
   return z
     .object({
@@ -51,53 +75,27 @@ function dataset<T extends z.ZodObject>(options: T, malformedKinds: readonly Mal
       duplicateDistance: duplicateDistance.optional().describe('How far back duplicates reach.'),
       futureOffset: duration.optional().describe('Date future records this far past their due time instead of 2099-01-01.'),
       options: options.prefault({} as z.input<T>).describe('Generator options.'),
+      expect: expectations(malformedKinds).prefault({}).describe('What a correct pipeline does with each bad kind (default: dead-letter all, land duplicates once).'),
     })
     .strict();
 }
 
-const topic = (name: string) =>
-  z
-    .object({
-      name: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/).default(name).describe('Topic name.'),
-      partitions: z.number().int().min(1).max(10_000).default(3).describe('Partitions, when the harness creates the topic.'),
-    })
-    .strict()
-    .prefault({});
-
-const transport = z.discriminatedUnion('type', [
-  z
-    .object({
-      type: z.literal('kafka').describe('Kafka topics (brokers from KAFKA_BROKERS), keyed by record id, with headers.'),
-      topics: z
-        .object({ ecommerce: topic('user_events'), lol: topic('lol_matches') })
-        .strict()
-        .prefault({})
-        .describe('Topic per dataset (seed 002: lol_matches, 3 partitions).'),
-      batchSize: z.number().int().min(1).max(100_000).default(2000).describe('Messages per produce request.'),
-      inFlight: z.number().int().min(1).max(64).default(4).describe('Produce requests outstanding at once, per producer.'),
-      acks: z.union([z.literal(-1), z.literal(0), z.literal(1)]).default(-1).describe('-1: all in-sync replicas (safe); 1: leader; 0: none.'),
-      compression: z.enum(['none', 'gzip']).default('none').describe('Batch compression.'),
-      deadLetterTopic: z.boolean().default(true).describe('Also send dead letters to <topic>.dlq, key and headers kept, reason headers added.'),
-      consumerGroup: z.string().min(1).optional().describe('Consumer group of the reference pipeline; default harness-<run id>.'),
-    })
-    .strict(),
-  z
-    .object({
-      type: z.literal('csv').describe('Rotated files written atomically (temp name + rename).'),
-      dir: z.string().optional().describe('Directory for the files; default: the run directory.'),
-      rotateRecords: z.number().int().min(1).default(50_000).describe('Most records in one file.'),
-      rotateInterval: duration
-        .prefault('1s')
-        .describe('With a rate, also start a new file after this much time, so no record waits long for its file.'),
-    })
-    .strict(),
-]);
+/** Each transport owns its spec (connectors/transports/<type>/spec.ts); `type` tells them apart. */
+const transport = z.discriminatedUnion('type', [transports.csv.spec, transports.kafka.spec]);
 
 const pipelineFaults = z
   .object({
     drop: share.default(0).describe('Share of valid records the pipeline silently loses.'),
     duplicateWrite: share.default(0).describe('Share of valid rows written twice, past the dedup.'),
     skipDlq: share.default(0).describe('Share of bad records dropped instead of dead-lettered.'),
+    corruptValue: z
+      .record(z.string(), share)
+      .default({})
+      .describe('Per field name, the share of rows written with a wrong value in that field.'),
+    wrongReason: share.default(0).describe('Share of dead letters written with another reason than the right one.'),
+    deadLetterValid: share.default(0).describe('Share of valid records also written to the dead letters.'),
+    duplicateDeadLetter: share.default(0).describe('Share of dead letters written twice.'),
+    skewTimes: share.default(0).describe('Share of rows whose produced_at is set after their ingested_at.'),
   })
   .strict();
 
@@ -119,22 +117,11 @@ const pipeline = z.discriminatedUnion('type', [
     .strict(),
 ]);
 
-const sink = z
-  .object({
-    type: z.literal('sql').default('sql').describe('PostgreSQL through pg when PG_URL/DATABASE_URL is set, else embedded PGlite.'),
-    schema: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('harness').describe('Database schema holding the tables.'),
-    reset: z.boolean().default(true).describe('Drop and recreate the tables at the start of a run.'),
-    tables: z
-      .object({
-        ecommerce: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('user_events').describe('E-commerce events, one row per event.'),
-        lol: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('lol_participants').describe('LoL matches, one row per participant.'),
-        dlq: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('dead_letters').describe('Dead letters of every dataset.'),
-      })
-      .strict()
-      .prefault({})
-      .describe('Table names per dataset, and the dead-letter table.'),
-  })
-  .strict();
+/** The sink's `type` defaults to sql, the embedded default's kind. */
+const sink = z.preprocess(
+  (value) => (typeof value === 'object' && value !== null && !('type' in value) ? { ...value, type: 'sql' } : value),
+  z.discriminatedUnion('type', sinkSpecs),
+);
 
 const slos = z
   .object({
@@ -144,6 +131,9 @@ const slos = z
     maxDlqMissed: z.number().int().min(0).default(0).describe('Bad records not dead-lettered.'),
     maxDlqWrongReason: z.number().int().min(0).default(0).describe('Dead-lettered with another reason than expected.'),
     maxValidDeadLettered: z.number().int().min(0).default(0).describe('Valid records wrongly dead-lettered.'),
+    maxDlqDuplicates: z.number().int().min(0).default(0).describe('Dead letters written more than once for one record (the table is exactly once).'),
+    maxDlqRawMismatches: z.number().int().min(0).default(0).describe('Dead letters whose raw bytes differ from what was sent.'),
+    maxValueMismatches: z.number().int().min(0).default(0).describe('Rows with a field that differs from the regenerated record.'),
     latency: z
       .object({
         p50: duration.optional().describe('Median.'),
@@ -207,6 +197,38 @@ export function crossFieldProblems(scenario: Scenario): { path: (string | number
     }
     if (spec.duplicateDistance && spec.duplicateDistance.min > spec.duplicateDistance.max) {
       problems.push({ path: ['datasets', name, 'duplicateDistance'], message: 'min is larger than max' });
+    }
+    if (scenario.pipeline.type === 'reference') problems.push(...referenceExpectationProblems(name as DatasetName, spec));
+  }
+  const lolCount = scenario.datasets.lol?.count;
+  if (lolCount !== undefined && lolCount > 0x1_0000_0000) {
+    problems.push({
+      path: ['datasets', 'lol', 'count'],
+      message: `count ${lolCount} is too large: the LoL match id space holds 2^32 (4294967296) matches, each needs its own id`,
+    });
+  }
+  return problems;
+}
+
+/**
+ * The reference pipeline sees a record's reason, not the kind the generator broke it with, and dedups
+ * by key: kinds that share a reason must share an action, and duplicates land once.
+ */
+function referenceExpectationProblems(name: DatasetName, spec: DatasetSpec): { path: (string | number)[]; message: string }[] {
+  const problems: { path: (string | number)[]; message: string }[] = [];
+  if (spec.expect.duplicate === 'dead-letter') {
+    problems.push({ path: ['datasets', name, 'expect', 'duplicate'], message: 'the reference pipeline lands duplicates once; dead-letter is for a pipeline of your own (pipeline: external)' });
+  }
+  const actions = spec.expect.malformed as Record<string, string | undefined>;
+  const byReason = new Map<string, string[]>();
+  for (const kind of generators[name].malformedKinds) byReason.set(kind.reason, [...(byReason.get(kind.reason) ?? []), kind.kind]);
+  for (const [reason, kinds] of byReason) {
+    const chosen = new Set(kinds.map((kind) => actions[kind] ?? 'dead-letter'));
+    if (chosen.size > 1) {
+      problems.push({
+        path: ['datasets', name, 'expect', 'malformed'],
+        message: `${kinds.join(' and ')} share reason ${reason}: the reference pipeline cannot tell them apart, give them the same action`,
+      });
     }
   }
   return problems;

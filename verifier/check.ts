@@ -1,34 +1,61 @@
-import type { DatasetManifest } from '../runs/manifest.ts';
+import type { Oracle } from '../generators/oracle.ts';
 import type { DatasetName } from '../generators/generator.ts';
-import type { GroundTruth } from '../generators/oracle.ts';
+import type { DatasetOutput, OutputRow } from '../pipeline/output.ts';
+import type { DatasetManifest } from '../runs/manifest.ts';
 import type { Slos } from '../scenarios/schema.ts';
+import type { DeadLetterRow, SinkRow } from './sink-reader.ts';
 
-/** One row of a sink table as the verifier sees it. */
-export interface SinkRow {
-  key: string;
-  producedAtMs: number;
-  ingestedAtMs: number;
-}
-
-export interface DeadLetterRow {
-  source: string;
-  position: number;
-  recordIndex: number | null;
-  reason: string;
-}
-
-/** Everything a check may look at for one dataset: the regenerated truth and what the sinks hold. */
-export interface DatasetEvidence {
+/** What a check knows of one dataset before any row is read: the regenerated truth and the run. */
+export interface CheckContext {
   dataset: DatasetName;
-  truth: GroundTruth;
-  rows: SinkRow[];
-  deadLetters: DeadLetterRow[];
-  /** The generator index a dead letter came from, or null when its position maps to none. */
-  indexOf(letter: DeadLetterRow): number | null;
-  /** Intended send time of an index under the load profile, or null when it had no rate. */
-  intendedAtMs(index: number): number | null;
+  oracle: Oracle;
+  output: DatasetOutput;
   generation: DatasetManifest;
   slos: Slos;
+  /** From the run's start to the start of verification: every counted row was ingested in between. */
+  window: { startMs: number; endMs: number };
+  /** Intended send time of an index under the load profile, or null when it had no rate. */
+  intendedAtMs(index: number): number | null;
+  /** How this run's dead letters name their place, for messages when one maps to no record. */
+  positionConvention: string;
+}
+
+/** A sink row, with what the verifier worked out about it once for every check. */
+export interface ObservedRow {
+  row: SinkRow;
+  /** Its key fields joined by ':', for samples. */
+  key: string;
+  /** The index of the record whose key the row carries; null when no record of this run has it. */
+  origin: number | null;
+  /** Which of the record's rows it is (participant 1..10 is slot 0..9). */
+  slot: number | null;
+  /** Whether the oracle says that record lands in the sink, with a valid slot. */
+  lands: boolean;
+  /** The row a correct pipeline writes for it (null when it does not land), regenerated on demand. */
+  expected(): OutputRow | null;
+}
+
+export interface ObservedLetter {
+  letter: DeadLetterRow;
+  /** The generator index it came from, or null when its position maps to none of this run's. */
+  index: number | null;
+}
+
+/**
+ * A check in progress on one dataset. The verifier streams every row and dead letter through each
+ * check once, so a check keeps counters, bitsets and samples, never the rows.
+ */
+export interface CheckRun {
+  row?(observed: ObservedRow): void;
+  deadLetter?(observed: ObservedLetter): void;
+  finish(): CheckResult;
+}
+
+/** A verifier check: proven by feeding it synthetic rows with known defects (test/unit/checks.test.ts). */
+export interface Check {
+  name: string;
+  description: string;
+  begin(context: CheckContext): CheckRun;
 }
 
 export interface SloResult {
@@ -57,13 +84,6 @@ export interface CheckResult {
   histograms?: Record<string, string>;
 }
 
-/** A verifier check: a pure function of the evidence, so it can be proven on synthetic defects. */
-export interface Check {
-  name: string;
-  description: string;
-  run(evidence: DatasetEvidence): CheckResult;
-}
-
 export const SAMPLE_LIMIT = 20;
 
 export function slo(name: string, bound: 'max' | 'min', limit: number | undefined, actual: number): SloResult[] {
@@ -71,16 +91,22 @@ export function slo(name: string, bound: 'max' | 'min', limit: number | undefine
   return [{ name, bound, limit, actual, met: bound === 'max' ? actual <= limit : actual >= limit }];
 }
 
-export function statusOf(slos: SloResult[]): CheckStatus {
-  return slos.every((s) => s.met) ? 'pass' : 'fail';
+/** A check passes when every SLO is met, and never on no evidence at all: `evidence` false fails it. */
+export function statusOf(slos: SloResult[], evidence = true): CheckStatus {
+  return evidence && slos.every((s) => s.met) ? 'pass' : 'fail';
 }
 
-/** Takes up to SAMPLE_LIMIT items without walking the whole iterable. */
-export function sample<T>(items: Iterable<T>, show: (item: T) => string = String): string[] {
-  const out: string[] = [];
-  for (const item of items) {
-    if (out.length >= SAMPLE_LIMIT) break;
-    out.push(show(item));
+/** Collects up to SAMPLE_LIMIT examples while counting all. */
+export class Samples {
+  readonly items: string[] = [];
+
+  add(item: string | (() => string)): void {
+    if (this.items.length < SAMPLE_LIMIT) this.items.push(typeof item === 'string' ? item : item());
   }
-  return out;
+}
+
+/** The key a row of `origin`'s record has, for samples of rows that are missing. */
+export function rowKeyOf(context: CheckContext, origin: number, slot: number): string {
+  const recordKey = context.oracle.generator.recordKey(origin);
+  return context.output.rowsPerRecord > 1 ? `${recordKey}:${slot + 1}` : recordKey;
 }

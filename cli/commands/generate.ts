@@ -1,16 +1,17 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { datasetDir, produceToFiles } from '../../connectors/files/file-producer.ts';
-import { chunkRange, filePlan, parseShard, shardChunks, wholeDataset } from '../../connectors/chunks.ts';
+import { chunkRange, parseShard, shardChunks, wholeDataset } from '../../connectors/transports/chunks.ts';
+import { CsvTransport, filePlan, fileRotation } from '../../connectors/transports/csv/index.ts';
 import { joinLines } from '../../generators/line-buffer.ts';
 import { HarnessError } from '../../core/errors.ts';
 import { createGenerator, datasetNames } from '../../generators/index.ts';
-import { explain } from '../../generators/oracle.ts';
+import { explain, Oracle } from '../../generators/oracle.ts';
+import { datasetOutputs } from '../../pipeline/rules/index.ts';
 import { seedWord } from '../../generators/random.ts';
-import { resolveBaseTime, scenarioDatasets, withFaultOverrides } from '../../runner/run-scenario.ts';
+import { resolveBaseTime, withFaultOverrides } from '../../runner/run-scenario.ts';
+import { scenarioDatasets } from '../../runner/scenario-datasets.ts';
 import { generatorConfig } from '../../scenarios/datasets.ts';
 import { loadScenario } from '../../scenarios/load.ts';
-import { fileRotation } from '../../runner/transports.ts';
 import { parseWorkers, type CommandContext } from '../context.ts';
 
 interface GenerateOptions {
@@ -62,23 +63,20 @@ export function registerGenerate(program: Command, context: CommandContext): voi
         const index = parseCount(options.explain, '--explain');
         for (const [name, spec] of datasets) {
           const generator = createGenerator(name, generatorConfig(seed, baseTimeMs, spec));
-          io.stdout(`${JSON.stringify({ dataset: name, ...explain(generator, index) })}\n`);
+          io.stdout(`${JSON.stringify({ dataset: name, ...explain(new Oracle(generator, spec.count, spec.expect, datasetOutputs[name].rowsPerRecord), index) })}\n`);
           io.stdout(joinLines(null, [generator.payload(index)]));
         }
         return;
       }
       if (options.out) {
+        const files = new CsvTransport(resolve(io.cwd, options.out), fileRotation(scenario.transport));
         for (const [name, spec] of datasets) {
-          const result = await produceToFiles({
-            dataset: name,
-            config: generatorConfig(seed, baseTimeMs, spec),
-            dir: datasetDir(resolve(io.cwd, options.out), name),
+          const result = await files.produce({
+            generator: createGenerator(name, generatorConfig(seed, baseTimeMs, spec)),
             count: options.count ? parseCount(options.count, '--count') : spec.count,
-            rotateRecords: fileRotation(scenario.transport).rotateRecords,
-            rotateIntervalMs: fileRotation(scenario.transport).rotateInterval,
-            paced: Boolean(options.rate),
             workers,
             shard,
+            paced: Boolean(options.rate),
           });
           const seconds = (result.finishedAtMs - result.startedAtMs) / 1000;
           io.stderr(`[${name}] ${result.records} records in ${result.files.length} files under ${options.out}, ${seconds.toFixed(2)} s, ${Math.round(result.records / seconds)} rec/s\n`);

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { parseShard } from '../../connectors/chunks.ts';
+import { parseShard } from '../../connectors/transports/chunks.ts';
 import { ExitCode } from '../../core/exit-codes.ts';
 import { renderTerminal } from '../../reports/index.ts';
 import { runScenario } from '../../runner/run-scenario.ts';

@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { parse } from 'csv-parse/sync';
-import { ecommerceColumns } from '../../generators/ecommerce.ts';
+import { ecommerceColumns, type EcommerceEvent } from '../../generators/ecommerce.ts';
+import { ecommerceOutput, eventRow } from './ecommerce-output.ts';
 import { messageOf } from '../../core/errors.ts';
 import { reject, type DatasetRules, type ValidationContext, type Verdict } from './rules.ts';
 
@@ -16,6 +17,7 @@ const PRICE = /^-?\d+(\.\d+)?$/;
  */
 export const ecommerceRules: DatasetRules = {
   dataset: 'ecommerce',
+  output: ecommerceOutput,
   validateBatch(lines, context) {
     const verdicts: Verdict[] = new Array(lines.length);
     const plain: number[] = [];
@@ -65,15 +67,17 @@ function validateFields(parsed: string[] | Verdict, context: ValidationContext):
   if (priceText !== '') {
     if (!PRICE.test(priceText)) return reject('wrong_type', `price "${priceText}" is not a number`);
     if (Number(priceText) < 0) return reject('negative_price', `price ${priceText} is negative`);
-    if (eventType === 'view') return reject('view_with_price', `a view carries price ${priceText}`);
   }
+  const viewWithPrice = priceText !== '' && eventType === 'view';
   const timestamp = fields[column.event_timestamp] as string;
   const eventMs = Date.parse(timestamp);
   if (Number.isNaN(eventMs)) return reject('wrong_type', `event_timestamp "${timestamp}" is not a timestamp`);
   if (eventMs > context.nowMs + context.futureToleranceMs) {
     return reject('future_timestamp', `event_timestamp ${timestamp} is in the future`);
   }
-  fields[column.event_type] = eventType;
-  const row = fields.map((value) => (value === '' ? null : value));
-  return { ok: true, rows: [row], keys: [fields[column.event_id] as string] };
+  const event = Object.fromEntries(ecommerceColumns.map((name, i) => [name, fields[i] as string])) as unknown as EcommerceEvent;
+  if (viewWithPrice) {
+    return { ...reject('view_with_price', `a view carries price ${priceText}`), repaired: [eventRow({ ...event, price: '' })] } as Verdict;
+  }
+  return { ok: true, rows: [eventRow(event)] };
 }

@@ -1,6 +1,8 @@
 import { isUtf8 } from 'node:buffer';
 import { messageOf } from '../../core/errors.ts';
-import { reject, type CellValue, type DatasetRules, type ValidationContext, type Verdict } from './rules.ts';
+import type { Match } from '../../generators/lol.ts';
+import { lolOutput, participantRows } from './lol-output.ts';
+import { reject, type DatasetRules, type ValidationContext, type Verdict } from './rules.ts';
 
 const statFields = [
   'kills',
@@ -20,10 +22,6 @@ function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function round2(value: number): number {
-  return Math.round(value * 100) / 100;
-}
-
 /**
  * Riot match-v5 matches: parsable, required fields typed, not from the future, gameDuration > 0,
  * 10 participants with distinct ids in two teams of five and exactly one winning team,
@@ -31,6 +29,7 @@ function round2(value: number): number {
  */
 export const lolRules: DatasetRules = {
   dataset: 'lol',
+  output: lolOutput,
   validateBatch(lines, context) {
     return lines.map((bytes) => validateMatch(bytes, context));
   },
@@ -86,40 +85,8 @@ function validateMatch(bytes: Buffer, context: ValidationContext): Verdict {
     const negative = statFields.find((field) => (p[field] as number) < 0);
     if (negative) return reject('negative_stat', `participant ${String(p.participantId)} has ${negative} ${String(p[negative])}`);
   }
-  const minutes = duration / 60;
-  const matchId = metadata.matchId;
-  const creation = new Date(created).toISOString();
-  const rows: CellValue[][] = players.map((p) => {
-    const kills = p.kills as number;
-    const deaths = p.deaths as number;
-    const assists = p.assists as number;
-    const gold = p.goldEarned as number;
-    const damage = p.totalDamageDealtToChampions as number;
-    const cs = (p.totalMinionsKilled as number) + (p.neutralMinionsKilled as number);
-    return [
-      matchId,
-      p.participantId as number,
-      creation,
-      duration,
-      p.summonerName as string,
-      p.championName as string,
-      p.teamId as number,
-      p.teamPosition as string,
-      p.win as boolean,
-      kills,
-      deaths,
-      assists,
-      round2(deaths === 0 ? kills + assists : (kills + assists) / deaths),
-      damage,
-      gold,
-      cs,
-      p.visionScore as number,
-      round2(gold / minutes),
-      round2(damage / minutes),
-      round2(cs / minutes),
-    ];
-  });
-  return { ok: true, rows, keys: players.map((p) => `${matchId}:${String(p.participantId)}`) };
+  // Every field participantRows reads has been checked above.
+  return { ok: true, rows: participantRows(doc as unknown as Match) };
 }
 
 function participantProblem(p: unknown): Verdict | null {

@@ -1,11 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openPostgres } from '../../connectors/sql/postgres.ts';
+import { openPostgres } from '../../connectors/sinks/sql/postgres.ts';
 import { ExitCode } from '../../core/exit-codes.ts';
 import { runPipeline } from '../../pipeline/run-pipeline.ts';
-import { SqlSink } from '../../pipeline/sinks/sql.ts';
-import { CsvFileSource } from '../../pipeline/sources/csv-files.ts';
+import { SqlSinkWriter } from '../../connectors/sinks/sql/writer.ts';
+import { CsvFileSource } from '../../connectors/transports/csv/source.ts';
 import { latestRunDir, loadManifest } from '../../runs/manifest.ts';
 import type { Report } from '../../verifier/report.ts';
 import { runCli } from '../helpers/cli.ts';
@@ -26,14 +26,7 @@ describe('harness run / verify on the embedded default (CSV + PGlite)', () => {
     const report = JSON.parse(readFileSync(join(runDir, 'report.json'), 'utf8')) as Report;
     expect(report).toMatchObject({ schemaVersion: 1, verdict: 'pass' });
     expect(report.checks.map((c) => `${c.dataset}/${c.name}`)).toEqual([
-      'ecommerce/exactly-once',
-      'ecommerce/dlq-capture',
-      'ecommerce/latency',
-      'ecommerce/throughput',
-      'lol/exactly-once',
-      'lol/dlq-capture',
-      'lol/latency',
-      'lol/throughput',
+      ...['ecommerce', 'lol'].flatMap((dataset) => ['exactly-once', 'values', 'dlq-capture', 'freshness', 'latency', 'throughput'].map((check) => `${dataset}/${check}`)),
     ]);
     const exactly = report.checks[0]!;
     expect(exactly.figures.rows).toBe(exactly.figures.expected);
@@ -113,8 +106,10 @@ describe('harness generate', () => {
   it('explains one record: the oracle and the record', async () => {
     const run = await runCli(['generate', smoke, '--dataset', 'lol', '--explain', '3'], { cwd });
     const [explanation, record] = run.stdout.split('\n');
-    expect(JSON.parse(explanation as string)).toMatchObject({ dataset: 'lol', index: 3, origin: 3 });
-    expect(record).toContain('"matchId":"EUW1_6000000003"');
+    const said = JSON.parse(explanation as string) as { recordKey: string };
+    expect(said).toMatchObject({ dataset: 'lol', index: 3, origin: 3, outcome: { type: 'land' } });
+    expect(said.recordKey).toMatch(/^EUW1_\d{10}$/);
+    expect(record).toContain(`"matchId":"${said.recordKey}"`);
   });
 });
 
@@ -155,7 +150,7 @@ describeIfPostgres('pipeline: external — the harness verifies a pipeline it di
 
     // "Their" pipeline (here the reference one, run on its own) has created its tables but not
     // consumed anything yet: verify waits, then says what is missing.
-    const sink = new SqlSink(await openPostgres(PG_URL as string), { spec: manifest.scenario.sink, datasets: ['ecommerce'], uniqueKeys: true });
+    const sink = new SqlSinkWriter(await openPostgres(PG_URL as string), { spec: manifest.scenario.sink, datasets: ['ecommerce'], reset: false, uniqueKeys: true, uniqueDeadLetters: true });
     await sink.connect();
     const early = await runCli(['verify', '--json'], { cwd, env });
     expect(early.code).toBe(ExitCode.sloMissed);

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import type { SqlClient } from '../../connectors/sql/client.ts';
-import { openPglite } from '../../connectors/sql/pglite.ts';
-import { openPostgres } from '../../connectors/sql/postgres.ts';
-import { scenarioSchema, type SinkSpec } from '../../scenarios/schema.ts';
+import type { SqlClient } from '../../connectors/sinks/sql/client.ts';
+import { openPglite } from '../../connectors/sinks/sql/pglite.ts';
+import { openPostgres } from '../../connectors/sinks/sql/postgres.ts';
+import { sqlSinkSpec, type SqlSinkSpec } from '../../connectors/sinks/sql/spec.ts';
 import { PG_URL, uniqueSchema } from './postgres.ts';
 import { tempDir } from './scenario.ts';
 
@@ -13,6 +13,6 @@ export const backends: { name: string; open: () => Promise<SqlClient> }[] = [
 ];
 
 /** A sink spec in a fresh schema, so tests never see each other's tables. */
-export function freshSinkSpec(): SinkSpec {
-  return scenarioSchema.shape.sink.parse({ schema: uniqueSchema() });
+export function freshSinkSpec(): SqlSinkSpec {
+  return sqlSinkSpec.parse({ type: 'sql', schema: uniqueSchema() });
 }

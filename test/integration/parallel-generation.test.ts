@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { produceToFiles } from '../../connectors/files/file-producer.ts';
-import { isFinished } from '../../connectors/files/line-reader.ts';
+import { CsvTransport } from '../../connectors/transports/csv/index.ts';
+import { isFinished } from '../../connectors/transports/csv/line-reader.ts';
 import type { DatasetName } from '../../generators/generator.ts';
 import { generator, someFaults } from '../helpers/generated.ts';
 import { tempDir } from '../helpers/scenario.ts';
@@ -29,15 +29,22 @@ describe.each([
   ['ecommerce', 12_000, 1],
   ['lol', 600, 0],
 ] as [DatasetName, number, number][])('%s generation in parallel', (dataset, count, headerLines) => {
-  const config = generator(dataset, 77, someFaults).config;
-  const produce = (dir: string, workers: number, shard?: { index: number; count: number }) =>
-    produceToFiles({ dataset, config, dir, count, rotateRecords: Math.ceil(count / 7), rotateIntervalMs: 1000, workers, paced: false, ...(shard ? { shard } : {}) });
+  /** Writes the dataset's files under `root`/`dir`; they land in `root`/`dir`/<dataset>. */
+  const produce = (root: string, dir: string, workers: number, shard?: { index: number; count: number }) =>
+    new CsvTransport(join(root, dir), { rotateRecords: Math.ceil(count / 7), rotateInterval: 1000 }).produce({
+      generator: generator(dataset, 77, someFaults),
+      count,
+      workers,
+      paced: false,
+      ...(shard ? { shard } : {}),
+    });
+  const dataDir = (root: string, dir: string) => join(root, dir, dataset);
 
   it('gives the same bytes with 1 worker, 2 workers, and 3 shards put together', async () => {
     const root = tempDir();
-    const one = await produce(join(root, 'one'), 1);
-    const two = await produce(join(root, 'two'), 2);
-    const shards = await Promise.all([1, 2, 3].map((k) => produce(join(root, `shard${k}`), 1, { index: k, count: 3 })));
+    const one = await produce(root, 'one', 1);
+    const two = await produce(root, 'two', 2);
+    const shards = await Promise.all([1, 2, 3].map((k) => produce(root, `shard${k}`, 1, { index: k, count: 3 })));
 
     expect(one.records).toBe(count);
     expect(two.records).toBe(count);
@@ -47,19 +54,19 @@ describe.each([
     expect(shards.map((s) => s.files.length)).toEqual([0, 1, 2].map((k) => Math.ceil((files - k) / 3)));
     expect(shards[1]!.files.map((f) => f.name)).toEqual(one.files.filter((_, f) => f % 3 === 1).map((f) => f.name));
 
-    const reference = sortedLines([join(root, 'one')], headerLines);
-    expect(sortedLines([join(root, 'two')], headerLines)).toEqual(reference);
-    expect(sortedLines([1, 2, 3].map((k) => join(root, `shard${k}`)), headerLines)).toEqual(reference);
+    const reference = sortedLines([dataDir(root, 'one')], headerLines);
+    expect(sortedLines([dataDir(root, 'two')], headerLines)).toEqual(reference);
+    expect(sortedLines([1, 2, 3].map((k) => dataDir(root, `shard${k}`)), headerLines)).toEqual(reference);
     // Same file names and contents too, not only the same lines.
-    expect(readFileSync(join(root, 'two', one.files[4]!.name))).toEqual(readFileSync(join(root, 'one', one.files[4]!.name)));
+    expect(readFileSync(join(dataDir(root, 'two'), one.files[4]!.name))).toEqual(readFileSync(join(dataDir(root, 'one'), one.files[4]!.name)));
     expect(one.files.map((f) => f.firstIndex)).toEqual(two.files.map((f) => f.firstIndex));
   });
 
   it('marks a directory finished only when every shard writing into it is done', async () => {
-    const dir = tempDir();
-    await produce(dir, 1, { index: 1, count: 2 });
-    expect(isFinished(dir)).toBe(false);
-    await produce(dir, 1, { index: 2, count: 2 });
-    expect(isFinished(dir)).toBe(true);
+    const root = tempDir();
+    await produce(root, 'out', 1, { index: 1, count: 2 });
+    expect(isFinished(dataDir(root, 'out'))).toBe(false);
+    await produce(root, 'out', 1, { index: 2, count: 2 });
+    expect(isFinished(dataDir(root, 'out'))).toBe(true);
   });
 });

@@ -1,11 +1,13 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { produceToFiles, type ProduceResult } from '../../connectors/files/file-producer.ts';
-import type { SqlClient } from '../../connectors/sql/client.ts';
+import { CsvTransport } from '../../connectors/transports/csv/index.ts';
+import { CsvFileSource } from '../../connectors/transports/csv/source.ts';
+import type { ProduceOutcome } from '../../connectors/transports/transport.ts';
+import type { SqlClient } from '../../connectors/sinks/sql/client.ts';
 import type { RunManifest } from '../../runs/manifest.ts';
 import { runPipeline } from '../../pipeline/run-pipeline.ts';
-import { SqlSink } from '../../pipeline/sinks/sql.ts';
-import { CsvFileSource } from '../../pipeline/sources/csv-files.ts';
+import { SqlSinkReader } from '../../connectors/sinks/sql/reader.ts';
+import { SqlSinkWriter } from '../../connectors/sinks/sql/writer.ts';
 import { scenarioSchema, type SinkSpec } from '../../scenarios/schema.ts';
 import { verifyRun } from '../../verifier/verify.ts';
 import { BASE_TIME, generator, someFaults } from '../helpers/generated.ts';
@@ -16,7 +18,7 @@ import { backends, freshSinkSpec } from '../helpers/sinks.ts';
 const COUNT = 3000;
 const SEED = 42;
 
-function manifestFor(spec: SinkSpec, produced: ProduceResult): RunManifest {
+function manifestFor(spec: SinkSpec, produced: ProduceOutcome): RunManifest {
   const scenario = scenarioSchema.parse({
     name: 'restart',
     seed: SEED,
@@ -26,14 +28,14 @@ function manifestFor(spec: SinkSpec, produced: ProduceResult): RunManifest {
   return {
     manifestVersion: 1,
     runId: 'restart-test',
-    createdAt: new Date().toISOString(),
+    createdAt: new Date(produced.startedAtMs).toISOString(),
     scenarioPath: 'inline',
     scenario,
     seed: generator('ecommerce', SEED).config.seed,
     baseTimeMs: BASE_TIME,
     transport: { type: 'csv', dir: '' },
     sink: { kind: 'pglite', dataDir: '' },
-    datasets: { ecommerce: { count: COUNT, rate: 1000, startedAtMs: produced.startedAtMs, finishedAtMs: produced.finishedAtMs, files: produced.files } },
+    datasets: { ecommerce: { count: COUNT, records: COUNT, rate: 1000, startedAtMs: produced.startedAtMs, finishedAtMs: produced.finishedAtMs, files: produced.files } },
     pipeline: null,
   };
 }
@@ -48,12 +50,13 @@ describe.each(backends)('pipeline restart on $name (seed 001 test case 5)', ({ o
   });
 
   it('loses and doubles nothing when stopped mid-file and started again', async () => {
-    const dir = join(tempDir(), 'ecommerce');
-    const config = generator('ecommerce', SEED).config;
-    const produced = await produceToFiles({ dataset: 'ecommerce', config, dir, count: COUNT, rotateRecords: 1000, rotateIntervalMs: 1000, paced: false });
+    const root = tempDir();
+    const dir = join(root, 'ecommerce');
+    const files = new CsvTransport(root, { rotateRecords: 1000, rotateInterval: 1000 });
+    const produced = await files.produce({ generator: generator('ecommerce', SEED), count: COUNT, paced: false });
     client = await open();
     spec = { ...freshSinkSpec(), reset: false };
-    const sink = () => new SqlSink(client, { spec, datasets: ['ecommerce'], uniqueKeys: true });
+    const sink = () => new SqlSinkWriter(client, { spec, datasets: ['ecommerce'], reset: false, uniqueKeys: true, uniqueDeadLetters: true });
     const source = () => new CsvFileSource('ecommerce', dir, 1);
     const common = { batchSize: 300, futureToleranceMs: 3_600_000, pollIntervalMs: 5 };
 
@@ -81,7 +84,7 @@ describe.each(backends)('pipeline restart on $name (seed 001 test case 5)', ({ o
     expect(second.datasets.ecommerce?.records).toBe(COUNT - 1300);
     expect(second.datasets.ecommerce?.duplicates).toBeLessThan(COUNT * someFaults.duplicate * 2);
 
-    const report = await verifyRun(manifestFor(spec, produced), client);
+    const report = await verifyRun(manifestFor(spec, produced), new SqlSinkReader(client, spec));
     const figures = Object.fromEntries(report.checks.map((c) => [c.name, c.figures]));
     expect(figures['exactly-once']).toMatchObject({ missing: 0, duplicateRows: 0, unexpected: 0 });
     expect(figures['dlq-capture']).toMatchObject({ missed: 0, wrongReason: 0, validDeadLettered: 0 });

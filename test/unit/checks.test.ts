@@ -1,160 +1,310 @@
 import { describe, expect, it } from 'vitest';
-import type { ReasonCode } from '../../core/reasons.ts';
-import type { GroundTruth } from '../../generators/oracle.ts';
-import { scenarioSchema } from '../../scenarios/schema.ts';
-import type { CheckResult, DatasetEvidence, DeadLetterRow, SinkRow } from '../../verifier/check.ts';
-import { checks } from '../../verifier/checks/index.ts';
+import type { OutputRow } from '../../pipeline/output.ts';
+import type { CheckResult } from '../../verifier/check.ts';
+import type { Report } from '../../verifier/report.ts';
+import type { SinkRow } from '../../verifier/sink-reader.ts';
+import { verifyRun } from '../../verifier/verify.ts';
+import { FILE, memoryReader, RUN_START, syntheticSink, VERIFY_AT, type SyntheticSink } from '../helpers/synthetic-sink.ts';
 
 /**
- * Each check proven on synthetic evidence: a clean run passes, and each injected defect fails the
- * check with exactly the counts of the defect.
+ * Each check proven on synthetic evidence: a sink as a perfect pipeline would leave it passes every
+ * check, and each defect injected into it fails exactly the check that owns it, with exactly the
+ * count of the defect. The real readers (SQL) are proven in the integration tests.
  */
-const slos = scenarioSchema.shape.slos.parse({});
+const faults = { duplicate: 0.03, malformed: 0.05, future: 0.02, late: 0.03 };
+const ecommerce = { datasets: { ecommerce: { count: 3000, rate: 1000, faults } } };
+const lol = { datasets: { lol: { count: 300, rate: 100, faults } } };
 
-function truth(keys: number, bad: [number, ReasonCode][] = []): GroundTruth {
-  const expectedKeys = new Map(Array.from({ length: keys }, (_, i) => [`k${i}`, i] as [string, number]));
-  const expectedDlq = new Map(bad);
-  return {
-    dataset: 'ecommerce',
-    expectedKeys,
-    expectedDlq,
-    counts: { emitted: keys + bad.length, uniqueValid: keys, expectedRows: keys, duplicates: 0, malformed: bad.length, future: 0, late: 0, expectedDlq: bad.length, malformedByKind: {} },
-  };
+async function verify(sink: SyntheticSink): Promise<Report> {
+  return verifyRun(sink.manifest, memoryReader(sink), { nowMs: VERIFY_AT });
 }
 
-function evidence(overrides: Partial<DatasetEvidence> & { truth: GroundTruth }): DatasetEvidence {
-  const rows: SinkRow[] = [...overrides.truth.expectedKeys.entries()].map(([key, index]) => ({
-    key,
-    producedAtMs: 1_000_000 + index,
-    ingestedAtMs: 1_000_000 + index + 50,
-  }));
-  const deadLetters: DeadLetterRow[] = [...overrides.truth.expectedDlq.entries()].map(([index, reason]) => ({
-    source: 'f',
-    position: index,
-    recordIndex: null,
-    reason,
-  }));
-  return {
-    dataset: 'ecommerce',
-    rows,
-    deadLetters,
-    indexOf: (letter) => (letter.source === 'f' ? letter.position : null),
-    intendedAtMs: (index) => 1_000_000 + index,
-    generation: { count: 1000, rate: 1000, startedAtMs: 1_000_000, finishedAtMs: 1_001_000, files: [] },
-    slos,
-    ...overrides,
-  };
+function failing(report: Report): string[] {
+  return report.checks.filter((c) => c.status === 'fail').map((c) => c.name);
 }
 
-const bad: [number, ReasonCode][] = [
-  [1000, 'csv_parse'],
-  [1001, 'negative_price'],
-  [1002, 'future_timestamp'],
-];
+function check(report: Report, name: string): CheckResult {
+  const found = report.checks.find((c) => c.name === name);
+  if (!found) throw new Error(`no ${name} check in the report`);
+  return found;
+}
 
-describe('every check passes a clean run', () => {
-  it.each(Object.values(checks).map((c) => [c.name, c] as const))('%s', (_name, check) => {
-    expect(check.run(evidence({ truth: truth(1000, bad) })).status).toBe('pass');
+/** Replaces the rows at `at` with `change` applied to their values. */
+function alter(rows: SinkRow[], at: number[], change: (values: OutputRow) => OutputRow): void {
+  for (const i of at) {
+    const row = rows[i] as SinkRow;
+    rows[i] = { ...row, values: change(row.values) };
+  }
+}
+
+function indicesWhere(rows: SinkRow[], test: (values: OutputRow) => boolean, n: number): number[] {
+  const out: number[] = [];
+  rows.forEach((row, i) => {
+    if (out.length < n && test(row.values)) out.push(i);
+  });
+  expect(out).toHaveLength(n);
+  return out;
+}
+
+describe('a perfect sink', () => {
+  it.each([
+    ['ecommerce', ecommerce],
+    ['lol', lol],
+  ])('passes every check (%s)', async (_name, scenario) => {
+    const report = await verify(syntheticSink(scenario));
+    expect(failing(report)).toEqual([]);
+    expect(report.verdict).toBe('pass');
+    expect(report.checks.map((c) => c.name)).toEqual(['exactly-once', 'values', 'dlq-capture', 'freshness', 'latency', 'throughput']);
+  });
+
+  it('passes with seed 001 md5 ids, which the verifier maps with a table', async () => {
+    // With a rate, events spread over time: md5(user_product_timestamp) collides only when a user
+    // hits a product twice in one millisecond.
+    const sink = syntheticSink({ datasets: { ecommerce: { count: 2000, rate: 50, faults, options: { idScheme: 'md5' } } } });
+    expect(sink.generator.invertibleKeys).toBe(false);
+    expect(failing(await verify(sink))).toEqual([]);
+    sink.rows.ecommerce.splice(10, 2);
+    expect(check(await verify(sink), 'exactly-once').figures.missing).toBe(2);
   });
 });
 
 describe('exactly-once', () => {
-  const run = (e: DatasetEvidence): CheckResult => checks.exactlyOnce.run(e);
+  it('counts missing, doubled and unexpected rows, each alone', async () => {
+    const sink = syntheticSink(ecommerce);
+    const rows = sink.rows.ecommerce;
+    const missingKeys = [rows[5], rows[9]].map((r) => r?.values.event_id);
+    rows.splice(9, 1);
+    rows.splice(5, 1);
+    let report = await verify(sink);
+    expect(failing(report)).toEqual(['exactly-once']);
+    expect(check(report, 'exactly-once').figures).toMatchObject({ missing: 2, duplicateRows: 0, unexpected: 0 });
+    expect(check(report, 'exactly-once').samples.missing).toEqual(missingKeys);
 
-  it('fails on missing rows, naming them', () => {
-    const t = truth(100);
-    const e = evidence({ truth: t });
-    const result = run({ ...e, rows: e.rows.filter((r) => r.key !== 'k7' && r.key !== 'k9') });
-    expect(result.status).toBe('fail');
-    expect(result.figures.missing).toBe(2);
-    expect(result.samples.missing).toEqual(['k7', 'k9']);
-    expect(result.slos.find((s) => s.name === 'maxMissing')).toMatchObject({ actual: 2, met: false });
+    const doubled = syntheticSink(ecommerce);
+    doubled.rows.ecommerce.push(doubled.rows.ecommerce[3] as SinkRow, doubled.rows.ecommerce[3] as SinkRow, doubled.rows.ecommerce[8] as SinkRow);
+    report = await verify(doubled);
+    expect(failing(report)).toEqual(['exactly-once']);
+    expect(check(report, 'exactly-once').figures).toMatchObject({ missing: 0, duplicateKeys: 2, duplicateRows: 3, unexpected: 0 });
   });
 
-  it('fails on duplicate rows, counting the surplus', () => {
-    const e = evidence({ truth: truth(100) });
-    const row = e.rows[3] as SinkRow;
-    const result = run({ ...e, rows: [...e.rows, row, row, e.rows[4] as SinkRow] });
-    expect(result.status).toBe('fail');
-    expect(result.figures).toMatchObject({ duplicateKeys: 2, duplicateRows: 3, missing: 0 });
-    expect(result.samples.duplicated).toContain('k3 x3');
+  it('counts a bad record that landed as unexpected, naming why', async () => {
+    const sink = syntheticSink(ecommerce);
+    const bad = [...Array(sink.oracle.count).keys()].find((i) => sink.oracle.outcome(i).type === 'dlq' && sink.generator.planner.plan(i).kind === 'future') as number;
+    const event = (sink.generator as unknown as { emitted: (o: number, p: unknown) => Record<string, string> }).emitted(bad, { kind: 'future' });
+    sink.rows.ecommerce.push({ values: { ...(sink.rows.ecommerce[0] as SinkRow).values, event_id: event.event_id as string }, producedAtMs: RUN_START + 5, ingestedAtMs: RUN_START + 10 });
+    const report = await verify(sink);
+    expect(failing(report)).toEqual(['exactly-once']);
+    expect(check(report, 'exactly-once').figures.unexpected).toBe(1);
+    expect(check(report, 'exactly-once').samples.unexpected?.[0]).toContain(`#${bad}: dlq`);
   });
 
-  it('fails on rows no valid record explains', () => {
-    const e = evidence({ truth: truth(100) });
-    const result = run({ ...e, rows: [...e.rows, { key: 'ghost', producedAtMs: 0, ingestedAtMs: 0 }] });
-    expect(result.figures.unexpected).toBe(1);
-    expect(result.status).toBe('fail');
+  it('fails closed on an empty sink: no rows is no evidence', async () => {
+    const sink = syntheticSink(ecommerce);
+    sink.rows.ecommerce = [];
+    const report = await verify(sink);
+    expect(failing(report)).toEqual(['exactly-once', 'values', 'latency', 'throughput']);
+    expect(check(report, 'exactly-once').summary).toContain('no rows at all');
+  });
+});
+
+describe('values', () => {
+  it('catches wrong prices, users and event types, counting rows and fields', async () => {
+    const sink = syntheticSink(ecommerce);
+    const rows = sink.rows.ecommerce;
+    const purchases = indicesWhere(rows, (v) => v.event_type === 'purchase', 13);
+    alter(rows, purchases.slice(0, 10), (v) => ({ ...v, price: (v.price as number) + 1 }));
+    alter(rows, purchases.slice(10, 13), (v) => ({ ...v, user_id: 'USER_999999' }));
+    const views = indicesWhere(rows, (v) => v.event_type === 'view', 4);
+    alter(rows, views, (v) => ({ ...v, event_type: 'purchase', price: 19.99 }));
+    const report = await verify(sink);
+    expect(failing(report)).toEqual(['values']);
+    expect(check(report, 'values').figures).toMatchObject({
+      rowsWithMismatch: 17,
+      'mismatch.price': 14,
+      'mismatch.user_id': 3,
+      'mismatch.event_type': 4,
+      'mismatch.product_id': 0,
+    });
+    expect(check(report, 'values').samples.mismatches).toContainEqual(expect.stringMatching(/ price: expected \d+(\.\d+)?, got \d+/));
   });
 
-  it('tolerates what the SLOs allow', () => {
-    const e = evidence({ truth: truth(100), slos: { ...slos, maxMissing: 1 } });
-    expect(run({ ...e, rows: e.rows.slice(1) }).status).toBe('pass');
+  it('catches an event time shifted by an hour, and a late record put back on time', async () => {
+    const sink = syntheticSink(ecommerce);
+    const rows = sink.rows.ecommerce;
+    alter(rows, [1, 2, 3], (v) => ({ ...v, event_timestamp: (v.event_timestamp as number) + 3_600_000 }));
+    const report = await verify(sink);
+    expect(check(report, 'values').figures['mismatch.event_timestamp']).toBe(3);
+
+    const late = syntheticSink(ecommerce);
+    const lateIndex = [...Array(late.oracle.count).keys()].find((i) => late.generator.planner.plan(i).kind === 'late') as number;
+    const onTime = late.rows.ecommerce.findIndex((r) => r.values.event_id === late.generator.recordKey(lateIndex));
+    const clean = (late.generator as unknown as { event: (o: number) => { event_timestamp: string } }).event(lateIndex);
+    alter(late.rows.ecommerce, [onTime], (v) => ({ ...v, event_timestamp: Date.parse(clean.event_timestamp) }));
+    expect(failing(await verify(late))).toEqual(['values']);
+  });
+
+  it('holds money to the cent and derived metrics to half their rounding', async () => {
+    const sink = syntheticSink(ecommerce);
+    const purchases = indicesWhere(sink.rows.ecommerce, (v) => v.event_type === 'purchase', 2);
+    alter(sink.rows.ecommerce, [purchases[0] as number], (v) => ({ ...v, price: (v.price as number) + 0.001 }));
+    expect(failing(await verify(sink))).toEqual([]);
+    alter(sink.rows.ecommerce, [purchases[1] as number], (v) => ({ ...v, price: (v.price as number) + 0.01 }));
+    expect(check(await verify(sink), 'values').figures.rowsWithMismatch).toBe(1);
+
+    const matches = syntheticSink(lol);
+    alter(matches.rows.lol, [0], (v) => ({ ...v, kda: (v.kda as number) + 0.004 }));
+    expect(failing(await verify(matches))).toEqual([]);
+  });
+
+  it('catches wrong KDA and gold per minute, and a team whose win flag flipped', async () => {
+    const sink = syntheticSink(lol);
+    const rows = sink.rows.lol;
+    alter(rows, [0, 11, 22, 33, 44], (v) => ({ ...v, kda: (v.kda as number) + 1 }));
+    alter(rows, [55, 66, 77, 88, 99], (v) => ({ ...v, gold_per_minute: (v.gold_per_minute as number) * 1.1 }));
+    const team = indicesWhere(rows, (v) => v.match_id === rows[200]?.values.match_id && v.team_id === 100, 5);
+    alter(rows, team, (v) => ({ ...v, win: !v.win }));
+    const report = await verify(sink);
+    expect(failing(report)).toEqual(['values']);
+    expect(check(report, 'values').figures).toMatchObject({ rowsWithMismatch: 15, 'mismatch.kda': 5, 'mismatch.gold_per_minute': 5, 'mismatch.win': 5 });
   });
 });
 
 describe('dlq-capture', () => {
-  const run = (e: DatasetEvidence) => checks.dlqCapture.run(e);
-
-  it('fails when a bad record is not dead-lettered', () => {
-    const e = evidence({ truth: truth(10, bad) });
-    const result = run({ ...e, deadLetters: e.deadLetters.slice(1) });
-    expect(result.status).toBe('fail');
-    expect(result.figures).toMatchObject({ missed: 1, captured: 2 });
-    expect(result.samples.missed).toEqual(['#1000 (csv_parse)']);
-  });
-
-  it('fails when the reason is wrong', () => {
-    const e = evidence({ truth: truth(10, bad) });
-    const letters = e.deadLetters.map((l) => (l.position === 1001 ? { ...l, reason: 'wrong_type' } : l));
-    const result = run({ ...e, deadLetters: letters });
-    expect(result.figures.wrongReason).toBe(1);
-    expect(result.samples.wrongReason).toEqual(['#1001: expected negative_price, got wrong_type']);
-  });
-
-  it('fails when a valid record is dead-lettered, or a dead letter maps to no record', () => {
-    const e = evidence({ truth: truth(10, bad) });
-    const extra: DeadLetterRow[] = [
-      { source: 'f', position: 4, recordIndex: null, reason: 'csv_parse' },
-      { source: 'unknown-file', position: 1, recordIndex: null, reason: 'csv_parse' },
+  it('counts missed, wrong-reason, doubled, conflicting, altered and wrongly dead-lettered records, each alone', async () => {
+    const cases: [string, (s: SyntheticSink) => void, Record<string, number>][] = [
+      ['missed', (s) => void s.letters.ecommerce.splice(0, 3), { missed: 3 }],
+      ['wrong reason', (s) => s.letters.ecommerce.slice(0, 2).forEach((l) => (l.reason = l.reason === 'csv_parse' ? 'column_count' : 'csv_parse')), { wrongReason: 2 }],
+      ['written twice', (s) => s.letters.ecommerce.push(...s.letters.ecommerce.slice(0, 4)), { duplicates: 4 }],
+      [
+        'conflicting reasons',
+        (s) => s.letters.ecommerce.push(...s.letters.ecommerce.slice(0, 2).map((l) => ({ ...l, reason: l.reason === 'csv_parse' ? 'column_count' : 'csv_parse' }))),
+        { conflicting: 2, wrongReason: 0 },
+      ],
+      ['raw bytes altered', (s) => s.letters.ecommerce.slice(0, 3).forEach((l) => (l.raw = Buffer.concat([l.raw, Buffer.from('x')]))), { rawMismatches: 3 }],
+      [
+        'valid records dead-lettered',
+        (s) => s.letters.ecommerce.push({ source: FILE, position: 2, recordIndex: null, reason: 'wrong_type', raw: Buffer.alloc(0) }),
+        { validDeadLettered: 1 },
+      ],
     ];
-    const result = run({ ...e, deadLetters: [...e.deadLetters, ...extra] });
-    expect(result.figures).toMatchObject({ validDeadLettered: 1, unmapped: 1 });
-    expect(result.slos.find((s) => s.name === 'maxValidDeadLettered')).toMatchObject({ actual: 2, met: false });
+    for (const [name, inject, figures] of cases) {
+      const sink = syntheticSink(ecommerce);
+      inject(sink);
+      const report = await verify(sink);
+      expect({ name, failing: failing(report) }).toEqual({ name, failing: ['dlq-capture'] });
+      expect({ name, ...check(report, 'dlq-capture').figures }).toMatchObject({ name, ...figures });
+    }
+  });
+
+  it('judges conflicting reasons the same whatever the table order', async () => {
+    const figures = [];
+    for (const order of ['right first', 'wrong first']) {
+      const sink = syntheticSink(ecommerce);
+      const first = sink.letters.ecommerce[0]!;
+      const other = { ...first, reason: first.reason === 'csv_parse' ? 'column_count' : 'csv_parse' };
+      if (order === 'right first') sink.letters.ecommerce.push(other);
+      else sink.letters.ecommerce.unshift(other);
+      figures.push(check(await verify(sink), 'dlq-capture').figures);
+    }
+    expect(figures[0]).toEqual(figures[1]);
+    expect(figures[0]?.conflicting).toBe(1);
+  });
+
+  it('says which position convention it expected when dead letters map to no record', async () => {
+    const sink = syntheticSink(ecommerce);
+    for (const letter of sink.letters.ecommerce.slice(0, 2)) letter.source = 'elsewhere.csv';
+    const result = check(await verify(sink), 'dlq-capture');
+    expect(result.status).toBe('fail');
+    expect(result.summary).toContain('1-based physical line, the header being line 1');
   });
 });
 
 describe('latency', () => {
-  it('reports percentiles from the HdrHistogram and fails a missed p99', () => {
-    const t = truth(1000);
-    const e = evidence({ truth: t, slos: { ...slos, latency: { p99: 100 } } });
-    // 98% of rows at 50 ms, 2% at 5 s: p50 stays 50, p99 is 5 s.
-    const rows = e.rows.map((r, i) => (i % 50 === 0 ? { ...r, ingestedAtMs: r.producedAtMs + 5000 } : r));
-    const result = checks.latency.run({ ...e, rows });
-    expect(result.figures.p50_ms).toBe(50);
-    expect(result.figures.p99_ms).toBeGreaterThanOrEqual(4990);
-    expect(result.status).toBe('fail');
-    expect(result.histograms?.measured).toMatch(/^[A-Za-z0-9+/=]+$/);
+  it('fails on impossible times instead of clamping them, each counted', async () => {
+    const sink = syntheticSink(ecommerce);
+    const rows = sink.rows.ecommerce;
+    rows[0] = { ...(rows[0] as SinkRow), producedAtMs: (rows[0] as SinkRow).ingestedAtMs! + 500 };
+    rows[1] = { ...(rows[1] as SinkRow), producedAtMs: null };
+    rows[2] = { ...(rows[2] as SinkRow), producedAtMs: RUN_START - 86_400_000, ingestedAtMs: RUN_START + 500 };
+    const report = await verify(sink);
+    expect(failing(report)).toEqual(['latency']);
+    expect(check(report, 'latency').figures).toMatchObject({ ingestedBeforeProduced: 1, nullTimes: 1, producedOutsideRun: 1 });
   });
 
-  it('corrects for coordinated omission: a late send counts from its intended time', () => {
-    const e = evidence({ truth: truth(100), slos: { ...slos, latency: { max: 1000 } } });
-    // Every record was sent 10 s after it was due; ingest came 50 ms after the send.
-    const result = checks.latency.run({ ...e, intendedAtMs: (index) => 1_000_000 + index - 10_000 });
-    expect(result.figures.max_ms).toBe(50);
-    expect(result.figures.corrected_max_ms).toBeGreaterThanOrEqual(10_000);
-    expect(result.status).toBe('fail');
+  it('never reports a percentile above the max', async () => {
+    const sink = syntheticSink(ecommerce);
+    sink.rows.ecommerce.forEach((row, i) => (sink.rows.ecommerce[i] = { ...row, ingestedAtMs: (row.producedAtMs as number) + 1000 + (i % 7) }));
+    const { figures } = check(await verify(sink), 'latency');
+    for (const p of ['p50_ms', 'p90_ms', 'p99_ms', 'p999_ms']) expect(figures[p]).toBeLessThanOrEqual(figures.max_ms as number);
+    expect(figures.max_ms).toBe(1006);
   });
 });
 
-describe('throughput', () => {
-  it('fails when rows/s fall below the SLO', () => {
-    const e = evidence({ truth: truth(1000), slos: { ...slos, throughput: { minIngestedPerSec: 5000 } } });
-    // 1000 rows ingested over one second: 1000 rows/s.
-    const result = checks.throughput.run(e);
-    expect(result.figures.ingestedPerSec).toBeGreaterThan(900);
-    expect(result.figures.ingestedPerSec).toBeLessThan(1100);
-    expect(result.status).toBe('fail');
-    expect(checks.throughput.run({ ...e, slos: { ...slos, throughput: { minIngestedPerSec: 500 } } }).status).toBe('pass');
+describe('freshness', () => {
+  it('fails a sink left over from another run, and says so', async () => {
+    const stale = syntheticSink({ ...ecommerce, baseTime: new Date(RUN_START - 86_400_000).toISOString() });
+    const current = syntheticSink(ecommerce);
+    const report = await verifyRun(current.manifest, memoryReader({ rows: stale.rows, letters: current.letters }), { nowMs: VERIFY_AT });
+    expect(check(report, 'freshness').status).toBe('fail');
+    expect(check(report, 'freshness').summary).toContain('rows of another run');
+    expect(check(report, 'freshness').figures.foreignRows).toBe(stale.rows.ecommerce.length);
+  });
+
+  it('fails rows ingested before the run started, with a pinned base time reused', async () => {
+    const sink = syntheticSink(ecommerce);
+    for (const i of [4, 5]) sink.rows.ecommerce[i] = { ...(sink.rows.ecommerce[i] as SinkRow), producedAtMs: RUN_START - 86_400_000, ingestedAtMs: RUN_START - 86_000_000 };
+    const report = await verify(sink);
+    expect(check(report, 'freshness').figures.rowsOutsideRun).toBe(2);
+  });
+});
+
+describe('expectations per bad kind', () => {
+  it('a seed 001 pipeline that repairs views with a price passes, one that dead-letters them fails', async () => {
+    const repairing = { datasets: { ecommerce: { count: 3000, faults: { malformed: { view_with_price: 0.05 } }, expect: { malformed: { view_with_price: 'repair' } } } } };
+    const sink = syntheticSink(repairing);
+    const repaired = sink.oracle.counts().repaired;
+    expect(repaired).toBeGreaterThan(50);
+    expect(sink.letters.ecommerce).toHaveLength(0);
+    expect(failing(await verify(sink))).toEqual([]);
+
+    const deadLettering = syntheticSink({ datasets: { ecommerce: { ...repairing.datasets.ecommerce, expect: {} } } });
+    const report = await verifyRun(sink.manifest, memoryReader({ rows: deadLettering.rows, letters: deadLettering.letters }), { nowMs: VERIFY_AT });
+    expect(check(report, 'exactly-once').figures.missing).toBe(repaired);
+    expect(check(report, 'dlq-capture').figures.validDeadLettered).toBe(repaired);
+  });
+
+  it('dropped kinds must be in neither the sink nor the dead letters', async () => {
+    const dropping = { datasets: { ecommerce: { count: 3000, faults: { malformed: { click_event: 0.05 } }, expect: { malformed: { click_event: 'drop' } } } } };
+    const sink = syntheticSink(dropping);
+    expect(sink.oracle.counts().dropped).toBeGreaterThan(50);
+    expect(failing(await verify(sink))).toEqual([]);
+    const letters = syntheticSink({ datasets: { ecommerce: { ...dropping.datasets.ecommerce, expect: {} } } }).letters;
+    const report = await verifyRun(sink.manifest, memoryReader({ rows: sink.rows, letters }), { nowMs: VERIFY_AT });
+    expect(failing(report)).toEqual(['dlq-capture']);
+  });
+
+  it('duplicates may be dead-lettered as duplicate when the scenario says so', async () => {
+    const sink = syntheticSink({ datasets: { ecommerce: { count: 3000, faults: { duplicate: 0.05 }, expect: { duplicate: 'dead-letter' } } } });
+    expect(sink.letters.ecommerce.length).toBeGreaterThan(50);
+    expect(sink.letters.ecommerce.every((l) => l.reason === 'duplicate')).toBe(true);
+    expect(failing(await verify(sink))).toEqual([]);
+  });
+});
+
+describe('fail closed', () => {
+  it('a dataset whose generation never finished fails, and the verdict with it', async () => {
+    const sink = syntheticSink(ecommerce);
+    delete sink.manifest.datasets.ecommerce;
+    const report = await verify(sink);
+    expect(report.verdict).toBe('fail');
+    expect(report.checks.map((c) => `${c.name}: ${c.status}`)).toEqual(['generation: fail']);
+    expect(report.checks[0]?.summary).toContain('generation incomplete');
+  });
+
+  it('a dataset that produced part of its records fails with how many', async () => {
+    const sink = syntheticSink(ecommerce);
+    sink.manifest.datasets.ecommerce!.records = 900;
+    const report = await verify(sink);
+    expect(report.checks[0]?.summary).toContain('900 of 3000 records produced');
   });
 });

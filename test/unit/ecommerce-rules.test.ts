@@ -20,9 +20,22 @@ function reasonOf(line: string | Buffer): string {
 describe('seed 001 validation rules', () => {
   it('accepts a valid purchase and a valid view, trimming whitespace and lower-casing event_type', () => {
     const [purchase, view] = check(good, ' e2 , USER_000002 ,PROD_000001,Lamp,Home & Garden, VIEW ,,2026-01-29T10:00:01Z');
-    expect(purchase).toMatchObject({ ok: true, keys: ['a1b2c3d4-0000-8000-8000-000000000001'] });
-    expect(view).toMatchObject({ ok: true, keys: ['e2'] });
-    if (view?.ok) expect(view.rows[0]).toEqual(['e2', 'USER_000002', 'PROD_000001', 'Lamp', 'Home & Garden', 'view', null, '2026-01-29T10:00:01Z']);
+    expect(purchase).toMatchObject({ ok: true, rows: [{ event_id: 'a1b2c3d4-0000-8000-8000-000000000001', price: 99.99 }] });
+    expect(view).toEqual({
+      ok: true,
+      rows: [
+        {
+          event_id: 'e2',
+          user_id: 'USER_000002',
+          product_id: 'PROD_000001',
+          product_name: 'Lamp',
+          product_category: 'Home & Garden',
+          event_type: 'view',
+          price: null,
+          event_timestamp: Date.UTC(2026, 0, 29, 10, 0, 1),
+        },
+      ],
+    });
   });
 
   it('rejects the seed\'s test data: "click", -50.00, 2099-01-01', () => {

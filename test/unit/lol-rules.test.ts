@@ -15,15 +15,16 @@ describe('LoL rules and transform (seed 002)', () => {
     expect(verdict?.ok).toBe(true);
     if (!verdict?.ok) return;
     expect(verdict.rows).toHaveLength(10);
-    expect(verdict.keys[0]).toBe(`${match.metadata.matchId}:1`);
+    expect(verdict.rows[0]).toMatchObject({ match_id: match.metadata.matchId, participant_id: 1 });
     const p = match.info.participants[0]!;
     const minutes = match.info.gameDuration / 60;
     const row = verdict.rows[0]!;
     const kda = p.deaths === 0 ? p.kills + p.assists : (p.kills + p.assists) / p.deaths;
-    expect(row[12]).toBeCloseTo(Math.round(kda * 100) / 100, 5);
-    expect(row[15]).toBe(p.totalMinionsKilled + p.neutralMinionsKilled);
-    expect(row[17]).toBeCloseTo(Math.round((p.goldEarned / minutes) * 100) / 100, 5);
-    expect(row[19]).toBeCloseTo(Math.round(((p.totalMinionsKilled + p.neutralMinionsKilled) / minutes) * 100) / 100, 5);
+    expect(row.kda).toBeCloseTo(Math.round(kda * 100) / 100, 5);
+    expect(row.cs).toBe(p.totalMinionsKilled + p.neutralMinionsKilled);
+    expect(row.gold_per_minute).toBeCloseTo(Math.round((p.goldEarned / minutes) * 100) / 100, 5);
+    expect(row.cs_per_minute).toBeCloseTo(Math.round(((p.totalMinionsKilled + p.neutralMinionsKilled) / minutes) * 100) / 100, 5);
+    expect(row.game_creation).toBe(match.info.gameCreation);
   });
 
   it('uses kills + assists as KDA when a player never died', () => {
@@ -32,7 +33,7 @@ describe('LoL rules and transform (seed 002)', () => {
     p.deaths = 0;
     const [verdict] = lolRules.validateBatch([Buffer.from(JSON.stringify(match))], context);
     // Changing deaths breaks no rule: the transform alone must handle it.
-    expect(verdict?.ok && verdict.rows[0]![12]).toBe(p.kills + p.assists);
+    expect(verdict?.ok && verdict.rows[0]!.kda).toBe(p.kills + p.assists);
   });
 
   it('rejects a match with two winning teams', () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { csvRow } from '../../generators/csv-row.ts';
 import { noFaults } from '../../generators/faults.ts';
 import { createGenerator } from '../../generators/index.ts';
-import { groundTruth } from '../../generators/oracle.ts';
+import { Oracle } from '../../generators/oracle.ts';
 import { Rng, streamKey } from '../../generators/random.ts';
 import { Schedule } from '../../generators/schedule.ts';
 import { Zipf } from '../../generators/zipf.ts';
@@ -64,7 +64,7 @@ describe('e-commerce realism', () => {
 
   it('takes malformed rates per kind', () => {
     const gen = generator('ecommerce', 4, { duplicate: 0, malformed: { click_event: 0.05, truncated_row: 0.02 }, future: 0, late: 0 });
-    const { counts } = groundTruth(gen, 20_000);
+    const counts = new Oracle(gen, 20_000).counts();
     expect(Object.keys(counts.malformedByKind).sort()).toEqual(['click_event', 'truncated_row']);
     expect(counts.malformedByKind.click_event).toBeGreaterThan(counts.malformedByKind.truncated_row ?? Infinity);
   });

@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HarnessError } from '../../core/errors.ts';
 import { createGenerator } from '../../generators/index.ts';
-import { groundTruth } from '../../generators/oracle.ts';
+import { Oracle } from '../../generators/oracle.ts';
 import { seedWord } from '../../generators/random.ts';
 import { generatorConfig } from '../../scenarios/datasets.ts';
 import { loadScenario, parseScenario } from '../../scenarios/load.ts';
-import { scenarioDatasets } from '../../runner/run-scenario.ts';
+import { scenarioDatasets } from '../../runner/scenario-datasets.ts';
 import { scenarioJsonSchema } from '../../scenarios/schema.ts';
 import { tempDir, writeScenario } from '../helpers/scenario.ts';
 
@@ -62,6 +62,19 @@ describe('scenario files', () => {
     expect(problems('name: t\ndatasets: {}\n')).toContain('at least one dataset');
   });
 
+  it('take what a correct pipeline does per bad kind, and refuse what the reference pipeline cannot do', () => {
+    const expecting = (expect: string, pipeline = '') => `name: t\n${pipeline}datasets:\n  ecommerce:\n    count: 5\n    expect: ${expect}\n`;
+    expect(parseScenario(expecting('{ malformed: { view_with_price: repair } }'), 'x.yaml').datasets.ecommerce?.expect).toEqual({
+      duplicate: 'land-once',
+      future: 'dead-letter',
+      malformed: { view_with_price: 'repair' },
+    });
+    expect(problems(expecting('{ malformed: { click_event: repair } }'))).toMatch(/:5:41 \/datasets\/ecommerce\/expect\/malformed\/click_event: .*"dead-letter"\|"drop"/);
+    expect(problems(expecting('{ malformed: { truncated_row: drop } }'))).toContain('truncated_row and wrong_column_count share reason column_count');
+    expect(problems(expecting('{ duplicate: dead-letter }'))).toContain('/datasets/ecommerce/expect/duplicate: the reference pipeline lands duplicates once');
+    expect(parseScenario(expecting('{ duplicate: dead-letter }', 'pipeline: { type: external }\n'), 'x.yaml').datasets.ecommerce?.expect.duplicate).toBe('dead-letter');
+  });
+
   it('interpolate ${VAR:-default} from the environment and refuse an unset variable without default', () => {
     const dir = tempDir();
     const path = writeScenario(dir, 'name: t\nsink: { schema: ${S:-fallback} }\ndatasets:\n  lol: { count: ${N} }\n');
@@ -85,8 +98,7 @@ describe('every shipped scenario', () => {
     const { scenario } = loadScenario(join(dir, file), {});
     for (const [name, spec] of scenarioDatasets(scenario)) {
       const generator = createGenerator(name, generatorConfig(seedWord(scenario.seed), Date.UTC(2026, 0, 1), spec));
-      const truth = groundTruth(generator, Math.min(spec.count, 2000));
-      expect(truth.counts.uniqueValid).toBeGreaterThan(0);
+      expect(new Oracle(generator, Math.min(spec.count, 2000), spec.expect).counts().uniqueValid).toBeGreaterThan(0);
       expect(generator.payload(0)).toBeTruthy();
     }
   });

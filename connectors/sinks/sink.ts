@@ -1,0 +1,32 @@
+import type { z } from 'zod';
+import type { DatasetName } from '../../generators/generator.ts';
+import type { Sink } from '../../pipeline/sink.ts';
+import type { SinkReader } from '../../verifier/sink-reader.ts';
+
+export interface SinkSetup {
+  datasets: readonly DatasetName[];
+  /** Drop what the tables hold first. */
+  reset: boolean;
+  /** Keys (and dead letters) unique in the sink; off only to inject faults past the dedup. */
+  uniqueKeys: boolean;
+  uniqueDeadLetters: boolean;
+  log: (line: string) => void;
+}
+
+/**
+ * A sink as a component: its part of the scenario (`spec`), where a run's sink is (`locate`, kept in
+ * the manifest without secrets), a writer for the reference pipeline and a reader for the verifier.
+ * Adding a sink is one folder beside `sql/` plus one line in `index.ts`.
+ */
+export interface SinkComponent<Spec extends { type: string }, Location> {
+  readonly spec: z.ZodType<Spec, unknown>;
+  /** Where a new run's sink lives: a server named by the environment, or an embedded default in the run directory. */
+  locate(env: NodeJS.ProcessEnv, runDir: string): Location;
+  /** Whether another process can reach it (an external pipeline, `harness pipeline` on another machine). */
+  shared(location: Location): boolean;
+  /** Opens the writer; the pipeline's `connect()` creates the tables as `setup` says. */
+  openWriter(location: Location, spec: Spec, env: NodeJS.ProcessEnv, setup: SinkSetup): Promise<Sink>;
+  /** Creates the tables (and with `reset`, empties them) without writing anything: `harness sink init`, external runs. */
+  init(location: Location, spec: Spec, env: NodeJS.ProcessEnv, setup: SinkSetup): Promise<string>;
+  openReader(location: Location, spec: Spec, env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<SinkReader>;
+}

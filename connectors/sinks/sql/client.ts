@@ -1,0 +1,49 @@
+/**
+ * The one SQL seam: the reference pipeline's sink and the verifier's reader both talk to it, and
+ * it has two implementations of the connection: embedded PGlite and a PostgreSQL server via pg.
+ */
+export interface SqlQueryable {
+  /** Runs one statement with $1.. parameters; returns the rows and how many rows it changed. */
+  query<R extends Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: R[]; affected: number }>;
+}
+
+export interface SqlClient extends SqlQueryable {
+  readonly kind: 'pglite' | 'postgres';
+  /** Where it points, with any password removed: safe for logs and reports. */
+  readonly description: string;
+  /** Runs several statements separated by semicolons, without parameters (DDL). */
+  exec(sql: string): Promise<void>;
+  /** Runs `work` in one transaction: all of it commits, or none of it. */
+  transaction<T>(work: (tx: SqlQueryable) => Promise<T>): Promise<T>;
+  /**
+   * Streams a query's rows in pages of `pageSize` through a server-side cursor, so a reader of a
+   * table of any size holds one page at a time.
+   */
+  scan<R extends Record<string, unknown>>(sql: string, params: unknown[], pageSize: number, onPage: (rows: R[]) => void): Promise<void>;
+  /** Safe to call more than once. */
+  close(): Promise<void>;
+}
+
+/** Quotes an identifier; scenario names are validated, this keeps SQL safe regardless. */
+export function ident(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** `scan` for any client: a cursor declared and fetched from inside one read-only transaction. */
+export async function scanWithCursor<R extends Record<string, unknown>>(
+  client: Pick<SqlClient, 'transaction'>,
+  sql: string,
+  params: unknown[],
+  pageSize: number,
+  onPage: (rows: R[]) => void,
+): Promise<void> {
+  await client.transaction(async (tx) => {
+    await tx.query(`DECLARE harness_scan NO SCROLL CURSOR FOR ${sql}`, params);
+    for (;;) {
+      const { rows } = await tx.query<R>(`FETCH FORWARD ${Math.max(1, Math.floor(pageSize))} FROM harness_scan`);
+      if (rows.length > 0) onPage(rows);
+      if (rows.length < pageSize) break;
+    }
+    await tx.query('CLOSE harness_scan');
+  });
+}

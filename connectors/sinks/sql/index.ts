@@ -1,0 +1,27 @@
+import type { SinkComponent } from '../sink.ts';
+import { openSql, sinkLocationFor } from './open.ts';
+import { SqlSinkReader } from './reader.ts';
+import { sqlSinkSpec, type SqlLocation, type SqlSinkSpec } from './spec.ts';
+import { createTables, SqlSinkWriter } from './writer.ts';
+
+/** PostgreSQL: the server named by PG_URL / DATABASE_URL, else PGlite in the run directory. */
+export const sql: SinkComponent<SqlSinkSpec, SqlLocation> = {
+  spec: sqlSinkSpec,
+  locate: sinkLocationFor,
+  shared: (location) => location.kind === 'postgres',
+  async openWriter(location, spec, env, setup) {
+    return new SqlSinkWriter(await openSql(location, env, { log: setup.log }), { spec, ...setup });
+  },
+  async init(location, spec, env, setup) {
+    const client = await openSql(location, env, { log: setup.log });
+    try {
+      await createTables(client, { spec, ...setup });
+      return `${client.description} schema ${spec.schema}: ${[...setup.datasets.map((d) => spec.tables[d]), spec.tables.dlq].join(', ')}`;
+    } finally {
+      await client.close();
+    }
+  },
+  async openReader(location, spec, env, log) {
+    return new SqlSinkReader(await openSql(location, env, { log }), spec);
+  },
+};

@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { identifier } from '../../../scenarios/fields.ts';
+
+/** The SQL sink's part of a scenario: where in the database, never how to reach it (that is PG_URL). */
+export const sqlSinkSpec = z
+  .object({
+    type: z.literal('sql').describe('PostgreSQL through pg when PG_URL/DATABASE_URL is set, else embedded PGlite.'),
+    schema: identifier.default('harness').describe('Database schema holding the tables.'),
+    reset: z
+      .boolean()
+      .default(true)
+      .describe('Drop and recreate the tables at the start of a run (external pipelines: create them empty before producing).'),
+    tables: z
+      .object({
+        ecommerce: identifier.default('user_events').describe('E-commerce events, one row per event.'),
+        lol: identifier.default('lol_participants').describe('LoL matches, one row per participant.'),
+        dlq: identifier.default('dead_letters').describe('Dead letters of every dataset.'),
+      })
+      .strict()
+      .prefault({})
+      .describe('Table names per dataset, and the dead-letter table.'),
+  })
+  .strict();
+
+export type SqlSinkSpec = z.output<typeof sqlSinkSpec>;
+
+/** How to reach a run's SQL sink again. Never holds a password: servers are re-read from the environment. */
+export type SqlLocation = { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string };

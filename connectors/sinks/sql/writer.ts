@@ -1,0 +1,140 @@
+import type { DatasetName } from '../../../generators/generator.ts';
+import type { DatasetOutput } from '../../../pipeline/output.ts';
+import { datasetRules } from '../../../pipeline/rules/index.ts';
+import type { Checkpoint, Sink, SinkBatch } from '../../../pipeline/sink.ts';
+import { ident, type SqlClient, type SqlQueryable } from './client.ts';
+import { CHECKPOINT_TABLE, createCheckpointTableSql, createDeadLetterTableSql, createTableSql, qualified, sqlType } from './ddl.ts';
+import type { SqlSinkSpec } from './spec.ts';
+
+export interface SqlWriterOptions {
+  spec: SqlSinkSpec;
+  datasets: readonly DatasetName[];
+  /** Drop the tables first (a new run of the reference pipeline with `sink.reset`). */
+  reset: boolean;
+  /** Without unique keys nothing absorbs a second write: only for injecting faults. */
+  uniqueKeys: boolean;
+  /** Likewise for the dead-letter table. */
+  uniqueDeadLetters: boolean;
+}
+
+/**
+ * The statements that create (and with `reset`, first drop) a run's tables, in order: what
+ * `createTables` runs and `harness sink ddl` prints, so the two cannot differ.
+ */
+export function tableStatements(options: SqlWriterOptions): string[] {
+  const { schema, tables } = options.spec;
+  const statements = [`CREATE SCHEMA IF NOT EXISTS ${ident(schema)}`];
+  if (options.reset) {
+    const names = [...options.datasets.map((d) => tables[d]), tables.dlq, CHECKPOINT_TABLE];
+    statements.push(...names.map((name) => `DROP TABLE IF EXISTS ${qualified(schema, name)}`));
+  }
+  for (const dataset of options.datasets) {
+    statements.push(createTableSql(schema, tables[dataset], datasetRules[dataset].output, options.uniqueKeys));
+  }
+  statements.push(createDeadLetterTableSql(schema, tables.dlq, options.uniqueDeadLetters), createCheckpointTableSql(schema));
+  return statements;
+}
+
+/** Creates (and with `reset`, first drops) a run's tables: the writer's `connect` and `harness sink init`. */
+export async function createTables(client: SqlClient, options: SqlWriterOptions): Promise<void> {
+  await client.exec(tableStatements(options).join(';\n'));
+}
+
+/**
+ * PostgreSQL (server or PGlite) as the sink. Exactly-once by design: each batch's rows (INSERT ..
+ * ON CONFLICT DO NOTHING against the key), dead letters and source checkpoint commit in one
+ * transaction, so a crash either keeps all of a batch or none of it, and a replay adds nothing.
+ */
+export class SqlSinkWriter implements Sink {
+  private connected = false;
+
+  constructor(
+    private readonly client: SqlClient,
+    private readonly options: SqlWriterOptions,
+  ) {}
+
+  get description(): string {
+    return this.client.description;
+  }
+
+  async connect(): Promise<void> {
+    if (this.connected) return;
+    await createTables(this.client, this.options);
+    this.connected = true;
+  }
+
+  async checkpoints(dataset: DatasetName): Promise<Map<string, Checkpoint>> {
+    const { rows } = await this.client.query<{ source: string; position: string | number; done: boolean }>(
+      `SELECT source, position, done FROM ${qualified(this.options.spec.schema, CHECKPOINT_TABLE)} WHERE dataset = $1`,
+      [dataset],
+    );
+    return new Map(rows.map((r) => [r.source, { source: r.source, position: Number(r.position), done: r.done }]));
+  }
+
+  async writeBatch(batch: SinkBatch): Promise<{ inserted: number }> {
+    const ingestedAt = new Date().toISOString();
+    return this.client.transaction(async (tx) => {
+      const inserted = batch.rows.length > 0 ? await this.insertRows(tx, batch, ingestedAt) : 0;
+      if (batch.deadLetters.length > 0) await this.insertDeadLetters(tx, batch, ingestedAt);
+      await tx.query(
+        `INSERT INTO ${qualified(this.options.spec.schema, CHECKPOINT_TABLE)} (dataset, source, position, done, updated_at)
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (dataset, source) DO UPDATE SET position = EXCLUDED.position, done = EXCLUDED.done, updated_at = EXCLUDED.updated_at`,
+        [batch.dataset, batch.checkpoint.source, batch.checkpoint.position, batch.checkpoint.done, ingestedAt],
+      );
+      return { inserted };
+    });
+  }
+
+  /** One statement a batch: each column travels as a text array and is cast in SQL. */
+  private async insertRows(tx: SqlQueryable, batch: SinkBatch, ingestedAt: string): Promise<number> {
+    const output: DatasetOutput = datasetRules[batch.dataset].output;
+    const fields = Object.entries(output.fields);
+    const params: (string | null)[][] = [...fields, null].map(() => new Array<string | null>(batch.rows.length));
+    batch.rows.forEach((row, r) => {
+      fields.forEach(([name, f], c) => {
+        const value = row[name];
+        (params[c] as (string | null)[])[r] =
+          value === null || value === undefined ? null : f.type === 'timestamp' ? new Date(value as number).toISOString() : String(value);
+      });
+      (params[fields.length] as (string | null)[])[r] = new Date(batch.producedAtMs[r] as number).toISOString();
+    });
+    const names = [...fields.map(([name]) => ident(name)), ident('produced_at'), ident('ingested_at')].join(', ');
+    const casts = [...fields.map(([, f], i) => `c${i}::${sqlType(f)}`), `c${fields.length}::timestamptz`].join(', ');
+    const unnest = params.map((_, i) => `$${i + 1}::text[]`).join(', ');
+    const aliases = params.map((_, i) => `c${i}`).join(', ');
+    const result = await tx.query(
+      `INSERT INTO ${qualified(this.options.spec.schema, this.options.spec.tables[batch.dataset])} (${names})
+       SELECT ${casts}, $${params.length + 1}::timestamptz FROM unnest(${unnest}) AS u(${aliases})
+       ON CONFLICT DO NOTHING`,
+      [...params, ingestedAt],
+    );
+    return result.affected;
+  }
+
+  private async insertDeadLetters(tx: SqlQueryable, batch: SinkBatch, at: string): Promise<void> {
+    const letters = batch.deadLetters;
+    await tx.query(
+      `INSERT INTO ${qualified(this.options.spec.schema, this.options.spec.tables.dlq)}
+         (dataset, source, position, record_index, reason, detail, raw, dead_lettered_at)
+       SELECT $1, source, position, record_index, reason, detail, decode(raw, 'hex'), $2::timestamptz
+       FROM unnest($3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::text[])
+         AS u(source, position, record_index, reason, detail, raw)
+       ON CONFLICT DO NOTHING`,
+      [
+        batch.dataset,
+        at,
+        letters.map((l) => l.source),
+        letters.map((l) => l.position),
+        letters.map((l) => l.recordIndex),
+        letters.map((l) => l.reason),
+        letters.map((l) => l.detail),
+        letters.map((l) => l.raw.toString('hex')),
+      ],
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+}

@@ -1,0 +1,88 @@
+import { join } from 'node:path';
+import type { Generator } from '../../../generators/index.ts';
+import type { Source } from '../../../pipeline/source.ts';
+import type { TransportSpec } from '../../../scenarios/schema.ts';
+import { wholeDataset, type ChunkPlan } from '../chunks.ts';
+import { produceChunks } from '../engine.ts';
+import type { ProduceOutcome, ProduceRequest, RunTransport, TransportComponent } from '../transport.ts';
+import { CsvFileSource } from './source.ts';
+import { csvSpec, type CsvTransportSpec, type Rotation } from './spec.ts';
+import { openCsvWriter, writeDoneMarker, type CsvWriterOptions } from './writer.ts';
+
+/** Where a run's files went: one directory per dataset under `dir`. */
+export interface CsvLocation {
+  type: 'csv';
+  dir: string;
+}
+
+/** Files hold `rotateRecords`, or with a rate `rotateInterval` of records, whichever is fewer. */
+export function filePlan(count: number, rotateRecords: number, rotateIntervalMs: number, rate: number): ChunkPlan {
+  const size = rate > 0 ? Math.max(1, Math.min(rotateRecords, Math.floor((rate * rotateIntervalMs) / 1000))) : rotateRecords;
+  return { count, size };
+}
+
+/** Files keep their rotation settings; a scenario on another transport, written to files, gets the defaults. */
+export function fileRotation(transport: TransportSpec): Rotation {
+  return transport.type === 'csv' ? transport : csvSpec.parse({ type: 'csv' });
+}
+
+export function datasetDir(root: string, dataset: string): string {
+  return join(root, dataset);
+}
+
+function sourcesIn(dir: string, generators: Generator[]): Source[] {
+  return generators.map((g) => new CsvFileSource(g.dataset, datasetDir(dir, g.dataset), g.header === null ? 0 : 1));
+}
+
+/**
+ * Rotated files under `dir`, a directory per dataset. Files are numbered by chunk, so workers and
+ * shards write the same files; each shard marks its end with a `_DONE` marker once all its files
+ * are committed, which is how a reader knows the directory is complete.
+ */
+export class CsvTransport implements RunTransport<CsvLocation> {
+  constructor(
+    private readonly dir: string,
+    private readonly rotation: Rotation,
+  ) {}
+
+  async prepare(): Promise<void> {}
+
+  async produce({ generator, count, workers = 1, shard = wholeDataset, paced = true, signal }: ProduceRequest): Promise<ProduceOutcome> {
+    const dir = datasetDir(this.dir, generator.dataset);
+    const result = await produceChunks<CsvWriterOptions>({
+      transport: csv,
+      writerOptions: { dir },
+      generator,
+      plan: filePlan(count, this.rotation.rotateRecords, this.rotation.rotateInterval, generator.config.rate),
+      shard,
+      workers,
+      paced,
+      inFlight: 1,
+      log: () => {},
+      ...(signal ? { signal } : {}),
+    });
+    if (result.completed) writeDoneMarker(dir, shard, result.chunks);
+    return { startedAtMs: result.startedAtMs, finishedAtMs: Date.now(), records: result.records, files: result.files };
+  }
+
+  async finish(): Promise<void> {}
+
+  sources(generators: Generator[]): Source[] {
+    return sourcesIn(this.dir, generators);
+  }
+
+  location(): CsvLocation {
+    return { type: 'csv', dir: this.dir };
+  }
+
+  async close(): Promise<void> {}
+}
+
+export const csv = {
+  type: 'csv',
+  spec: csvSpec,
+  create: (spec, { runDir }) => new CsvTransport(spec.dir ?? join(runDir, 'data'), spec),
+  sourcesFor: (location, generators) => sourcesIn(location.dir, generators),
+  deadLetterPublisher: () => null,
+  openWriter: openCsvWriter,
+} satisfies TransportComponent<'csv', CsvTransportSpec, CsvLocation, CsvWriterOptions>;

@@ -1,0 +1,19 @@
+import { z } from 'zod';
+import { duration } from '../../../scenarios/fields.ts';
+
+/** `transport: { type: csv, ... }` in a scenario. */
+export const csvSpec = z
+  .object({
+    type: z.literal('csv').describe('Rotated files written atomically (temp name + rename).'),
+    dir: z.string().optional().describe('Directory for the files; default: the run directory.'),
+    rotateRecords: z.number().int().min(1).default(50_000).describe('Most records in one file.'),
+    rotateInterval: duration
+      .prefault('1s')
+      .describe('With a rate, also start a new file after this much time, so no record waits long for its file.'),
+  })
+  .strict();
+
+export type CsvTransportSpec = z.output<typeof csvSpec>;
+
+/** When a file ends: after `rotateRecords` records, or with a rate `rotateInterval` ms of them. */
+export type Rotation = Pick<CsvTransportSpec, 'rotateRecords' | 'rotateInterval'>;

@@ -1,0 +1,20 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { messageOf } from '../../core/errors.ts';
+import { runJob, type EngineJob, type WorkerMessage } from './engine.ts';
+import { transports, type TransportType } from './index.ts';
+import type { ChunkWriterFactory } from './transport.ts';
+
+/** Worker thread entry of the producer engine: opens the job's chunk writer here and runs its share of the chunks. */
+const job = workerData as EngineJob<unknown>;
+const port = parentPort;
+if (port) {
+  const post = (message: WorkerMessage) => port.postMessage(message);
+  // The options were made by this same component on the engine's side, for this writer.
+  const transport: ChunkWriterFactory<unknown> = transports[job.transport as TransportType];
+  try {
+    await runJob(job, transport, (line) => post({ log: line }), (records, file) => post({ delivered: records, file }));
+    post({ done: true });
+  } catch (error) {
+    post({ error: messageOf(error) });
+  }
+}

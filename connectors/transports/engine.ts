@@ -1,0 +1,143 @@
+import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
+import { runModuleWorker } from '../../core/module-worker.ts';
+import { createGenerator, type DatasetName, type Generator, type GeneratorConfig } from '../../generators/index.ts';
+import { chunkRange, shardChunks, splitAmong, type ChunkPlan, type Shard } from './chunks.ts';
+import type { ChunkWriterFactory, CommittedFile, Log } from './transport.ts';
+
+/**
+ * The one producer engine every transport uses: it splits a dataset into chunks, keeps the chunks
+ * of the requested shard, fans them out round-robin to worker threads, paces them by the
+ * generator's schedule and keeps up to `inFlight` deliveries outstanding. What a chunk becomes (a
+ * file, a Kafka batch) is the transport's chunk writer's business.
+ */
+export interface EngineRequest<WriterOptions> {
+  transport: ChunkWriterFactory<WriterOptions>;
+  /** Plain data (structured-cloneable): it crosses to worker threads. */
+  writerOptions: WriterOptions;
+  generator: Generator;
+  plan: ChunkPlan;
+  shard: Shard;
+  /** Worker threads; 1 = this thread. Never more than the shard has chunks. */
+  workers: number;
+  /** With a rate, deliver each chunk when its last record is due; false: as fast as possible. */
+  paced: boolean;
+  /** Deliveries outstanding at once per thread (Kafka batches awaiting acks; files: 1). */
+  inFlight: number;
+  log: Log;
+  /** Stops between chunks; worker threads are terminated. */
+  signal?: AbortSignal;
+}
+
+export interface EngineResult {
+  startedAtMs: number;
+  finishedAtMs: number;
+  /** Records in delivered chunks. */
+  records: number;
+  /** Files the writers committed, in index order. */
+  files: CommittedFile[];
+  /** Chunks in this shard's share, delivered or not. */
+  chunks: number;
+  /** False when the signal stopped it before the end. */
+  completed: boolean;
+}
+
+/** One thread's share of a production, as plain data, so that it crosses to a worker as is. */
+export interface EngineJob<WriterOptions> {
+  transport: string;
+  writerOptions: WriterOptions;
+  dataset: DatasetName;
+  config: GeneratorConfig;
+  plan: ChunkPlan;
+  chunks: number[];
+  startedAtMs: number;
+  paced: boolean;
+  inFlight: number;
+}
+
+/** What a worker thread reports to the engine. */
+export type WorkerMessage = { log: string } | { delivered: number; file: CommittedFile | null } | { done: true } | { error: string };
+
+type OnDelivered = (records: number, file: CommittedFile | null) => void;
+
+export async function produceChunks<WriterOptions>(request: EngineRequest<WriterOptions>): Promise<EngineResult> {
+  const { transport, generator, plan, log, signal } = request;
+  const chunks = shardChunks(plan, request.shard);
+  const workers = Math.max(1, Math.min(request.workers, chunks.length));
+  const startedAtMs = Date.now();
+  const job = (part: number[]): EngineJob<WriterOptions> => ({
+    transport: transport.type,
+    writerOptions: request.writerOptions,
+    dataset: generator.dataset,
+    config: generator.config,
+    plan,
+    chunks: part,
+    startedAtMs,
+    paced: request.paced,
+    inFlight: request.inFlight,
+  });
+  let records = 0;
+  const files: CommittedFile[] = [];
+  const onDelivered: OnDelivered = (count, file) => {
+    records += count;
+    if (file) files.push(file);
+  };
+  if (workers === 1) await runJob(job(chunks), transport, log, onDelivered, signal);
+  else await Promise.all(splitAmong(chunks, workers).map((part) => runWorker(job(part), log, onDelivered, signal)));
+  files.sort((a, b) => a.firstIndex - b.firstIndex);
+  return { startedAtMs, finishedAtMs: Date.now(), records, files, chunks: chunks.length, completed: !signal?.aborted };
+}
+
+/** Runs a job on this thread: in the engine itself, or in a worker thread (engine-worker.ts). */
+export async function runJob<WriterOptions>(
+  job: EngineJob<WriterOptions>,
+  transport: ChunkWriterFactory<WriterOptions>,
+  log: Log,
+  onDelivered: OnDelivered,
+  signal?: AbortSignal,
+): Promise<void> {
+  // Each thread builds its own generator: the job carries the config, not the object.
+  const generator = createGenerator(job.dataset, job.config);
+  const writer = await transport.openWriter(job.writerOptions, { generator, startedAtMs: job.startedAtMs, log });
+  const pending = new Set<Promise<void>>();
+  try {
+    for (const number of job.chunks) {
+      if (signal?.aborted) break;
+      const [first, end] = chunkRange(job.plan, number);
+      const deliver = writer.prepare({ number, first, end });
+      if (job.paced && job.config.rate > 0) {
+        const wait = job.startedAtMs + generator.schedule.offsetMs(end - 1) - Date.now();
+        if (wait > 0) await sleep(wait);
+      }
+      const delivery = deliver().then((file) => onDelivered(end - first, file));
+      pending.add(delivery);
+      void delivery.then(
+        () => pending.delete(delivery),
+        () => pending.delete(delivery),
+      );
+      if (pending.size >= job.inFlight) await Promise.race(pending);
+      // Let the pipeline, when it runs in this thread, take its turn between chunks.
+      await yieldToLoop();
+    }
+    await Promise.all(pending);
+  } finally {
+    await writer.close();
+  }
+}
+
+function runWorker<WriterOptions>(job: EngineJob<WriterOptions>, log: Log, onDelivered: OnDelivered, signal?: AbortSignal): Promise<void> {
+  return runModuleWorker<void>(
+    import.meta.url,
+    'engine-worker',
+    job,
+    (message) => {
+      const m = message as WorkerMessage;
+      if ('log' in m) log(m.log);
+      else if ('delivered' in m) onDelivered(m.delivered, m.file);
+      else if ('error' in m) throw new Error(m.error);
+      else return { done: undefined };
+      return undefined;
+    },
+    undefined,
+    signal,
+  );
+}

@@ -1,0 +1,116 @@
+import type { z } from 'zod';
+import type { DatasetName, Generator } from '../../generators/index.ts';
+import type { DeadLetterPublisher } from '../../pipeline/dead-letter-topic.ts';
+import type { Source } from '../../pipeline/source.ts';
+import type { Shard } from './chunks.ts';
+
+export type Log = (line: string) => void;
+
+/** One committed file: which indices it holds, so positions map back to records. */
+export interface CommittedFile {
+  name: string;
+  firstIndex: number;
+  count: number;
+  /** Lines before the first record (a CSV header). */
+  headerLines: number;
+  committedAtMs: number;
+}
+
+export interface ProduceRequest {
+  generator: Generator;
+  count: number;
+  /** Worker threads generating in parallel; 1 (default) = this thread. */
+  workers?: number;
+  shard?: Shard;
+  /** Hold each chunk until its last record is due (default); false sends as fast as possible, same bytes. */
+  paced?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface ProduceOutcome {
+  startedAtMs: number;
+  finishedAtMs: number;
+  /** Records this shard delivered. */
+  records: number;
+  /** For transports that write files: the files committed, in index order. */
+  files: CommittedFile[];
+}
+
+/**
+ * One run's use of a transport: where its records go, and how the reference pipeline running
+ * alongside reads them back. `prepare()` runs before producing, `finish()` once every dataset is
+ * produced; `location()` is what the manifest records, so that a later `harness pipeline` finds the
+ * data through the component's `sourcesFor()`.
+ */
+export interface RunTransport<Location> {
+  prepare(datasets: DatasetName[]): Promise<void>;
+  produce(request: ProduceRequest): Promise<ProduceOutcome>;
+  finish(): Promise<void>;
+  /** Sources for a pipeline running alongside the producers. */
+  sources(generators: Generator[]): Source[];
+  location(): Location;
+  close(): Promise<void>;
+}
+
+/** What a transport learns of the run it serves. Servers come from `env`, never from the scenario. */
+export interface TransportContext {
+  runId: string;
+  env: NodeJS.ProcessEnv;
+  log: Log;
+}
+
+/** Chunk `number` of a dataset's plan, holding indices [first, end). */
+export interface Chunk {
+  number: number;
+  first: number;
+  end: number;
+}
+
+/** Delivers a prepared chunk; settles once it is stored, with the file it committed, if any. */
+export type DeliverChunk = () => Promise<CommittedFile | null>;
+
+/**
+ * What the producer engine drives, one per thread. The engine prepares a chunk, waits until the
+ * chunk's last record is due, then delivers it. The split keeps the pacing honest both ways: work
+ * that may happen early (encoding a file) belongs in `prepare`, so the delivery is on time; what a
+ * reader can see, or what is stamped with the send time, belongs in the delivery, so nothing is
+ * visible or stamped before it is due.
+ */
+export interface ChunkWriter {
+  prepare(chunk: Chunk): DeliverChunk;
+  /** Called once, after the last delivery settled (or one failed). */
+  close(): Promise<void>;
+}
+
+export interface WriterContext {
+  generator: Generator;
+  /** Time zero of the production: record i is due at `startedAtMs + generator.schedule.offsetMs(i)`. */
+  startedAtMs: number;
+  log: Log;
+}
+
+/**
+ * How the engine gets a transport's chunk writer. `options` are plain data: with worker threads
+ * they are cloned into each worker, which finds the factory in the registry by `type`.
+ */
+export interface ChunkWriterFactory<WriterOptions> {
+  readonly type: string;
+  openWriter(options: WriterOptions, context: WriterContext): Promise<ChunkWriter>;
+}
+
+/**
+ * A transport: one folder under `connectors/transports/`, one line in the registry (`index.ts`).
+ * It owns its scenario spec (the `transport:` object whose `type` names it), what it records in
+ * the manifest (`Location`), its run-time side (`create`), the sources that read a finished run
+ * back (`sourcesFor`), and the chunk writer the shared producer engine drives.
+ */
+export interface TransportComponent<Type extends string, Spec, Location, WriterOptions> extends ChunkWriterFactory<WriterOptions> {
+  readonly type: Type;
+  /** Strict (unknown keys are errors), every field described; the scenario schema is built from it. */
+  readonly spec: z.ZodType<Spec>;
+  create(spec: Spec, context: TransportContext & { runDir: string }): RunTransport<Location>;
+  /** Sources over a finished run's data, from what the manifest recorded: for `harness pipeline`. */
+  sourcesFor(location: Location, generators: Generator[], context: TransportContext): Source[];
+  /** Where dead letters also go besides the sink's table, when the transport has such a place. */
+  deadLetterPublisher(spec: Spec, context: TransportContext): DeadLetterPublisher | null;
+}

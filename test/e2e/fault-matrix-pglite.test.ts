@@ -1,0 +1,3 @@
+import { faultMatrix } from '../helpers/fault-matrix.ts';
+
+faultMatrix('PGlite', {});

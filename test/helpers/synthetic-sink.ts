@@ -1,0 +1,102 @@
+import { createGenerator, type DatasetName, type Generator } from '../../generators/index.ts';
+import { Oracle } from '../../generators/oracle.ts';
+import { seedWord } from '../../generators/random.ts';
+import { datasetOutputs } from '../../pipeline/rules/index.ts';
+import type { RunManifest } from '../../runs/manifest.ts';
+import { generatorConfig } from '../../scenarios/datasets.ts';
+import { scenarioSchema, type Scenario } from '../../scenarios/schema.ts';
+import type { DeadLetterRow, SinkReader, SinkRow } from '../../verifier/sink-reader.ts';
+
+export const RUN_START = Date.UTC(2026, 0, 1, 12);
+export const VERIFY_AT = RUN_START + 60_000;
+export const FILE = 'data-000001.csv';
+
+/**
+ * What a perfect pipeline would leave in a sink for a scenario, built from the oracle: the rows
+ * every landing record yields and a dead letter for every record that must be dead-lettered. Tests
+ * then break it in one known way and expect exactly that defect.
+ */
+export interface SyntheticSink {
+  manifest: RunManifest;
+  generator: Generator;
+  oracle: Oracle;
+  rows: Record<DatasetName, SinkRow[]>;
+  letters: Record<DatasetName, DeadLetterRow[]>;
+}
+
+export function syntheticSink(scenarioInput: Record<string, unknown>): SyntheticSink {
+  const scenario: Scenario = scenarioSchema.parse({ name: 'synthetic', seed: 5, ...scenarioInput });
+  const seed = seedWord(scenario.seed);
+  const baseTimeMs = scenario.baseTime ? Date.parse(scenario.baseTime) : RUN_START;
+  const manifest: RunManifest = {
+    manifestVersion: 1,
+    runId: 'synthetic',
+    createdAt: new Date(RUN_START).toISOString(),
+    scenarioPath: 'synthetic.yaml',
+    scenario,
+    seed,
+    baseTimeMs,
+    transport: { type: 'csv', dir: '/nowhere' },
+    sink: { kind: 'pglite', dataDir: '/nowhere' },
+    datasets: {},
+    pipeline: null,
+  };
+  const rows = { ecommerce: [], lol: [] } as Record<DatasetName, SinkRow[]>;
+  const letters = { ecommerce: [], lol: [] } as Record<DatasetName, DeadLetterRow[]>;
+  let last: { generator: Generator; oracle: Oracle } | null = null;
+  for (const name of Object.keys(scenario.datasets) as DatasetName[]) {
+    const spec = scenario.datasets[name];
+    if (!spec) continue;
+    const generator = createGenerator(name, generatorConfig(seed, baseTimeMs, spec));
+    const output = datasetOutputs[name];
+    const oracle = new Oracle(generator, spec.count, spec.expect, output.rowsPerRecord);
+    manifest.datasets[name] = {
+      count: spec.count,
+      records: spec.count,
+      rate: spec.rate,
+      startedAtMs: RUN_START,
+      finishedAtMs: RUN_START + 10_000,
+      files: [{ name: FILE, firstIndex: 0, count: spec.count, headerLines: 1, committedAtMs: RUN_START }],
+    };
+    for (let index = 0; index < spec.count; index++) {
+      const outcome = oracle.outcome(index);
+      if (outcome.type === 'land') {
+        for (const values of output.expectedRows(generator, index, outcome.plan)) {
+          rows[name].push({ values, producedAtMs: RUN_START + 1000 + index, ingestedAtMs: RUN_START + 1050 + index });
+        }
+      } else if (outcome.type === 'dlq') {
+        const payload = generator.payload(index);
+        letters[name].push({
+          source: FILE,
+          position: index + 2,
+          recordIndex: null,
+          reason: outcome.reason,
+          raw: typeof payload === 'string' ? Buffer.from(payload) : payload,
+        });
+      }
+    }
+    last = { generator, oracle };
+  }
+  if (!last) throw new Error('a synthetic sink needs a dataset');
+  return { manifest, ...last, rows, letters };
+}
+
+/** A reader over rows held in memory: the verifier's seam, fed synthetic evidence. */
+export function memoryReader(sink: Pick<SyntheticSink, 'rows' | 'letters'>): SinkReader {
+  return {
+    description: 'memory',
+    async checkLayout() {},
+    async count(dataset) {
+      return sink.rows[dataset].length;
+    },
+    async scanRows(dataset, onPage) {
+      // Pages of three exercise the paging path of every check.
+      const rows = sink.rows[dataset];
+      for (let i = 0; i < rows.length; i += 3) onPage(rows.slice(i, i + 3));
+    },
+    async scanDeadLetters(dataset, onPage) {
+      onPage(sink.letters[dataset]);
+    },
+    async close() {},
+  };
+}
