@@ -10,7 +10,7 @@ import { rowKey } from './rules/rules.ts';
 import type { FieldSpec, OutputRow } from './output.ts';
 import type { DeadLetter, Sink } from './sink.ts';
 import type { Source, SourceBatch, SourceRecord } from './source.ts';
-import type { DeadLetterPublisher } from './dead-letter-topic.ts';
+import type { DeadLetterPublisher } from './dead-letter-publisher.ts';
 
 export interface PipelineOptions {
   sources: Source[];

@@ -1,5 +1,5 @@
 import type { Generator } from '../../generators/index.ts';
-import type { DeadLetterPublisher } from '../../pipeline/dead-letter-topic.ts';
+import type { DeadLetterPublisher } from '../../pipeline/dead-letter-publisher.ts';
 import type { Source } from '../../pipeline/source.ts';
 import { csv } from './csv/index.ts';
 import { kafka } from './kafka/index.ts';

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { DatasetName, Generator } from '../../generators/index.ts';
-import type { DeadLetterPublisher } from '../../pipeline/dead-letter-topic.ts';
+import type { DeadLetterPublisher } from '../../pipeline/dead-letter-publisher.ts';
 import type { Source } from '../../pipeline/source.ts';
 import type { Shard } from './chunks.ts';
 

@@ -1,6 +1,6 @@
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import type { DatasetName } from '../../../generators/generator.ts';
-import type { DeadLetterPublisher } from '../../../pipeline/dead-letter-topic.ts';
+import type { DeadLetterPublisher } from '../../../pipeline/dead-letter-publisher.ts';
 import type { DeadLetter } from '../../../pipeline/sink.ts';
 import type { SourceRecord } from '../../../pipeline/source.ts';
 
