@@ -182,6 +182,30 @@ describeIfPostgres('an external pipeline in plain SQL (docs/examples/ecommerce-p
     expect(values.figures).toMatchObject({ rowsWithMismatch: 3, 'mismatch.price': 3 });
     expect(values.samples.mismatches).toHaveLength(3);
   });
+
+  it('fails a new run that nothing consumed over the sink the last one filled, and says why', async () => {
+    const stale = scenario(schema).replace('waitFor: 30s', 'waitFor: 1s').replace(`sink: { schema: ${schema} }`, `sink: { schema: ${schema}, reset: false }`);
+    const produced = await runCli(['run', writeScenario(cwd, stale, 'stale.yaml'), '--no-verify', '--quiet'], { cwd, env });
+    expect(produced.code, produced.stderr).toBe(ExitCode.ok);
+    const { code, report: result } = await verify();
+    expect(code).toBe(ExitCode.sloMissed);
+    const freshness = result.checks.find((c) => c.name === 'freshness')!;
+    expect(freshness.status).toBe('fail');
+    expect(freshness.summary).toContain('rows of another run');
+    expect(result.checks.find((c) => c.name === 'exactly-once')?.figures).toMatchObject({ unexpected: freshness.figures.rows, distinctKeys: 0 });
+  });
+
+  it('names a missing table (exit 2) and an unreachable server (exit 3), without a stack trace', async () => {
+    await query(`DROP TABLE "${schema}".user_events`);
+    const missing = await runCli(['verify'], { cwd, env });
+    expect(missing.code).toBe(ExitCode.usage);
+    expect(missing.stderr).toContain(`table ${schema}.user_events`);
+    expect(missing.stderr).not.toMatch(/\n\s+at /);
+    const unreachable = await runCli(['verify'], { cwd, env: { PG_URL: 'postgres://postgres@127.0.0.1:1/test' } });
+    expect(unreachable.code).toBe(ExitCode.unreachable);
+    expect(unreachable.stderr).toContain('could not be reached');
+    expect(unreachable.stderr).not.toMatch(/\n\s+at /);
+  });
 });
 
 describeIfPostgres('harness verify waiting (waitFor) for a pipeline still at work', () => {
