@@ -1,5 +1,5 @@
 import { FaultPlanner, type FaultRates, type DuplicateDistance, type MalformedKind, type OwnPlan } from './faults.ts';
-import type { LineBuffer } from './line-buffer.ts';
+import type { LineBuffer, Payload } from './line-buffer.ts';
 import { streamKey } from './random.ts';
 import { Schedule, type Seasonality } from './schedule.ts';
 
@@ -21,8 +21,7 @@ export interface GeneratorConfig {
   options: Record<string, unknown>;
 }
 
-/** The bytes of one emitted record: text for almost all, raw bytes where a fault breaks UTF-8. */
-export type Payload = string | Buffer;
+export type { Payload } from './line-buffer.ts';
 
 /**
  * A dataset's generator. Every method is a pure function of the config and the index, which is

@@ -1,4 +1,5 @@
-import type { Payload } from './generator.ts';
+/** The bytes of one emitted record: text for almost all, raw bytes where a fault breaks UTF-8. */
+export type Payload = string | Buffer;
 
 /**
  * Lines appended straight into one growing buffer. Each record's string dies young instead of

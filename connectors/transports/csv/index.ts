@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Generator } from '../../../generators/index.ts';
 import type { Source } from '../../../pipeline/source.ts';
-import type { TransportSpec } from '../../../scenarios/schema.ts';
+import type { KafkaTransportSpec } from '../kafka/spec.ts';
 import { wholeDataset, type ChunkPlan } from '../chunks.ts';
 import { produceChunks } from '../engine.ts';
 import type { ProduceOutcome, ProduceRequest, RunTransport, TransportComponent } from '../transport.ts';
@@ -22,7 +22,7 @@ export function filePlan(count: number, rotateRecords: number, rotateIntervalMs:
 }
 
 /** Files keep their rotation settings; a scenario on another transport, written to files, gets the defaults. */
-export function fileRotation(transport: TransportSpec): Rotation {
+export function fileRotation(transport: CsvTransportSpec | KafkaTransportSpec): Rotation {
   return transport.type === 'csv' ? transport : csvSpec.parse({ type: 'csv' });
 }
 
