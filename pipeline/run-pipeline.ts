@@ -1,6 +1,4 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import pRetry from 'p-retry';
-import { HarnessError, messageOf } from '../core/errors.ts';
 import type { ReasonCode } from '../core/reasons.ts';
 import type { DatasetName } from '../generators/generator.ts';
 import type { PipelineFaults } from '../scenarios/schema.ts';
@@ -11,6 +9,7 @@ import type { FieldSpec, OutputRow } from './output.ts';
 import type { DeadLetter, Sink } from './sink.ts';
 import type { Source, SourceBatch, SourceRecord } from './source.ts';
 import type { DeadLetterPublisher } from './dead-letter-publisher.ts';
+import { waitOutOutage } from './outage.ts';
 
 export interface PipelineOptions {
   sources: Source[];
@@ -166,17 +165,13 @@ async function processBatch(options: PipelineOptions, dataset: DatasetName, batc
     deadLetter(record, faults?.hits('wrongReason', position) ? otherReason(verdict.reason) : verdict.reason, verdict.detail);
   });
   await options.deadLetterTopic?.publish(dataset, published);
-  const { inserted } = await pRetry(() => options.sink.writeBatch({ dataset, rows, producedAtMs, deadLetters, checkpoint: batch.checkpoint }), {
-    retries: options.retries ?? 8,
-    factor: 2,
-    minTimeout: 200,
-    maxTimeout: 5000,
-    onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
-      if (retriesLeft > 0) options.log(`[${dataset}] sink write failed (attempt ${attemptNumber}): ${messageOf(error)}; retrying with backoff`);
-    },
-  }).catch((error: unknown) => {
-    throw new HarnessError('unreachable', `[${dataset}] the sink ${options.sink.description} could not be written after retries: ${messageOf(error)}`, { cause: error });
-  });
+  const { inserted } = await waitOutOutage(
+    options.sink,
+    `[${dataset}] sink write`,
+    () => options.sink.writeBatch({ dataset, rows, producedAtMs, deadLetters, checkpoint: batch.checkpoint }),
+    { retries: options.retries ?? 8 },
+    options.log,
+  );
   const ms = performance.now() - started;
   stats.batches++;
   stats.records += batch.records.length;

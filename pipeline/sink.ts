@@ -31,6 +31,13 @@ export interface SinkBatch {
 }
 
 /**
+ * Why a write failed, as the sink judges it: `unavailable` (the server went away or is busy: wait it
+ * out with backoff, the batch is whole again next time), `rejected` (the batch's content: isolate the
+ * records it refuses, never retry them as they are), `fatal` (e.g. authentication: stop at once).
+ */
+export type SinkFailure = 'unavailable' | 'rejected' | 'fatal';
+
+/**
  * A sink's lifecycle: `connect()` is idempotent and prepares the tables; `writeBatch()` commits
  * rows, dead letters and the checkpoint together or not at all; `close()` is safe before connect.
  */
@@ -41,5 +48,7 @@ export interface Sink {
   checkpoints(dataset: DatasetName): Promise<Map<string, Checkpoint>>;
   /** Returns how many rows were new (the rest were duplicates absorbed by the key). */
   writeBatch(batch: SinkBatch): Promise<{ inserted: number }>;
+  /** Classifies an error thrown by `connect`, `checkpoints` or `writeBatch`. */
+  classify(error: unknown): SinkFailure;
   close(): Promise<void>;
 }

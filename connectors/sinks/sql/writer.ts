@@ -1,7 +1,7 @@
 import type { DatasetName } from '../../../generators/generator.ts';
 import type { DatasetOutput } from '../../../pipeline/output.ts';
 import { datasetRules } from '../../../pipeline/rules/index.ts';
-import type { Checkpoint, Sink, SinkBatch } from '../../../pipeline/sink.ts';
+import type { Checkpoint, Sink, SinkBatch, SinkFailure } from '../../../pipeline/sink.ts';
 import { ident, type SqlClient, type SqlQueryable } from './client.ts';
 import { CHECKPOINT_TABLE, createCheckpointTableSql, createDeadLetterTableSql, createTableSql, qualified, sqlType } from './ddl.ts';
 import type { SqlSinkSpec } from './spec.ts';
@@ -134,7 +134,25 @@ export class SqlSinkWriter implements Sink {
     );
   }
 
+  classify(error: unknown): SinkFailure {
+    return classifySqlError(error);
+  }
+
   async close(): Promise<void> {
     await this.client.close();
   }
+}
+
+/**
+ * By SQLSTATE class: 22 (data exception) and 23 (integrity constraint) are the batch's content; 28
+ * (invalid authorization) will not mend by waiting; anything else (connection lost, server shutting
+ * down, too many connections, a socket error) is an outage to wait out.
+ */
+export function classifySqlError(error: unknown): SinkFailure {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) {
+    if (code.startsWith('22') || code.startsWith('23')) return 'rejected';
+    if (code.startsWith('28')) return 'fatal';
+  }
+  return 'unavailable';
 }
