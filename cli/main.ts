@@ -6,6 +6,7 @@ import type { CliIo } from './io.ts';
 import type { CommandContext } from './context.ts';
 import { registerGenerate } from './commands/generate.ts';
 import { registerPipeline } from './commands/pipeline.ts';
+import { registerResume } from './commands/resume.ts';
 import { registerRun } from './commands/run.ts';
 import { registerSink } from './commands/sink.ts';
 import { registerValidate } from './commands/validate.ts';
@@ -20,6 +21,7 @@ export function createCli(context: CommandContext): Command {
     .configureOutput({ writeOut: (text) => context.io.stdout(text), writeErr: (text) => context.io.stderr(text) })
     .showHelpAfterError();
   registerRun(program, context);
+  registerResume(program, context);
   registerVerify(program, context);
   registerGenerate(program, context);
   registerPipeline(program, context);

@@ -8,6 +8,8 @@ export const ExitCode = {
   usage: 2,
   /** A sink, source or broker could not be reached (after retries). */
   unreachable: 3,
+  /** Stopped by SIGINT or SIGTERM between batches; `harness resume` finishes the run. */
+  interrupted: 130,
 } as const;
 
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

@@ -1,16 +1,19 @@
 import { resolve } from 'node:path';
 import { sinkFor } from '../connectors/sinks/index.ts';
 import type { Shard } from '../connectors/transports/chunks.ts';
-import { createTransport } from '../connectors/transports/index.ts';
-import { HarnessError } from '../core/errors.ts';
-import { createRunDir, newRunId, saveManifest, type RunManifest } from '../runs/manifest.ts';
-import { createGenerator } from '../generators/index.ts';
+import { createTransport, type TransportLocation } from '../connectors/transports/index.ts';
+import type { RunTransport } from '../connectors/transports/transport.ts';
+import type { SinkLock } from '../connectors/sinks/sink.ts';
+import { HarnessError, messageOf } from '../core/errors.ts';
+import { createRunDir, currentProcess, HEARTBEAT_MS, MANIFEST_VERSION, newRunId, saveManifest, type DatasetManifest, type RunManifest } from '../runs/manifest.ts';
+import { createGenerator, type Generator } from '../generators/index.ts';
 import { seedWord } from '../generators/random.ts';
 import { runPipeline } from '../pipeline/run-pipeline.ts';
+import type { Sink } from '../pipeline/sink.ts';
 import { generatorConfig } from '../scenarios/datasets.ts';
 import { overrideFaults } from '../scenarios/fault-overrides.ts';
 import { loadScenario } from '../scenarios/load.ts';
-import { crossFieldProblems, type DatasetSpec, type Scenario } from '../scenarios/schema.ts';
+import { crossFieldProblems, type Scenario } from '../scenarios/schema.ts';
 import { referencePipelineSettings } from './reference-pipeline.ts';
 import { sinkSetup } from './sink-setup.ts';
 import { scenarioDatasets } from './scenario-datasets.ts';
@@ -56,73 +59,100 @@ export function withFaultOverrides(scenario: Scenario, faults: string | undefine
 
 
 /**
- * `harness run`: generates every dataset at its load profile into the transport while the reference
- * pipeline consumes it, then records the manifest the verifier works from.
+ * `harness run`: writes the run's intent (every dataset, count, seed, base time) into its manifest
+ * before anything else, then generates every dataset at its load profile into the transport while
+ * the reference pipeline consumes it, keeping the manifest current as it goes.
  */
 export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   const scenario = withFaultOverrides(loadScenario(options.scenarioPath, options.env).scenario, options.faults);
   const runId = newRunId();
-  const runDir = createRunDir(options.home, runId);
-  const datasets = scenarioDatasets(scenario);
   const seed = seedWord(scenario.seed);
   const baseTimeMs = resolveBaseTime(scenario, options.baseTime);
-  const transport = createTransport(scenario.transport, { runDir, runId, env: options.env, log: options.log });
   const sinkComponent = sinkFor(scenario.sink);
+  const runsPipeline = scenario.pipeline.type === 'reference' && !options.shard;
+  const runDir = createRunDir(options.home, runId);
   const sinkLocation = sinkComponent.locate(options.env, runDir);
-  const pipelineSpec = scenario.pipeline;
-  const runsPipeline = pipelineSpec.type === 'reference' && !options.shard;
   if (!runsPipeline && !sinkComponent.shared(sinkLocation)) {
     throw new HarnessError('config', 'pipeline: external (or --shard) needs a sink that pipeline can reach: set PG_URL (or DATABASE_URL)');
   }
+  const transport = createTransport(scenario.transport, { runDir, runId, env: options.env, log: options.log });
+  const now = Date.now();
+  const manifest: RunManifest = {
+    manifestVersion: MANIFEST_VERSION,
+    runId,
+    createdAt: new Date(now).toISOString(),
+    scenarioPath: resolve(options.scenarioPath),
+    scenario,
+    seed,
+    baseTimeMs,
+    transport: transport.location(),
+    sink: sinkLocation,
+    datasets: Object.fromEntries(
+      scenarioDatasets(scenario).map(([name, spec]) => [name, { count: spec.count, records: 0, complete: false, rate: spec.rate, startedAtMs: now, finishedAtMs: now, files: [] }]),
+    ),
+    pipeline: null,
+    status: 'running',
+    updatedAt: new Date(now).toISOString(),
+    process: currentProcess(),
+  };
+  saveManifest(runDir, manifest);
   options.log(`run ${runId}: scenario ${scenario.name}, seed ${String(scenario.seed)}, base time ${new Date(baseTimeMs).toISOString()}`);
+  return executeRun({ ...options, manifest, runDir, transport, resume: false });
+}
 
-  // Connect first: an unreachable sink should stop the run before any data is generated.
-  const sink =
-    runsPipeline && pipelineSpec.type === 'reference'
-      ? await sinkComponent.openWriter(sinkLocation, scenario.sink, options.env, sinkSetup(scenario, scenario.sink.reset, options.log))
-      : null;
-  if (pipelineSpec.type === 'external' && !options.shard) {
-    // The pipeline under test finds its tables ready (and, with sink.reset, empty) before any record exists.
-    const where = await sinkComponent.init(sinkLocation, scenario.sink, options.env, sinkSetup(scenario, scenario.sink.reset, options.log));
-    options.log(`sink tables ready${scenario.sink.reset ? ' and empty' : ''}: ${where}`);
-  }
+export interface ExecuteOptions extends Pick<RunOptions, 'env' | 'log' | 'signal' | 'workers' | 'shard'> {
+  manifest: RunManifest;
+  runDir: string;
+  transport: RunTransport<TransportLocation>;
+  /** Finishing an interrupted run: produce only what is missing, keep the sink's tables and checkpoints. */
+  resume: boolean;
+}
+
+/**
+ * The body of `run` and `resume`: holds the sink's schema, produces what is due, runs the reference
+ * pipeline beside it, and keeps the manifest current (a heartbeat every second), so a run that dies
+ * leaves a manifest that says so and how far it got.
+ */
+export async function executeRun(options: ExecuteOptions): Promise<RunOutcome> {
+  const { manifest, runDir, transport, log } = options;
+  const { scenario, runId } = manifest;
+  const sinkComponent = sinkFor(scenario.sink);
+  const pipelineSpec = scenario.pipeline;
+  const runsPipeline = pipelineSpec.type === 'reference' && !options.shard;
+  const save = () => {
+    manifest.updatedAt = new Date().toISOString();
+    saveManifest(runDir, manifest);
+  };
+  const heartbeat = setInterval(save, HEARTBEAT_MS);
   const stop = new AbortController();
   const onAbort = () => stop.abort();
   options.signal?.addEventListener('abort', onAbort);
+  let lock: SinkLock | null = null;
+  let sink: Sink | null = null;
   try {
-    await transport.prepare(datasets.map(([name]) => name));
-    const manifest: RunManifest = {
-      manifestVersion: 1,
-      runId,
-      createdAt: new Date().toISOString(),
-      scenarioPath: resolve(options.scenarioPath),
-      scenario,
-      seed,
-      baseTimeMs,
-      transport: transport.location(),
-      sink: sinkLocation,
-      datasets: {},
-      pipeline: null,
-    };
-    options.log(`sink: ${sink?.description ?? 'left to another pipeline'}; transport: ${describeTransport(manifest)}`);
-    saveManifest(runDir, manifest);
+    const writes = runsPipeline || (pipelineSpec.type === 'external' && !options.shard);
+    if (writes) lock = await sinkComponent.lock(manifest.sink, scenario.sink, options.env, { holder: `harness ${options.resume ? 'resume' : 'run'} ${runId}`, runId });
+    // The sink before any data: an unreachable sink stops the run before it generates anything.
+    const reset = scenario.sink.reset && !options.resume;
+    if (runsPipeline) sink = await sinkComponent.openWriter(manifest.sink, scenario.sink, options.env, sinkSetup(scenario, reset, log));
+    else if (pipelineSpec.type === 'external' && !options.shard) {
+      // The pipeline under test finds its tables ready (and, with sink.reset, empty) before any record exists.
+      const where = await sinkComponent.init(manifest.sink, scenario.sink, options.env, sinkSetup(scenario, reset, log));
+      log(`sink tables ready${reset ? ' and empty' : ''}: ${where}`);
+    }
+    if (!options.resume) await transport.prepare(scenarioDatasets(scenario).map(([name]) => name));
+    manifest.transport = transport.location();
+    log(`sink: ${sink?.description ?? 'left to another pipeline'}; transport: ${describeTransport(manifest)}`);
+    save();
 
-    const generators = datasets.map(([name, spec]) => createGenerator(name, generatorConfig(seed, baseTimeMs, spec)));
-    const generation = Promise.all(
-      generators.map(async (generator) => {
-        const spec = scenario.datasets[generator.dataset] as DatasetSpec;
-        const result = await transport.produce({ generator, count: spec.count, workers: options.workers ?? 1, ...(options.shard ? { shard: options.shard } : {}), signal: stop.signal });
-        const seconds = (result.finishedAtMs - result.startedAtMs) / 1000;
-        options.log(`[${generator.dataset}] produced ${result.records} records in ${seconds.toFixed(2)} s, ${Math.round(result.records / seconds)} rec/s`);
-        manifest.datasets[generator.dataset] = { count: spec.count, records: result.records, rate: spec.rate, startedAtMs: result.startedAtMs, finishedAtMs: result.finishedAtMs, files: result.files };
-      }),
-    ).then(() => transport.finish());
+    const generators = scenarioDatasets(scenario).map(([name, spec]) => createGenerator(name, generatorConfig(manifest.seed, manifest.baseTimeMs, spec)));
+    const generation = Promise.all(generators.map((generator) => produceDataset(options, generator, stop.signal))).then(() => transport.finish());
     const pipeline =
       sink && pipelineSpec.type === 'reference'
         ? runPipeline({
             sources: transport.sources(generators),
             sink,
-            ...referencePipelineSettings(pipelineSpec, scenario, options.env, runId, options.log),
+            ...referencePipelineSettings(pipelineSpec, scenario, options.env, runId, log),
             signal: stop.signal,
           })
         : Promise.resolve(null);
@@ -135,14 +165,46 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     const [, pipelineResult] = await Promise.all([failFast(generation), failFast(pipeline)]);
     manifest.transport = transport.location();
     manifest.pipeline = pipelineResult;
-    manifest.peakRssBytes = process.resourceUsage().maxRSS * 1024;
-    saveManifest(runDir, manifest);
+    manifest.status = options.signal?.aborted ? 'interrupted' : 'finished';
     return { runDir, manifest };
+  } catch (error) {
+    manifest.status = options.signal?.aborted ? 'interrupted' : 'failed';
+    manifest.error = messageOf(error);
+    throw error;
   } finally {
+    clearInterval(heartbeat);
     options.signal?.removeEventListener('abort', onAbort);
+    manifest.peakRssBytes = process.resourceUsage().maxRSS * 1024;
+    save();
     await transport.close();
     await sink?.close();
+    await lock?.release();
   }
+}
+
+/** Produces one dataset (what is missing of it, when resuming), counting into the manifest as chunks land. */
+async function produceDataset(options: ExecuteOptions, generator: Generator, signal: AbortSignal): Promise<void> {
+  const dataset = options.manifest.datasets[generator.dataset] as DatasetManifest;
+  if (options.resume && dataset.complete) return;
+  if (!options.resume) dataset.startedAtMs = Date.now();
+  const result = await options.transport.produce({
+    generator,
+    count: dataset.count,
+    workers: options.workers ?? 1,
+    ...(options.shard ? { shard: options.shard } : {}),
+    signal,
+    onDelivered: (records, file) => {
+      dataset.records += records;
+      if (file) dataset.files.push(file);
+    },
+    ...(options.resume ? { resume: { startedAtMs: dataset.startedAtMs } } : {}),
+  });
+  const seconds = (result.finishedAtMs - result.startedAtMs) / 1000;
+  options.log(`[${generator.dataset}] ${options.resume ? 'produced what was missing' : 'produced'}: ${result.records} records in ${seconds.toFixed(2)} s`);
+  dataset.records = result.records;
+  dataset.files = result.files;
+  dataset.finishedAtMs = result.finishedAtMs;
+  dataset.complete = !signal.aborted && result.records === dataset.count;
 }
 
 function describeTransport(manifest: RunManifest): string {

@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { TransportLocation } from '../connectors/transports/index.ts';
 import type { CommittedFile } from '../connectors/transports/transport.ts';
@@ -8,14 +9,27 @@ import type { PipelineResult } from '../pipeline/run-pipeline.ts';
 import type { Scenario } from '../scenarios/schema.ts';
 import { HarnessError } from '../core/errors.ts';
 
-export const MANIFEST_VERSION = 1;
+export const MANIFEST_VERSION = 2;
 
+/**
+ * `running` while the run is alive (its heartbeat `updatedAt` fresh); a `running` manifest with a
+ * stale heartbeat is a run that was killed. `interrupted`: stopped by a signal; `failed`: by an error.
+ */
+export type RunStatus = 'running' | 'interrupted' | 'failed' | 'finished';
+
+/** How often a live run refreshes its manifest, and after how long without it the run counts as dead. */
+export const HEARTBEAT_MS = 1000;
+export const HEARTBEAT_STALE_MS = 10_000;
 
 export interface DatasetManifest {
+  /** Records planned. */
   count: number;
-  /** Records this run produced (all of `count` when its generation finished). */
+  /** Records produced so far; all of `count` once `complete`. */
   records: number;
+  /** True once every record is produced: only then can the dataset pass verification. */
+  complete: boolean;
   rate: number;
+  /** Time zero of the load profile: record i was due at startedAtMs + its schedule offset. */
   startedAtMs: number;
   finishedAtMs: number;
   /** For file transports: the files written, so (file, line) maps back to a record index. */
@@ -35,8 +49,16 @@ export interface RunManifest {
   transport: TransportLocation;
   /** How to reach the sink again (the scenario's sink.type names the component). Never holds a password. */
   sink: SinkLocation;
+  /** Written before anything is produced (the run's intent), updated as it goes. */
   datasets: Partial<Record<DatasetName, DatasetManifest>>;
   pipeline: PipelineResult | null;
+  status: RunStatus;
+  /** The heartbeat: refreshed every HEARTBEAT_MS while the run is alive. */
+  updatedAt: string;
+  /** The process writing the manifest, so that on its own machine a killed run is known dead at once. */
+  process: { pid: number; host: string };
+  /** What stopped a failed run. */
+  error?: string;
   /** Peak resident memory of the run, bytes. */
   peakRssBytes?: number;
 }
@@ -81,4 +103,33 @@ export function latestRunDir(home: string): string {
   const last = runs.at(-1);
   if (!last) throw new HarnessError('runNotFound', `no runs under ${root}: start one with \`harness run <scenario>\``);
   return join(root, last);
+}
+
+/** Whether the run that writes this manifest is still at work (not finished, stopped or killed). */
+export function isAlive(manifest: RunManifest, nowMs = Date.now()): boolean {
+  if (manifest.status !== 'running') return false;
+  if (manifest.process.host === hostname() && manifest.process.pid !== process.pid && !processExists(manifest.process.pid)) return false;
+  return nowMs - Date.parse(manifest.updatedAt) < HEARTBEAT_STALE_MS;
+}
+
+export function currentProcess(): RunManifest['process'] {
+  return { pid: process.pid, host: hostname() };
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, owned by someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Why a run's generation is not whole, for messages; null when it is. */
+export function unfinishedGeneration(manifest: RunManifest): string | null {
+  const open = Object.entries(manifest.datasets).filter(([, d]) => d && !d.complete);
+  if (open.length === 0) return null;
+  const state = isAlive(manifest) ? 'still running' : manifest.status === 'running' ? 'killed (its heartbeat stopped)' : manifest.status;
+  return `generation of run ${manifest.runId} is incomplete (${state}): ${open.map(([name, d]) => `${name} ${d?.records} of ${d?.count} records`).join(', ')}`;
 }

@@ -6,10 +6,10 @@ import { datasetOutputs } from '../pipeline/rules/index.ts';
 import { rowKey } from '../pipeline/rules/rules.ts';
 import type { DatasetManifest, RunManifest } from '../runs/manifest.ts';
 import { generatorConfig } from '../scenarios/datasets.ts';
-import type { CheckContext, CheckResult, CheckRun, ObservedRow } from './check.ts';
+import type { CheckContext, CheckResult, CheckRun, ObservedLetter, ObservedRow } from './check.ts';
 import { checks } from './checks/index.ts';
 import { REPORT_SCHEMA_VERSION, type Report } from './report.ts';
-import type { DeadLetterRow, SinkReader, SinkRow } from './sink-reader.ts';
+import type { DeadLetterRow, DeadLetterStream, SinkReader, SinkRow } from './sink-reader.ts';
 
 export interface VerifyOptions {
   /** For an external pipeline: wait up to this long for each table to hold the expected rows. */
@@ -17,6 +17,8 @@ export interface VerifyOptions {
   log?: (line: string) => void;
   /** When verification started; rows ingested after it (or after waiting for them) are not this run's. */
   nowMs?: number;
+  /** Where the run's dead letters were also published (a Kafka dead-letter topic), read back for `dlq-topic`. */
+  deadLetters?: DeadLetterStream | null;
 }
 
 /** Clock slack on both ends of the run window: timestamps are taken by different processes. */
@@ -120,7 +122,7 @@ export async function verifyRun(manifest: RunManifest, reader: SinkReader, optio
     const spec = manifest.scenario.datasets[name];
     if (!spec) continue;
     const generation = manifest.datasets[name];
-    if (!generation || generation.records < spec.count) {
+    if (!generation || !generation.complete || generation.records < spec.count) {
       results.push(incomplete(name, generation, spec.count));
       continue;
     }
@@ -143,8 +145,11 @@ export async function verifyRun(manifest: RunManifest, reader: SinkReader, optio
         manifest.transport.type === 'csv'
           ? 'source = the file name and position = its 1-based physical line, the header being line 1'
           : 'record_index = the record index from the message\'s harness header (source = topic:partition, position = offset)',
+      deadLetterStream: options.deadLetters?.where(name) ?? null,
     };
-    const runs: CheckRun[] = Object.values(checks).map((check) => check.begin(context));
+    const runs: CheckRun[] = Object.values(checks)
+      .filter((check) => check.appliesTo?.(context) ?? true)
+      .map((check) => check.begin(context));
     const observe = rowObserver(oracle, output);
     await reader.scanRows(name, (rows) => {
       for (const row of rows) {
@@ -155,10 +160,20 @@ export async function verifyRun(manifest: RunManifest, reader: SinkReader, optio
     const indexOf = letterIndexer(generation);
     await reader.scanDeadLetters(name, (letters) => {
       for (const letter of letters) {
-        const observed = { letter, index: indexOf(letter) };
+        const observed: ObservedLetter = { letter, index: indexOf(letter), from: 'sink' };
         for (const run of runs) run.deadLetter?.(observed);
       }
     });
+    if (options.deadLetters && context.deadLetterStream !== null) {
+      log(`[${name}] reading dead letters back from ${context.deadLetterStream}`);
+      // Read after the table: the topic gets each letter before the table does.
+      await options.deadLetters.scan(name, (letters) => {
+        for (const letter of letters) {
+          const observed: ObservedLetter = { letter, index: letter.recordIndex, from: 'topic' };
+          for (const run of runs) run.deadLetter?.(observed);
+        }
+      });
+    }
     results.push(...runs.map((run) => run.finish()));
   }
   return {

@@ -3,28 +3,20 @@ import type { Command } from 'commander';
 import { ExitCode } from '../../core/exit-codes.ts';
 import { latestRunDir } from '../../runs/manifest.ts';
 import { runPipelineForRun } from '../../runner/pipeline-run.ts';
-import type { CommandContext } from '../context.ts';
+import { untilStopped, type CommandContext } from '../context.ts';
 
 export function registerPipeline(program: Command, context: CommandContext): void {
   program
     .command('pipeline')
     .description('run the reference pipeline alone over a run\'s data into its sink; resumes from the sink\'s checkpoints')
     .option('--run <dir>', 'run directory (default: the latest under <home>/runs)')
-    .action(async (options: { run?: string }) => {
+    .option('--follow', 'wait for a generation that is not finished, even one whose run stopped (default: only while that run is alive)')
+    .action(async (options: { run?: string; follow?: boolean }) => {
       const { io } = context;
       const runDir = options.run ? resolve(io.cwd, options.run) : latestRunDir(context.home());
       // SIGINT/SIGTERM stop between batches: what is committed stays, the rest resumes next time.
-      const stop = new AbortController();
-      const onSignal = () => stop.abort();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-      try {
-        const result = await runPipelineForRun(runDir, io.env, (line) => io.stderr(`${line}\n`), stop.signal);
-        io.stderr(`pipeline ${result.completed ? 'finished' : 'stopped'}: ${runDir}\n`);
-        context.exit(result.completed ? ExitCode.ok : ExitCode.sloMissed);
-      } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-      }
+      const result = await untilStopped((signal) => runPipelineForRun(runDir, io.env, (line) => io.stderr(`${line}\n`), signal, { follow: Boolean(options.follow) }));
+      io.stderr(`pipeline ${result.completed ? 'finished' : 'stopped'}: ${runDir}\n`);
+      context.exit(result.completed ? ExitCode.ok : ExitCode.interrupted);
     });
 }

@@ -1,10 +1,8 @@
 import type { Command } from 'commander';
 import { parseShard } from '../../connectors/transports/chunks.ts';
 import { ExitCode } from '../../core/exit-codes.ts';
-import { renderTerminal } from '../../reports/index.ts';
 import { runScenario } from '../../runner/run-scenario.ts';
-import { verifyRunDir } from '../../runner/verify-run.ts';
-import { parseWorkers, type CommandContext } from '../context.ts';
+import { parseWorkers, untilStopped, verifyAndReport, type CommandContext } from '../context.ts';
 
 export function registerRun(program: Command, context: CommandContext): void {
   program
@@ -21,21 +19,27 @@ export function registerRun(program: Command, context: CommandContext): void {
       const { io } = context;
       const log = options.quiet ? () => {} : (line: string) => io.stderr(`${line}\n`);
       const started = Date.now();
-      const { runDir, manifest } = await runScenario({
-        scenarioPath,
-        home: context.home(),
-        env: io.env,
-        ...(options.baseTime ? { baseTime: options.baseTime } : {}),
-        ...(options.faults ? { faults: options.faults } : {}),
-        workers: parseWorkers(options.workers),
-        ...(options.shard ? { shard: parseShard(options.shard) } : {}),
-        log,
-      });
+      const { runDir, manifest } = await untilStopped((signal) =>
+        runScenario({
+          scenarioPath,
+          home: context.home(),
+          env: io.env,
+          ...(options.baseTime ? { baseTime: options.baseTime } : {}),
+          ...(options.faults ? { faults: options.faults } : {}),
+          workers: parseWorkers(options.workers),
+          ...(options.shard ? { shard: parseShard(options.shard) } : {}),
+          log,
+          signal,
+        }),
+      );
       const seconds = (Date.now() - started) / 1000;
+      if (manifest.status === 'interrupted') {
+        io.stderr(`run ${manifest.runId} interrupted after ${seconds.toFixed(1)} s; finish it with: harness resume --run ${runDir}\n`);
+        context.exit(ExitCode.interrupted);
+        return;
+      }
       io.stderr(`run ${manifest.runId} finished in ${seconds.toFixed(1)} s, peak RSS ${Math.round((manifest.peakRssBytes ?? 0) / 2 ** 20)} MiB: ${runDir}\n`);
       if (!options.verify || options.shard) return;
-      const report = await verifyRunDir(runDir, io.env, log);
-      io.stdout(renderTerminal(report));
-      context.exit(report.verdict === 'pass' ? ExitCode.ok : ExitCode.sloMissed);
+      await verifyAndReport(context, runDir, log);
     });
 }

@@ -33,7 +33,9 @@ export function registerSink(program: Command, context: CommandContext): void {
         );
       }
       const reset = options.reset === true;
-      const where = await component.init(location, scenario.sink, io.env, sinkSetup(scenario, reset, (line) => io.stderr(`${line}\n`)));
+      // Never under a run that is writing to the same schema: a reset would drop its tables.
+      const lock = await component.lock(location, scenario.sink, io.env, { holder: 'harness sink init', runId: 'sink-init' });
+      const where = await component.init(location, scenario.sink, io.env, sinkSetup(scenario, reset, (line) => io.stderr(`${line}\n`))).finally(() => lock.release());
       io.stdout(`${reset ? 'dropped and recreated (empty)' : 'created where missing (existing tables kept)'}: ${where}, ${CHECKPOINT_TABLE}\n`);
     });
 

@@ -13,6 +13,11 @@ export interface SinkSetup {
   log: (line: string) => void;
 }
 
+/** Held while a run writes to a sink; released when it ends. */
+export interface SinkLock {
+  release(): Promise<void>;
+}
+
 /**
  * A sink as a component: its part of the scenario (`spec`), where a run's sink is (`locate`, kept in
  * the manifest without secrets), a writer for the reference pipeline and a reader for the verifier.
@@ -29,4 +34,10 @@ export interface SinkComponent<Spec extends { type: string }, Location> {
   /** Creates the tables (and with `reset`, empties them) without writing anything: `harness sink init`, external runs. */
   init(location: Location, spec: Spec, env: NodeJS.ProcessEnv, setup: SinkSetup): Promise<string>;
   openReader(location: Location, spec: Spec, env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<SinkReader>;
+  /**
+   * Takes the sink's schema (or index prefix) for one run: another run on it fails at once with a
+   * configuration error naming the holder. Processes of the same run (`harness pipeline` beside the
+   * `harness run` that produces for it) share it. `holder` names the process, e.g. "harness run <id>".
+   */
+  lock(location: Location, spec: Spec, env: NodeJS.ProcessEnv, who: { holder: string; runId: string }): Promise<SinkLock>;
 }

@@ -26,6 +26,11 @@ export interface EngineRequest<WriterOptions> {
   log: Log;
   /** Stops between chunks; worker threads are terminated. */
   signal?: AbortSignal;
+  /** Only these chunks of the shard's share (resuming); default all of them. */
+  only?: (chunk: number) => boolean;
+  /** Time zero of the schedule; default now. A resumed production keeps the original one. */
+  startedAtMs?: number;
+  onDelivered?: (records: number, file: CommittedFile | null) => void;
 }
 
 export interface EngineResult {
@@ -61,9 +66,10 @@ type OnDelivered = (records: number, file: CommittedFile | null) => void;
 
 export async function produceChunks<WriterOptions>(request: EngineRequest<WriterOptions>): Promise<EngineResult> {
   const { transport, generator, plan, log, signal } = request;
-  const chunks = shardChunks(plan, request.shard);
+  const share = shardChunks(plan, request.shard);
+  const chunks = request.only ? share.filter(request.only) : share;
   const workers = Math.max(1, Math.min(request.workers, chunks.length));
-  const startedAtMs = Date.now();
+  const startedAtMs = request.startedAtMs ?? Date.now();
   const job = (part: number[]): EngineJob<WriterOptions> => ({
     transport: transport.type,
     writerOptions: request.writerOptions,
@@ -80,11 +86,13 @@ export async function produceChunks<WriterOptions>(request: EngineRequest<Writer
   const onDelivered: OnDelivered = (count, file) => {
     records += count;
     if (file) files.push(file);
+    request.onDelivered?.(count, file);
   };
+  if (chunks.length === 0) return { startedAtMs, finishedAtMs: Date.now(), records, files, chunks: share.length, completed: !signal?.aborted };
   if (workers === 1) await runJob(job(chunks), transport, log, onDelivered, signal);
   else await Promise.all(splitAmong(chunks, workers).map((part) => runWorker(job(part), log, onDelivered, signal)));
   files.sort((a, b) => a.firstIndex - b.firstIndex);
-  return { startedAtMs, finishedAtMs: Date.now(), records, files, chunks: chunks.length, completed: !signal?.aborted };
+  return { startedAtMs, finishedAtMs: Date.now(), records, files, chunks: share.length, completed: !signal?.aborted };
 }
 
 /** Runs a job on this thread: in the engine itself, or in a worker thread (engine-worker.ts). */

@@ -1,6 +1,7 @@
 import type { Generator } from '../../generators/index.ts';
 import type { DeadLetterPublisher } from '../../pipeline/dead-letter-publisher.ts';
 import type { Source } from '../../pipeline/source.ts';
+import type { DeadLetterStream } from '../../verifier/sink-reader.ts';
 import { csv } from './csv/index.ts';
 import { kafka } from './kafka/index.ts';
 import type { RunTransport, TransportComponent, TransportContext } from './transport.ts';
@@ -36,4 +37,17 @@ export function sourcesFor<Type extends TransportType>(location: LocationOf<Type
 
 export function deadLetterPublisherFor<Type extends TransportType>(spec: SpecOf<Type> & { type: Type }, context: TransportContext): DeadLetterPublisher | null {
   return registry[spec.type].deadLetterPublisher(spec, context);
+}
+
+/** The run's dead letters as published besides the sink (a Kafka dead-letter topic), for the verifier; null when it had none. */
+export function deadLetterStreamFor<Type extends TransportType>(location: LocationOf<Type> & { type: Type }, context: TransportContext): DeadLetterStream | null {
+  return registry[location.type].deadLetterReader?.(location, context) ?? null;
+}
+
+/** The run-time side of an interrupted run's transport again, for `harness resume`. */
+export function reopenTransport(spec: { type: TransportType }, location: TransportLocation, context: TransportContext): RunTransport<TransportLocation> {
+  if (spec.type !== location.type) throw new Error(`the manifest's transport is ${location.type}, its scenario says ${spec.type}`);
+  // The type test above is what ties the spec and the location to one component.
+  const component = registry[spec.type] as TransportComponent<TransportType, typeof spec, TransportLocation, unknown>;
+  return component.reopen(spec, location, context);
 }

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { DatasetName, Generator } from '../../generators/index.ts';
 import type { DeadLetterPublisher } from '../../pipeline/dead-letter-publisher.ts';
 import type { Source } from '../../pipeline/source.ts';
+import type { DeadLetterStream } from '../../verifier/sink-reader.ts';
 import type { Shard } from './chunks.ts';
 
 export type Log = (line: string) => void;
@@ -25,6 +26,13 @@ export interface ProduceRequest {
   /** Hold each chunk until its last record is due (default); false sends as fast as possible, same bytes. */
   paced?: boolean;
   signal?: AbortSignal;
+  /** Told of each chunk once it is stored: the run manifest keeps count as it goes. */
+  onDelivered?: (records: number, file: CommittedFile | null) => void;
+  /**
+   * Finishing an interrupted production: the transport produces only what is not stored yet, on the
+   * original schedule (what was due long ago goes at once, what is still due waits for its time).
+   */
+  resume?: { startedAtMs: number };
 }
 
 export interface ProduceOutcome {
@@ -109,8 +117,15 @@ export interface TransportComponent<Type extends string, Spec, Location, WriterO
   /** Strict (unknown keys are errors), every field described; the scenario schema is built from it. */
   readonly spec: z.ZodType<Spec>;
   create(spec: Spec, context: TransportContext & { runDir: string }): RunTransport<Location>;
+  /** The run-time side again for a run that was interrupted (`harness resume`), from what the manifest recorded. */
+  reopen(spec: Spec, location: Location, context: TransportContext): RunTransport<Location>;
   /** Sources over a finished run's data, from what the manifest recorded: for `harness pipeline`. */
   sourcesFor(location: Location, generators: Generator[], context: TransportContext): Source[];
   /** Where dead letters also go besides the sink's table, when the transport has such a place. */
   deadLetterPublisher(spec: Spec, context: TransportContext): DeadLetterPublisher | null;
+  /**
+   * For the verifier: that place read back within the run's range, when the run had one (null
+   * otherwise). Opening does not connect; reading does, and fails with exit 3 when it cannot.
+   */
+  deadLetterReader?(location: Location, context: TransportContext): DeadLetterStream | null;
 }

@@ -2,10 +2,10 @@ import { createGenerator, type DatasetName, type Generator } from '../../generat
 import { Oracle } from '../../generators/oracle.ts';
 import { seedWord } from '../../generators/random.ts';
 import { datasetOutputs } from '../../pipeline/rules/index.ts';
-import type { RunManifest } from '../../runs/manifest.ts';
+import { MANIFEST_VERSION, type RunManifest } from '../../runs/manifest.ts';
 import { generatorConfig } from '../../scenarios/datasets.ts';
 import { scenarioSchema, type Scenario } from '../../scenarios/schema.ts';
-import type { DeadLetterRow, SinkReader, SinkRow } from '../../verifier/sink-reader.ts';
+import type { DeadLetterRow, DeadLetterStream, SinkReader, SinkRow } from '../../verifier/sink-reader.ts';
 
 export const RUN_START = Date.UTC(2026, 0, 1, 12);
 export const VERIFY_AT = RUN_START + 60_000;
@@ -29,7 +29,10 @@ export function syntheticSink(scenarioInput: Record<string, unknown>): Synthetic
   const seed = seedWord(scenario.seed);
   const baseTimeMs = scenario.baseTime ? Date.parse(scenario.baseTime) : RUN_START;
   const manifest: RunManifest = {
-    manifestVersion: 1,
+    manifestVersion: MANIFEST_VERSION,
+    status: 'finished',
+    process: { pid: 0, host: 'synthetic' },
+    updatedAt: new Date(RUN_START + 20_000).toISOString(),
     runId: 'synthetic',
     createdAt: new Date(RUN_START).toISOString(),
     scenarioPath: 'synthetic.yaml',
@@ -53,6 +56,7 @@ export function syntheticSink(scenarioInput: Record<string, unknown>): Synthetic
     manifest.datasets[name] = {
       count: spec.count,
       records: spec.count,
+      complete: true,
       rate: spec.rate,
       startedAtMs: RUN_START,
       finishedAtMs: RUN_START + 10_000,
@@ -96,6 +100,29 @@ export function memoryReader(sink: Pick<SyntheticSink, 'rows' | 'letters'>): Sin
     },
     async scanDeadLetters(dataset, onPage) {
       onPage(sink.letters[dataset]);
+    },
+    async close() {},
+  };
+}
+
+export const DLQ_TOPIC = 'synthetic.dlq';
+
+/**
+ * A sink's dead letters as a dead-letter topic holds them: each names its record by the index of
+ * the `harness` header it kept, and where the record was read.
+ */
+export function topicLetters(letters: DeadLetterRow[]): DeadLetterRow[] {
+  return letters.map((letter) => ({ ...letter, source: 'synthetic:0', recordIndex: letter.position - 2 }));
+}
+
+/** A dead-letter stream over letters held in memory, for the datasets it has letters of. */
+export function memoryStream(letters: Partial<Record<DatasetName, DeadLetterRow[]>>): DeadLetterStream {
+  return {
+    description: `memory ${DLQ_TOPIC}`,
+    where: (dataset) => (letters[dataset] ? `topic ${DLQ_TOPIC}` : null),
+    async scan(dataset, onPage) {
+      const all = letters[dataset] ?? [];
+      for (let i = 0; i < all.length; i += 5) onPage(all.slice(i, i + 5));
     },
     async close() {},
   };

@@ -4,7 +4,7 @@ import { CsvTransport } from '../../connectors/transports/csv/index.ts';
 import { CsvFileSource } from '../../connectors/transports/csv/source.ts';
 import type { ProduceOutcome } from '../../connectors/transports/transport.ts';
 import type { SqlClient } from '../../connectors/sinks/sql/client.ts';
-import type { RunManifest } from '../../runs/manifest.ts';
+import { MANIFEST_VERSION, type RunManifest } from '../../runs/manifest.ts';
 import { runPipeline } from '../../pipeline/run-pipeline.ts';
 import { SqlSinkReader } from '../../connectors/sinks/sql/reader.ts';
 import { SqlSinkWriter } from '../../connectors/sinks/sql/writer.ts';
@@ -26,7 +26,10 @@ function manifestFor(spec: SinkSpec, produced: ProduceOutcome): RunManifest {
     datasets: { ecommerce: { count: COUNT, rate: 1000, faults: someFaults } },
   });
   return {
-    manifestVersion: 1,
+    manifestVersion: MANIFEST_VERSION,
+    status: 'finished',
+    process: { pid: 0, host: 'test' },
+    updatedAt: new Date().toISOString(),
     runId: 'restart-test',
     createdAt: new Date(produced.startedAtMs).toISOString(),
     scenarioPath: 'inline',
@@ -35,7 +38,7 @@ function manifestFor(spec: SinkSpec, produced: ProduceOutcome): RunManifest {
     baseTimeMs: BASE_TIME,
     transport: { type: 'csv', dir: '' },
     sink: { kind: 'pglite', dataDir: '' },
-    datasets: { ecommerce: { count: COUNT, records: COUNT, rate: 1000, startedAtMs: produced.startedAtMs, finishedAtMs: produced.finishedAtMs, files: produced.files } },
+    datasets: { ecommerce: { count: COUNT, records: COUNT, complete: true, rate: 1000, startedAtMs: produced.startedAtMs, finishedAtMs: produced.finishedAtMs, files: produced.files } },
     pipeline: null,
   };
 }

@@ -1,13 +1,14 @@
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Generator } from '../../../generators/index.ts';
 import type { Source } from '../../../pipeline/source.ts';
 import type { KafkaTransportSpec } from '../kafka/spec.ts';
-import { wholeDataset, type ChunkPlan } from '../chunks.ts';
+import { chunkRange, shardChunks, wholeDataset, type ChunkPlan } from '../chunks.ts';
 import { produceChunks } from '../engine.ts';
-import type { ProduceOutcome, ProduceRequest, RunTransport, TransportComponent } from '../transport.ts';
+import type { CommittedFile, ProduceOutcome, ProduceRequest, RunTransport, TransportComponent } from '../transport.ts';
 import { CsvFileSource } from './source.ts';
 import { csvSpec, type CsvTransportSpec, type Rotation } from './spec.ts';
-import { openCsvWriter, writeDoneMarker, type CsvWriterOptions } from './writer.ts';
+import { dataFileName, openCsvWriter, writeDoneMarker, type CsvWriterOptions } from './writer.ts';
 
 /** Where a run's files went: one directory per dataset under `dir`. */
 export interface CsvLocation {
@@ -47,22 +48,29 @@ export class CsvTransport implements RunTransport<CsvLocation> {
 
   async prepare(): Promise<void> {}
 
-  async produce({ generator, count, workers = 1, shard = wholeDataset, paced = true, signal }: ProduceRequest): Promise<ProduceOutcome> {
+  async produce({ generator, count, workers = 1, shard = wholeDataset, paced = true, signal, onDelivered, resume }: ProduceRequest): Promise<ProduceOutcome> {
     const dir = datasetDir(this.dir, generator.dataset);
+    const plan = filePlan(count, this.rotation.rotateRecords, this.rotation.rotateInterval, generator.config.rate);
+    // A file is committed whole or not at all (temp name + rename): what exists is done.
+    const stored = resume ? shardChunks(plan, shard).flatMap((chunk) => storedFile(dir, generator, plan, chunk)) : [];
+    const done = new Set(stored.map((file) => file.name));
     const result = await produceChunks<CsvWriterOptions>({
       transport: csv,
       writerOptions: { dir },
       generator,
-      plan: filePlan(count, this.rotation.rotateRecords, this.rotation.rotateInterval, generator.config.rate),
+      plan,
       shard,
       workers,
       paced,
       inFlight: 1,
       log: () => {},
       ...(signal ? { signal } : {}),
+      ...(onDelivered ? { onDelivered } : {}),
+      ...(resume ? { startedAtMs: resume.startedAtMs, only: (chunk: number) => !done.has(dataFileName(generator.dataset, chunk, generator.format)) } : {}),
     });
     if (result.completed) writeDoneMarker(dir, shard, result.chunks);
-    return { startedAtMs: result.startedAtMs, finishedAtMs: Date.now(), records: result.records, files: result.files };
+    const files = [...stored, ...result.files].sort((a, b) => a.firstIndex - b.firstIndex);
+    return { startedAtMs: result.startedAtMs, finishedAtMs: Date.now(), records: files.reduce((n, f) => n + f.count, 0), files };
   }
 
   async finish(): Promise<void> {}
@@ -78,10 +86,20 @@ export class CsvTransport implements RunTransport<CsvLocation> {
   async close(): Promise<void> {}
 }
 
+/** The file chunk `chunk` of the plan, when it is already committed in `dir`. */
+function storedFile(dir: string, generator: Generator, plan: ChunkPlan, chunk: number): CommittedFile[] {
+  const name = dataFileName(generator.dataset, chunk, generator.format);
+  const path = join(dir, name);
+  if (!existsSync(path)) return [];
+  const [first, end] = chunkRange(plan, chunk);
+  return [{ name, firstIndex: first, count: end - first, headerLines: generator.header === null ? 0 : 1, committedAtMs: statSync(path).mtimeMs }];
+}
+
 export const csv = {
   type: 'csv',
   spec: csvSpec,
   create: (spec, { runDir }) => new CsvTransport(spec.dir ?? join(runDir, 'data'), spec),
+  reopen: (spec, location) => new CsvTransport(location.dir, spec),
   sourcesFor: (location, generators) => sourcesIn(location.dir, generators),
   deadLetterPublisher: () => null,
   openWriter: openCsvWriter,

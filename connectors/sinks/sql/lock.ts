@@ -1,0 +1,50 @@
+import pg from 'pg';
+import { HarnessError, messageOf } from '../../../core/errors.ts';
+import { redactUrl } from '../../redact.ts';
+import type { SinkLock } from '../sink.ts';
+import { explainAuthFailure, isAuthFailure } from './failures.ts';
+import { postgresUrl } from './open.ts';
+import type { SqlLocation, SqlSinkSpec } from './spec.ts';
+
+/** The advisory lock's first key: ours, so other applications' advisory locks never collide with it. */
+const HARNESS_LOCK_CLASS = 0x4841524e; // "HARN"
+
+/**
+ * A run holds its schema with a session advisory lock on a connection of its own, named after the
+ * run (application_name), so a second run on the same schema is refused at once with the holder's
+ * name instead of dropping the first run's tables under it. PGlite lives in its run's directory:
+ * nothing else can write to it, so it needs no lock.
+ */
+export async function lockSchema(location: SqlLocation, spec: SqlSinkSpec, env: NodeJS.ProcessEnv, { holder, runId }: { holder: string; runId: string }): Promise<SinkLock> {
+  const url = postgresUrl(env);
+  if (location.kind === 'pglite' || !url) return { release: async () => {} };
+  const client = new pg.Client({ connectionString: url, application_name: holder.slice(0, 63), connectionTimeoutMillis: 10_000 });
+  // The server going away ends the session and with it the lock; the run's own writes then wait the outage out.
+  client.on('error', () => {});
+  try {
+    await client.connect();
+  } catch (error) {
+    if (isAuthFailure(error)) throw explainAuthFailure(error, redactUrl(url));
+    throw new HarnessError('unreachable', `PostgreSQL at ${redactUrl(url)} could not be reached to lock schema ${spec.schema}: ${messageOf(error)}`, { cause: error });
+  }
+  const key: [number, string] = [HARNESS_LOCK_CLASS, spec.schema];
+  const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1::int, hashtext($2)) AS locked', key);
+  if (!rows[0]?.locked) {
+    const { rows: holders } = await client.query<{ name: string; pid: number }>(
+      `SELECT a.application_name AS name, a.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+       WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1::int::oid AND l.objid = hashtext($2)::oid`,
+      key,
+    );
+    await client.end().catch(() => {});
+    // Another process of this very run (harness pipeline beside its harness run) may write too.
+    if (holders[0]?.name.endsWith(` ${runId}`)) return { release: async () => {} };
+    const by = holders[0] ? `${holders[0].name || 'another session'} (server pid ${holders[0].pid})` : 'another session';
+    throw new HarnessError('config', `schema ${spec.schema} on ${redactUrl(url)} is in use by ${by}: wait for it to finish, or give this run another sink.schema`);
+  }
+  return {
+    async release() {
+      await client.query('SELECT pg_advisory_unlock($1::int, hashtext($2))', key).catch(() => {});
+      await client.end().catch(() => {});
+    },
+  };
+}
