@@ -15,7 +15,7 @@ import { dataFileName } from '../connectors/transports/csv/writer.ts';
 import { createGenerator } from '../generators/index.ts';
 import { LineBuffer, put } from '../generators/line-buffer.ts';
 import { seedWord } from '../generators/random.ts';
-import { newRunId, saveManifest, type RunManifest } from '../runs/manifest.ts';
+import { MANIFEST_VERSION, newRunId, saveManifest, type RunManifest } from '../runs/manifest.ts';
 import { generatorConfig } from '../scenarios/datasets.ts';
 import { scenarioSchema, type DatasetSpec } from '../scenarios/schema.ts';
 import type { Report } from '../verifier/report.ts';
@@ -63,6 +63,12 @@ export function verifyBenchOptions(env: NodeJS.ProcessEnv, url: string | undefin
 export async function benchVerify(options: VerifyBenchOptions): Promise<void> {
   if (spawnSync('psql', ['--version']).status !== 0) {
     console.log('\nverify: skipped (psql is needed to COPY the rows in)');
+    return;
+  }
+  try {
+    await (await openPostgres(options.url)).close();
+  } catch (error) {
+    console.log(`\nverify: skipped (no PostgreSQL at ${redactUrl(options.url)}: ${(error as Error).message}; set PG_URL)`);
     return;
   }
   const rssTool = existsSync(TIME) ? 'time' : 'node';
@@ -181,7 +187,10 @@ async function fill(url: string, schema: string, count: number, home: string): P
     if (rows[0]?.n !== count) throw new Error(`loaded ${rows[0]?.n} rows into ${table}, expected ${count}`);
 
     const manifest: RunManifest = {
-      manifestVersion: 1,
+      manifestVersion: MANIFEST_VERSION,
+      status: 'finished',
+      process: { pid: process.pid, host: 'bench' },
+      updatedAt: new Date(finished).toISOString(),
       runId,
       createdAt: new Date(createdAtMs).toISOString(),
       scenarioPath: resolve(import.meta.dirname, 'verify.ts'),
@@ -191,7 +200,7 @@ async function fill(url: string, schema: string, count: number, home: string): P
       transport: { type: 'csv', dir: join(runDir, 'data') },
       sink: { kind: 'postgres', url: redactUrl(url) },
       datasets: {
-        ecommerce: { count, records: count, rate: 0, startedAtMs: started, finishedAtMs: files.at(-1)?.committedAtMs ?? finished, files },
+        ecommerce: { count, records: count, complete: true, rate: 0, startedAtMs: started, finishedAtMs: files.at(-1)?.committedAtMs ?? finished, files },
       },
       pipeline: null,
     };

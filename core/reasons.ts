@@ -19,6 +19,13 @@ export const reasonCodes = [
   'negative_stat',
   'duplicate_participant',
   'duplicate',
+  // Poison records: no generator fault makes them, the pipeline meets them in the wild.
+  /** A value its declared column cannot hold (pipeline/output.ts `checkRow`): NUL in text, int4 overflow, year 0. */
+  'out_of_range',
+  /** The rules threw on the record; the detail is the error's message. */
+  'invalid_record',
+  /** The sink refused the record's rows although the rules accepted them; the detail is the sink's message. */
+  'sink_rejected',
 ] as const;
 
 export type ReasonCode = (typeof reasonCodes)[number];

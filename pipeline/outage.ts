@@ -1,28 +1,90 @@
-import pRetry from 'p-retry';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { HarnessError, messageOf } from '../core/errors.ts';
 import type { Sink } from './sink.ts';
 
+/** How long a lost sink is waited out when the scenario does not say (`sink.outageLimit`: 5m). */
+export const DEFAULT_OUTAGE_LIMIT_MS = 5 * 60_000;
+
+/** Backoff between attempts: doubling from 200 ms, never more than 5 s apart. */
+const FIRST_DELAY_MS = 200;
+const MAX_DELAY_MS = 5_000;
+
 export interface OutagePolicy {
-  /** Retries of a write the sink calls unavailable; backoff doubles from 200 ms up to 5 s. */
-  retries: number;
+  /** How long after the first failure the sink may stay unavailable before the run fails (exit 3). */
+  limitMs: number;
+  /** Stops the wait (a shutdown): the operation then fails at once as unreachable. */
+  signal?: AbortSignal;
 }
 
+/** What waiting needs of a sink: its name (without secrets) for messages, and its judgement of an error. */
+export type OutageJudge = Pick<Sink, 'description' | 'classify'>;
+
 /**
- * Runs a sink operation, waiting out an outage with backoff while the sink says it is unavailable;
- * rejected content and fatal errors go straight back to the caller.
+ * Runs a sink operation, waiting out an outage while the sink calls the error `unavailable`: retried
+ * with backoff (200 ms doubling to 5 s) until `limitMs` has passed since the first failure, then a
+ * HarnessError 'unreachable' naming the sink and how long it waited. `rejected` errors go back to the
+ * caller as they are (the batch's content); `fatal` ones become 'unreachable' at once, without a
+ * retry (a HarnessError, e.g. "authentication failed", as it is).
+ *
+ * Logs one line when the outage starts, one when its kind changes (say "connection refused" after
+ * "connection terminated", then "the database system is starting up"), and one when the sink is back;
+ * never one per attempt. The operation must be safe to repeat: the sink's writes are one transaction
+ * each, and a batch whose COMMIT was lost in flight lands again as duplicates the keys absorb.
  */
-export async function waitOutOutage<T>(sink: Sink, what: string, operation: () => Promise<T>, policy: OutagePolicy, log: (line: string) => void): Promise<T> {
-  return pRetry(operation, {
-    retries: policy.retries,
-    factor: 2,
-    minTimeout: 200,
-    maxTimeout: 5000,
-    shouldRetry: ({ error }) => sink.classify(error) === 'unavailable',
-    onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
-      if (retriesLeft > 0 && sink.classify(error) === 'unavailable') log(`${what} failed (attempt ${attemptNumber}): ${messageOf(error)}; retrying with backoff`);
-    },
-  }).catch((error: unknown) => {
-    if (sink.classify(error) === 'rejected') throw error;
-    throw new HarnessError('unreachable', `${what}: the sink ${sink.description} could not be written after retries: ${messageOf(error)}`, { cause: error });
-  });
+export async function waitOutOutage<T>(sink: OutageJudge, what: string, operation: () => Promise<T>, policy: OutagePolicy, log: (line: string) => void): Promise<T> {
+  let firstFailureAt: number | null = null;
+  let failures = 0;
+  let lastKind: string | null = null;
+  for (;;) {
+    try {
+      const result = await operation();
+      if (firstFailureAt !== null) log(`${what}: sink ${sink.description} back after ${seconds(Date.now() - firstFailureAt)} (${failures} failed ${failures === 1 ? 'attempt' : 'attempts'})`);
+      return result;
+    } catch (error) {
+      const failure = sink.classify(error);
+      if (failure === 'rejected') throw error;
+      if (failure === 'fatal') {
+        throw error instanceof HarnessError ? error : new HarnessError('unreachable', `${what}: the sink ${sink.description} failed: ${messageOf(error)}`, { cause: error });
+      }
+      const now = Date.now();
+      firstFailureAt ??= now;
+      failures++;
+      const waited = now - firstFailureAt;
+      if (waited >= policy.limitMs || policy.signal?.aborted) throw gaveUp(sink, what, error, waited, policy);
+      const kind = failureKind(error);
+      if (kind !== lastKind) {
+        log(
+          lastKind === null
+            ? `${what}: sink ${sink.description} unavailable: ${messageOf(error)}; waiting up to ${formatLimit(policy.limitMs)} (sink.outageLimit), retrying with backoff`
+            : `${what}: sink ${sink.description} still unavailable after ${seconds(waited)}, now: ${messageOf(error)}`,
+        );
+        lastKind = kind;
+      }
+      const delay = Math.min(FIRST_DELAY_MS * 2 ** Math.min(failures - 1, 16), MAX_DELAY_MS, policy.limitMs - waited);
+      await sleep(delay, undefined, policy.signal ? { signal: policy.signal } : {}).catch(() => {});
+      if (policy.signal?.aborted) throw gaveUp(sink, what, error, Date.now() - firstFailureAt, policy);
+    }
+  }
+}
+
+function gaveUp(sink: OutageJudge, what: string, error: unknown, waitedMs: number, policy: OutagePolicy): HarnessError {
+  const why = policy.signal?.aborted ? `stopped after waiting ${seconds(waitedMs)} for it` : `could not be reached for ${seconds(waitedMs)} (sink.outageLimit ${formatLimit(policy.limitMs)})`;
+  return new HarnessError('unreachable', `${what}: the sink ${sink.description} ${why}: ${messageOf(error)}`, { cause: error });
+}
+
+/** The kind of a failure, to log each kind once: its code (ECONNREFUSED, 57P03), else its words without numbers. */
+function failureKind(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code !== '' ? code : messageOf(error).replace(/\d+/g, '#');
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** A limit as a scenario writes it: 5m, 30s, 1500ms. */
+export function formatLimit(ms: number): string {
+  if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms >= 1000 && ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
 }

@@ -5,11 +5,12 @@ import type { PipelineFaults } from '../scenarios/schema.ts';
 import { corrupted, faultHits, otherReason, positionKey } from './faults.ts';
 import { datasetRules } from './rules/index.ts';
 import { rowKey } from './rules/rules.ts';
-import type { FieldSpec, OutputRow } from './output.ts';
+import { safeText, type FieldSpec, type OutputRow } from './output.ts';
 import type { DeadLetter, Sink } from './sink.ts';
 import type { Source, SourceBatch, SourceRecord } from './source.ts';
 import type { DeadLetterPublisher } from './dead-letter-publisher.ts';
-import { waitOutOutage } from './outage.ts';
+import { DEFAULT_OUTAGE_LIMIT_MS, waitOutOutage, type OutagePolicy } from './outage.ts';
+import { writeIsolating } from './isolate.ts';
 
 export interface PipelineOptions {
   sources: Source[];
@@ -24,8 +25,8 @@ export interface PipelineOptions {
   log: (line: string) => void;
   /** Stops the pipeline between batches (graceful shutdown, or a crash in tests). */
   signal?: AbortSignal;
-  /** Retries of a failed sink write before giving up; backoff doubles from 200 ms up to 5 s. */
-  retries?: number;
+  /** How long a sink that is unavailable is waited out (backoff 200 ms doubling to 5 s) before the run fails; default 5 minutes. */
+  outageLimitMs?: number;
   /** What to do with each reason a record fails on, per dataset (the scenario's `expect`); default dead-letter. */
   actions?: Partial<Record<DatasetName, Partial<Record<ReasonCode, BadRecordAction>>>>;
 }
@@ -81,10 +82,10 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   const { sink, sources } = options;
   const startedAtMs = Date.now();
   const stats: Partial<Record<DatasetName, DatasetStats>> = {};
-  await sink.connect();
+  await waitOutOutage(sink, 'sink connect', () => sink.connect(), outagePolicy(options), options.log);
   for (const source of sources) {
     stats[source.dataset] = emptyStats();
-    await source.open(await sink.checkpoints(source.dataset));
+    await source.open(await waitOutOutage(sink, `[${source.dataset}] sink checkpoints`, () => sink.checkpoints(source.dataset), outagePolicy(options), options.log));
   }
   const active = new Set(sources);
   try {
@@ -108,6 +109,10 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   return { startedAtMs, finishedAtMs: Date.now(), completed: active.size === 0, datasets: stats };
 }
 
+function outagePolicy(options: PipelineOptions): OutagePolicy {
+  return { limitMs: options.outageLimitMs ?? DEFAULT_OUTAGE_LIMIT_MS, ...(options.signal ? { signal: options.signal } : {}) };
+}
+
 async function processBatch(options: PipelineOptions, dataset: DatasetName, batch: SourceBatch, stats: DatasetStats): Promise<void> {
   const started = performance.now();
   const rules = datasetRules[dataset];
@@ -120,9 +125,13 @@ async function processBatch(options: PipelineOptions, dataset: DatasetName, batc
   const rows: OutputRow[] = [];
   const producedAtMs: number[] = [];
   const deadLetters: DeadLetter[] = [];
+  // The record (its index in the batch) each row and dead letter comes from, to isolate what the sink refuses.
+  const rowRecords: number[] = [];
+  const letterRecords: number[] = [];
   const published: { letter: DeadLetter; record: SourceRecord }[] = [];
   let valid = 0;
-  const land = (record: SourceRecord, landed: OutputRow[]) => {
+  const land = (at: number, landed: OutputRow[]) => {
+    const record = batch.records[at]!;
     for (const row of landed) {
       const key = rowKey(rules.output, row);
       if (faults?.hits('drop', key)) continue;
@@ -132,13 +141,19 @@ async function processBatch(options: PipelineOptions, dataset: DatasetName, batc
       for (let c = 0; c < copies; c++) {
         rows.push(written);
         producedAtMs.push(sentAt);
+        rowRecords.push(at);
       }
     }
   };
-  const deadLetter = (record: SourceRecord, reason: ReasonCode, detail: string) => {
-    const letter = { source: record.source, position: record.position, recordIndex: record.recordIndex, reason, detail, raw: record.bytes };
+  const deadLetter = (at: number, reason: ReasonCode, detail: string) => {
+    const record = batch.records[at]!;
+    // The detail quotes the record at times: without NUL, a dead letter is never refused for it.
+    const letter = { source: record.source, position: record.position, recordIndex: record.recordIndex, reason, detail: safeText(detail), raw: record.bytes };
     const copies = faults?.hits('duplicateDeadLetter', positionKey(record.source, record.position)) ? 2 : 1;
-    for (let c = 0; c < copies; c++) deadLetters.push(letter);
+    for (let c = 0; c < copies; c++) {
+      deadLetters.push(letter);
+      letterRecords.push(at);
+    }
     published.push({ letter, record });
   };
   verdicts.forEach((verdict, i) => {
@@ -146,8 +161,8 @@ async function processBatch(options: PipelineOptions, dataset: DatasetName, batc
     const position = positionKey(record.source, record.position);
     if (verdict.ok) {
       valid++;
-      land(record, verdict.rows);
-      if (faults?.hits('deadLetterValid', position)) deadLetter(record, 'wrong_type', 'injected fault: a valid record dead-lettered');
+      land(i, verdict.rows);
+      if (faults?.hits('deadLetterValid', position)) deadLetter(i, 'wrong_type', 'injected fault: a valid record dead-lettered');
       return;
     }
     const action = actions[verdict.reason] ?? 'dead-letter';
@@ -157,32 +172,45 @@ async function processBatch(options: PipelineOptions, dataset: DatasetName, batc
     }
     if (action === 'repair' && verdict.repaired) {
       stats.repaired++;
-      land(record, verdict.repaired);
+      land(i, verdict.repaired);
       return;
     }
     if (faults?.hits('skipDlq', position)) return;
     stats.byReason[verdict.reason] = (stats.byReason[verdict.reason] ?? 0) + 1;
-    deadLetter(record, faults?.hits('wrongReason', position) ? otherReason(verdict.reason) : verdict.reason, verdict.detail);
+    deadLetter(i, faults?.hits('wrongReason', position) ? otherReason(verdict.reason) : verdict.reason, verdict.detail);
   });
   await options.deadLetterTopic?.publish(dataset, published);
-  const { inserted } = await waitOutOutage(
-    options.sink,
-    `[${dataset}] sink write`,
-    () => options.sink.writeBatch({ dataset, rows, producedAtMs, deadLetters, checkpoint: batch.checkpoint }),
-    { retries: options.retries ?? 8 },
-    options.log,
+  // Outages are waited out per write; content the sink refuses is isolated to its records (isolate.ts).
+  const result = await writeIsolating(
+    { dataset, rows, producedAtMs, deadLetters, checkpoint: batch.checkpoint, records: batch.records, rowRecords, letterRecords },
+    (part) => waitOutOutage(options.sink, `[${dataset}] sink write`, () => options.sink.writeBatch(part), outagePolicy(options), options.log),
+    {
+      classify: (error) => options.sink.classify(error),
+      beforeCommit: async (refused) => {
+        if (refused.length === 0) return;
+        options.log(`[${dataset}] the sink refused ${refused.length} record(s) of the batch, dead-lettered as sink_rejected: ${refused[0]!.letter.detail}`);
+        await options.deadLetterTopic?.publish(dataset, refused.map((r) => ({ letter: r.letter, record: batch.records[r.record]! })));
+      },
+    },
   );
+  const { inserted } = result;
+  const refused = result.refused.length;
+  const rowsWritten = rows.length - result.refusedRows;
+  const lettersWritten = deadLetters.length - result.refusedLetters + refused;
+  const refusedValid = result.refused.filter((r) => verdicts[r.record]?.ok).length;
+  if (refused > 0) stats.byReason.sink_rejected = (stats.byReason.sink_rejected ?? 0) + refused;
   const ms = performance.now() - started;
   stats.batches++;
   stats.records += batch.records.length;
-  stats.valid += valid;
-  stats.rows += rows.length;
+  stats.valid += valid - refusedValid;
+  stats.rows += rowsWritten;
   stats.inserted += inserted;
-  stats.duplicates += rows.length - inserted;
-  stats.deadLettered += deadLetters.length;
+  stats.duplicates += rowsWritten - inserted;
+  stats.deadLettered += lettersWritten;
   options.log(
-    `[${dataset}] batch ${stats.batches}: ${batch.records.length} records, ${valid} valid, ${deadLetters.length} dlq, ` +
-      `${rows.length - inserted} duplicates, ${ms.toFixed(0)} ms, ${Math.round((batch.records.length / ms) * 1000)} rec/s ` +
+    `[${dataset}] batch ${stats.batches}: ${batch.records.length} records, ${valid - refusedValid} valid, ${lettersWritten} dlq` +
+      `${refused > 0 ? ` (${refused} sink_rejected, ${result.writes} writes)` : ''}, ` +
+      `${rowsWritten - inserted} duplicates, ${ms.toFixed(0)} ms, ${Math.round((batch.records.length / ms) * 1000)} rec/s ` +
       `(${batch.checkpoint.source}:${batch.checkpoint.position})`,
   );
 }

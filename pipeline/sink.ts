@@ -27,7 +27,11 @@ export interface SinkBatch {
   /** When each row's record was produced (send time), epoch ms. */
   producedAtMs: number[];
   deadLetters: DeadLetter[];
-  checkpoint: Checkpoint;
+  /**
+   * Where the source will be once this batch is committed. Null for a part of a batch the sink
+   * refused being isolated (pipeline/isolate.ts): only the batch's last part moves the checkpoint.
+   */
+  checkpoint: Checkpoint | null;
 }
 
 /**

@@ -35,6 +35,7 @@ export function referencePipelineSettings(
     ...(spec.faults ? { faults: spec.faults } : {}),
     ...(deadLetterTopic ? { deadLetterTopic } : {}),
     actions: actionsFor(scenario),
+    outageLimitMs: scenario.sink.outageLimit,
     log,
   };
 }

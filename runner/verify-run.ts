@@ -1,20 +1,31 @@
 import { sinkFor } from '../connectors/sinks/index.ts';
+import { deadLetterStreamFor } from '../connectors/transports/index.ts';
 import { loadManifest } from '../runs/manifest.ts';
 import { writeReports } from '../reports/index.ts';
 import type { Report } from '../verifier/report.ts';
+import type { DeadLetterStream } from '../verifier/sink-reader.ts';
 import { verifyRun } from '../verifier/verify.ts';
 
-/** `harness verify`: reads the run's manifest, checks its sinks through their readers, writes the reports beside it. */
+/**
+ * `harness verify`: reads the run's manifest, checks its sinks through their readers (and the
+ * dead letters the transport also carried, when it did), writes the reports beside it.
+ */
 export async function verifyRunDir(runDir: string, env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<Report> {
   const manifest = loadManifest(runDir);
   const nowMs = Date.now();
-  const reader = await sinkFor(manifest.scenario.sink).openReader(manifest.sink, manifest.scenario.sink, env, log);
+  // Opened first: a Kafka topic's consumer joins its group (seconds) while the sink is read.
+  const deadLetters: DeadLetterStream | null = deadLetterStreamFor(manifest.transport, { runId: manifest.runId, env, log });
   try {
-    const pipeline = manifest.scenario.pipeline;
-    const report = await verifyRun(manifest, reader, { ...(pipeline.type === 'external' ? { waitForMs: pipeline.waitFor } : {}), log, nowMs });
-    writeReports(runDir, report);
-    return report;
+    const reader = await sinkFor(manifest.scenario.sink).openReader(manifest.sink, manifest.scenario.sink, env, log);
+    try {
+      const pipeline = manifest.scenario.pipeline;
+      const report = await verifyRun(manifest, reader, { ...(pipeline.type === 'external' ? { waitForMs: pipeline.waitFor } : {}), log, nowMs, deadLetters });
+      writeReports(runDir, report);
+      return report;
+    } finally {
+      await reader.close();
+    }
   } finally {
-    await reader.close();
+    await deadLetters?.close();
   }
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
+import { isAlias, isCollection, isMap, isPair, isScalar, LineCounter, parseDocument, visit, type Alias, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { HarnessError, messageOf } from '../core/errors.ts';
 import { interpolate } from './interpolate.ts';
@@ -42,7 +42,10 @@ export function parseScenario(text: string, file: string): Scenario {
     });
     throw new HarnessError('scenario', lines.join('\n'));
   }
-  const parsed = scenarioSchema.safeParse(doc.toJS());
+  if (isEmpty(doc.contents)) {
+    throw new HarnessError('scenario', `${file}: the file is empty; a scenario needs at least name and datasets`);
+  }
+  const parsed = scenarioSchema.safeParse(toPlain(doc, lineCounter, file));
   const problems: Problem[] = parsed.success
     ? crossFieldProblems(parsed.data)
     : parsed.error.issues.flatMap((issue) => toProblems(issue));
@@ -54,6 +57,88 @@ export function parseScenario(text: string, file: string): Scenario {
     throw new HarnessError('scenario', `${file}: ${problems.length} problem${problems.length > 1 ? 's' : ''}\n  ${lines.join('\n  ')}`);
   }
   return (parsed as { data: Scenario }).data;
+}
+
+/** No content at all: nothing, comments, whitespace, or a bare `---`. */
+function isEmpty(contents: Document['contents']): boolean {
+  return contents === null || (isScalar(contents) && contents.value === null && contents.range?.[0] === contents.range?.[1]);
+}
+
+/**
+ * The cap on alias expansion, in the yaml package's measure (each anchor's uses times the aliases
+ * nested in it): a scenario needs a handful, an alias bomb (billion laughs) billions, and fails at once.
+ */
+export const maxAliasCount = 100;
+
+/** The document as plain data; an alias without anchor or past the cap is a scenario error at the alias. */
+function toPlain(doc: Document, lineCounter: LineCounter, file: string): unknown {
+  try {
+    return doc.toJS({ maxAliasCount });
+  } catch (error) {
+    const message = messageOf(error);
+    const unresolved = /^Unresolved alias/.test(message);
+    const excessive = /Excessive alias count/.test(message);
+    const alias = unresolved ? unresolvedAlias(doc) : excessive ? aliasPastCap(doc) : undefined;
+    const offset = alias?.range?.[0];
+    const at = offset === undefined ? null : lineCounter.linePos(offset);
+    const where = at ? `${file}:${at.line}:${at.col}` : file;
+    const what = unresolved
+      ? `alias ${alias ? `*${alias.source} ` : ''}has no anchor before it (write &name on a node above, then *name)`
+      : excessive
+        ? `too many aliases${alias ? ` at *${alias.source}` : ''}: they would expand past ${maxAliasCount} copies, the cap that stops alias bombs`
+        : `invalid YAML: ${message.split('\n')[0]}`;
+    throw new HarnessError('scenario', `${where}: ${what}`, { cause: error });
+  }
+}
+
+/**
+ * Every alias in document order (the order in which the yaml package resolves them), each with the
+ * anchored node it refers to: the last one of its name before it, or undefined.
+ */
+function aliasesOf(doc: Document): Map<Alias, Node | undefined> {
+  const anchors = new Map<string, Node>();
+  const aliases = new Map<Alias, Node | undefined>();
+  visit(doc, {
+    Node: (_key, node) => {
+      if (isAlias(node)) aliases.set(node, anchors.get(node.source));
+      else if (node.anchor) anchors.set(node.anchor, node);
+    },
+  });
+  return aliases;
+}
+
+function unresolvedAlias(doc: Document): Alias | undefined {
+  for (const [alias, anchor] of aliasesOf(doc)) if (!anchor) return alias;
+  return undefined;
+}
+
+/**
+ * The alias at which the yaml package gave up: the same count, in the same order (each anchor's
+ * uses times the largest expansion inside it), to point at the line.
+ */
+function aliasPastCap(doc: Document): Alias | undefined {
+  const aliases = aliasesOf(doc);
+  const counts = new Map<Node, { count: number; aliasCount: number }>();
+  const expansion = (node: unknown): number => {
+    if (isAlias(node)) {
+      const anchor = aliases.get(node);
+      const data = anchor && counts.get(anchor);
+      return data ? data.count * data.aliasCount : 0;
+    }
+    if (isCollection(node)) return node.items.reduce((max: number, item) => Math.max(max, expansion(item)), 0);
+    if (isPair(node)) return Math.max(expansion(node.key), expansion(node.value));
+    return 1;
+  };
+  for (const [alias, anchor] of aliases) {
+    if (!anchor) continue;
+    // An anchored node counts once for itself, then once per alias.
+    const data = counts.get(anchor) ?? { count: 1, aliasCount: 0 };
+    counts.set(anchor, data);
+    data.count += 1;
+    if (data.aliasCount === 0) data.aliasCount = expansion(anchor);
+    if (data.count * data.aliasCount > maxAliasCount) return alias;
+  }
+  return undefined;
 }
 
 function toProblems(issue: z.core.$ZodIssue): Problem[] {

@@ -18,6 +18,8 @@ export interface CheckContext {
   intendedAtMs(index: number): number | null;
   /** How this run's dead letters name their place, for messages when one maps to no record. */
   positionConvention: string;
+  /** Where the run's dead letters were also published and are read back from (a Kafka topic), or null when nowhere. */
+  deadLetterStream: string | null;
 }
 
 /** A sink row, with what the verifier worked out about it once for every check. */
@@ -39,6 +41,8 @@ export interface ObservedLetter {
   letter: DeadLetterRow;
   /** The generator index it came from, or null when its position maps to none of this run's. */
   index: number | null;
+  /** The sink's dead-letter table (exactly once), or the stream it was also published to (at least once). */
+  from: 'sink' | 'topic';
 }
 
 /**
@@ -55,6 +59,8 @@ export interface CheckRun {
 export interface Check {
   name: string;
   description: string;
+  /** Whether the check has anything to judge in this run (default: always); one that does not is left out of the report. */
+  appliesTo?(context: CheckContext): boolean;
   begin(context: CheckContext): CheckRun;
 }
 

@@ -39,3 +39,24 @@ export interface SinkReader {
   /** Safe to call more than once. */
   close(): Promise<void>;
 }
+
+/**
+ * Dead letters a run also published somewhere besides the sink (a Kafka dead-letter topic), read
+ * back for the `dlq-topic` check. That place is at least once: one letter may be there more than
+ * once. A transport offers it for a run that had one (see TransportComponent.deadLetterReader); the
+ * verifier depends only on this.
+ */
+export interface DeadLetterStream {
+  /** Where it reads, without credentials. */
+  readonly description: string;
+  /** Where the dataset's dead letters were published and are read back from, or null when the run published none there. */
+  where(dataset: DatasetName): string | null;
+  /**
+   * Streams this run's dead letters of the dataset, in pages, within the run's range (bounded: it
+   * stops at the end it finds when called); letters of other runs in that range are left out. A
+   * place that cannot be read fails with exit 3.
+   */
+  scan(dataset: DatasetName, onPage: (letters: DeadLetterRow[]) => void): Promise<void>;
+  /** Safe to call more than once. */
+  close(): Promise<void>;
+}

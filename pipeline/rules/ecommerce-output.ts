@@ -1,5 +1,6 @@
 import { EcommerceGenerator, type EcommerceEvent } from '../../generators/ecommerce.ts';
-import { defineOutput, field, type RowOf } from '../output.ts';
+import { defineOutput, field, roundTo, type RowOf } from '../output.ts';
+import { parseTimestamp } from './timestamp.ts';
 
 const fields = {
   event_id: field.text('The event id (seed 001: a UUID).'),
@@ -13,6 +14,8 @@ const fields = {
 } as const;
 
 export type EcommerceRow = RowOf<typeof fields>;
+
+const PRICE_SCALE = fields.price.scale;
 
 /** Seed 001's `user_events`: one row per event, keyed by event_id. */
 export const ecommerceOutput = defineOutput({
@@ -31,8 +34,10 @@ export const ecommerceOutput = defineOutput({
 });
 
 /**
- * The row an event becomes: empty price is NULL, event_type lower case, the timestamp parsed. The
- * reference pipeline applies it to validated fields, the verifier to the generator's event.
+ * The row an event becomes: empty price is NULL, a price rounded to the cent (numeric(10,2)'s scale,
+ * as seed 001 rounds: "19.999" is 20.00), event_type lower case, the timestamp parsed strictly
+ * (NaN when it is not one, which no column holds). The reference pipeline applies it to validated
+ * fields, the verifier to the generator's event.
  */
 export function eventRow(event: EcommerceEvent): EcommerceRow {
   return {
@@ -42,7 +47,7 @@ export function eventRow(event: EcommerceEvent): EcommerceRow {
     product_name: event.product_name,
     product_category: event.product_category,
     event_type: event.event_type.toLowerCase(),
-    price: event.price === '' ? null : Number(event.price),
-    event_timestamp: Date.parse(event.event_timestamp),
+    price: event.price === '' ? null : roundTo(Number(event.price), PRICE_SCALE),
+    event_timestamp: parseTimestamp(event.event_timestamp) ?? Number.NaN,
   };
 }

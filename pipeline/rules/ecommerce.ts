@@ -2,8 +2,10 @@ import { isUtf8 } from 'node:buffer';
 import { parse } from 'csv-parse/sync';
 import { ecommerceColumns, type EcommerceEvent } from '../../generators/ecommerce.ts';
 import { ecommerceOutput, eventRow } from './ecommerce-output.ts';
+import { preview } from '../output.ts';
 import { messageOf } from '../../core/errors.ts';
-import { reject, type DatasetRules, type ValidationContext, type Verdict } from './rules.ts';
+import { defineRules, recordText, reject, type DatasetRules, type ValidationContext, type Verdict } from './rules.ts';
+import { parseTimestamp } from './timestamp.ts';
 
 const QUOTE = 0x22;
 const required = ['event_id', 'user_id', 'product_id', 'event_type', 'event_timestamp'] as const;
@@ -13,36 +15,48 @@ const PRICE = /^-?\d+(\.\d+)?$/;
 /**
  * Seed 001's validation rules, in its order: corrupt rows, null required fields, trimming,
  * event_type in {view, purchase}, price numeric and non-negative, views without a price,
- * a parsable timestamp, nothing from the future.
+ * a parsable timestamp (strict ISO 8601, see timestamp.ts), nothing from the future; then every
+ * value within its column (defineRules). Each line is one record: a leading BOM and its own CR
+ * are not content (recordText), and a quoted field cannot span lines (both halves of a quoted
+ * newline are `csv_parse`: the file transport splits records on \n).
  */
-export const ecommerceRules: DatasetRules = {
+export const ecommerceRules: DatasetRules = defineRules({
   dataset: 'ecommerce',
   output: ecommerceOutput,
   validateBatch(lines, context) {
     const verdicts: Verdict[] = new Array(lines.length);
     const plain: number[] = [];
+    const plainTexts: string[] = [];
     for (let i = 0; i < lines.length; i++) {
-      const bytes = lines[i] as Buffer;
+      const bytes = recordText(lines[i] as Buffer);
       if (!isUtf8(bytes)) verdicts[i] = reject('invalid_utf8', 'the line is not valid UTF-8');
       else if (bytes.length === 0) verdicts[i] = reject('column_count', 'empty line');
       else if (bytes.includes(QUOTE)) verdicts[i] = validateFields(parseOne(bytes.toString('utf8')), context);
-      else plain.push(i);
+      else {
+        plain.push(i);
+        plainTexts.push(bytes.toString('utf8'));
+      }
     }
-    // Lines without quotes cannot interact through quoting, so they are parsed in one call.
+    // Lines without quotes cannot interact through quoting, so they are parsed in one call. The
+    // record delimiter is fixed: left to csv-parse, a first line ending in \r\n would make \r\n the
+    // delimiter for the whole call, and a bare \r would split a line in two.
     if (plain.length > 0) {
-      const text = plain.map((i) => (lines[i] as Buffer).toString('utf8')).join('\n');
-      const records = parse(text, { relax_column_count: true, skip_empty_lines: false }) as string[][];
+      const records = parse(plainTexts.join('\n'), { ...CSV, skip_empty_lines: false }) as string[][];
+      if (records.length !== plain.length) throw new Error(`${records.length} CSV records for ${plain.length} lines`);
       plain.forEach((lineIndex, n) => {
-        verdicts[lineIndex] = validateFields(records[n] ?? [], context);
+        verdicts[lineIndex] = validateFields(records[n] as string[], context);
       });
     }
     return verdicts;
   },
-};
+});
+
+/** One physical line is one record; a CR inside it is data. */
+const CSV = { relax_column_count: true, record_delimiter: '\n' } as const;
 
 function parseOne(text: string): string[] | Verdict {
   try {
-    const records = parse(text, { relax_column_count: true }) as string[][];
+    const records = parse(text, CSV) as string[][];
     if (records.length !== 1) return reject('csv_parse', `expected one record, found ${records.length}`);
     return records[0] as string[];
   } catch (error) {
@@ -61,23 +75,23 @@ function validateFields(parsed: string[] | Verdict, context: ValidationContext):
   }
   const eventType = (fields[column.event_type] as string).toLowerCase();
   if (eventType !== 'view' && eventType !== 'purchase') {
-    return reject('invalid_event_type', `event_type "${fields[column.event_type]}" is neither view nor purchase`);
+    return reject('invalid_event_type', `event_type ${preview(fields[column.event_type])} is neither view nor purchase`);
   }
   const priceText = fields[column.price] as string;
   if (priceText !== '') {
-    if (!PRICE.test(priceText)) return reject('wrong_type', `price "${priceText}" is not a number`);
-    if (Number(priceText) < 0) return reject('negative_price', `price ${priceText} is negative`);
+    if (!PRICE.test(priceText)) return reject('wrong_type', `price ${preview(priceText)} is not a number`);
+    if (Number(priceText) < 0) return reject('negative_price', `price ${preview(priceText)} is negative`);
   }
   const viewWithPrice = priceText !== '' && eventType === 'view';
   const timestamp = fields[column.event_timestamp] as string;
-  const eventMs = Date.parse(timestamp);
-  if (Number.isNaN(eventMs)) return reject('wrong_type', `event_timestamp "${timestamp}" is not a timestamp`);
+  const eventMs = parseTimestamp(timestamp);
+  if (eventMs === null) return reject('wrong_type', `event_timestamp ${preview(timestamp)} is not an ISO 8601 timestamp`);
   if (eventMs > context.nowMs + context.futureToleranceMs) {
-    return reject('future_timestamp', `event_timestamp ${timestamp} is in the future`);
+    return reject('future_timestamp', `event_timestamp ${preview(timestamp)} is in the future`);
   }
   const event = Object.fromEntries(ecommerceColumns.map((name, i) => [name, fields[i] as string])) as unknown as EcommerceEvent;
   if (viewWithPrice) {
-    return { ...reject('view_with_price', `a view carries price ${priceText}`), repaired: [eventRow({ ...event, price: '' })] } as Verdict;
+    return { ...reject('view_with_price', `a view carries price ${preview(priceText)}`), repaired: [eventRow({ ...event, price: '' })] } as Verdict;
   }
   return { ok: true, rows: [eventRow(event)] };
 }

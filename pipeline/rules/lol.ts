@@ -2,7 +2,8 @@ import { isUtf8 } from 'node:buffer';
 import { messageOf } from '../../core/errors.ts';
 import type { Match } from '../../generators/lol.ts';
 import { lolOutput, participantRows } from './lol-output.ts';
-import { reject, type DatasetRules, type ValidationContext, type Verdict } from './rules.ts';
+import { defineRules, recordText, reject, type DatasetRules, type ValidationContext, type Verdict } from './rules.ts';
+import { describeTime } from './timestamp.ts';
 
 const statFields = [
   'kills',
@@ -25,15 +26,19 @@ function isObject(value: unknown): value is Json {
 /**
  * Riot match-v5 matches: parsable, required fields typed, not from the future, gameDuration > 0,
  * 10 participants with distinct ids in two teams of five and exactly one winning team,
- * non-negative stats. A valid match becomes ten participant rows with seed 002's derived metrics.
+ * non-negative stats. A valid match becomes ten participant rows with seed 002's derived metrics,
+ * each value within its column (defineRules: kills 3e9, gameDuration 1800.5 or gameCreation -9e15
+ * are `out_of_range`). JSON.parse decides what a document is: a duplicate key keeps its last value,
+ * 1e400 is Infinity (not a number here), NaN is no JSON at all. A leading BOM and a trailing CR are
+ * not part of the document (recordText).
  */
-export const lolRules: DatasetRules = {
+export const lolRules: DatasetRules = defineRules({
   dataset: 'lol',
   output: lolOutput,
   validateBatch(lines, context) {
-    return lines.map((bytes) => validateMatch(bytes, context));
+    return lines.map((bytes) => validateMatch(recordText(bytes), context));
   },
-};
+});
 
 function validateMatch(bytes: Buffer, context: ValidationContext): Verdict {
   if (!isUtf8(bytes)) return reject('invalid_utf8', 'the document is not valid UTF-8');
@@ -57,7 +62,7 @@ function validateMatch(bytes: Buffer, context: ValidationContext): Verdict {
   const created = info.gameCreation as number;
   const duration = info.gameDuration as number;
   if (created > context.nowMs + context.futureToleranceMs) {
-    return reject('future_timestamp', `gameCreation ${new Date(created).toISOString()} is in the future`);
+    return reject('future_timestamp', `gameCreation ${describeTime(created)} is in the future`);
   }
   if (duration <= 0) return reject('invalid_duration', `gameDuration ${duration} is not positive`);
   const participants = info.participants as unknown[];

@@ -82,7 +82,7 @@ describe('usage and configuration errors exit 2 with a message a user can act on
 describe('a sink that cannot be reached exits 3', () => {
   it('after retrying, without generating anything', async () => {
     const cwd = tempDir();
-    const path = writeScenario(cwd, smallScenario({ ecommerce: 50 }));
+    const path = writeScenario(cwd, smallScenario({ ecommerce: 50 }).replace('sink: { schema: harness }', 'sink: { schema: harness, outageLimit: 2s }'));
     const run = await runCli(['run', path], { cwd, env: { PG_URL: 'postgres://postgres:secret@127.0.0.1:1/test' } });
     expect(run.code).toBe(ExitCode.unreachable);
     expect(run.stderr).toContain('could not be reached');

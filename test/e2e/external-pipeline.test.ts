@@ -26,7 +26,7 @@ function scenario(schema: string, count = 3000): string {
     'seed: 31',
     'transport: { type: csv, rotateRecords: 500 }',
     'pipeline: { type: external, waitFor: 30s }',
-    `sink: { schema: ${schema} }`,
+    `sink: { schema: ${schema}, outageLimit: 2s }`, // an unreachable server is exit 3 after 2 s, not the default 5m
     'datasets:',
     '  ecommerce:',
     `    count: ${count}`,
@@ -184,7 +184,7 @@ describeIfPostgres('an external pipeline in plain SQL (docs/examples/ecommerce-p
   });
 
   it('fails a new run that nothing consumed over the sink the last one filled, and says why', async () => {
-    const stale = scenario(schema).replace('waitFor: 30s', 'waitFor: 1s').replace(`sink: { schema: ${schema} }`, `sink: { schema: ${schema}, reset: false }`);
+    const stale = scenario(schema).replace('waitFor: 30s', 'waitFor: 1s').replace(`sink: { schema: ${schema},`, `sink: { schema: ${schema}, reset: false,`);
     const produced = await runCli(['run', writeScenario(cwd, stale, 'stale.yaml'), '--no-verify', '--quiet'], { cwd, env });
     expect(produced.code, produced.stderr).toBe(ExitCode.ok);
     const { code, report: result } = await verify();

@@ -1,12 +1,17 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ExitCode } from '../../core/exit-codes.ts';
+import { createGenerator } from '../../generators/index.ts';
+import { Oracle } from '../../generators/oracle.ts';
+import { datasetOutputs } from '../../pipeline/rules/index.ts';
 import { latestRunDir, loadManifest } from '../../runs/manifest.ts';
 import type { Report } from '../../verifier/report.ts';
 import { runPipelineForRun } from '../../runner/pipeline-run.ts';
+import { generatorConfig } from '../../scenarios/datasets.ts';
 import { runCli } from '../helpers/cli.ts';
 import { describeIfKafka, startMockBroker, uniqueTopic, type MockBroker } from '../helpers/kafka.ts';
 import { describeIfPostgres, dropSchema, PG_URL, uniqueSchema } from '../helpers/postgres.ts';
@@ -42,35 +47,83 @@ describeIfKafka('Kafka end to end (librdkafka mock broker)', () => {
   it('runs lol-kafka.yaml: produce, consume, sink, dead-letter topic, verify', async () => {
     const cwd = tempDir();
     const prefix = `${uniqueTopic()}_`;
-    const run = await runCli(['run', lolKafka], { cwd, env: { KAFKA_BROKERS: broker.bootstrap, KAFKA_TOPIC_PREFIX: prefix } });
+    const env = { KAFKA_BROKERS: broker.bootstrap, KAFKA_TOPIC_PREFIX: prefix };
+    const run = await runCli(['run', lolKafka], { cwd, env });
     expect(run.code, run.stdout + run.stderr).toBe(ExitCode.ok);
     expect(run.stderr).toContain('relying on auto-creation');
-    const manifest = loadManifest(latestRunDir(join(cwd, '.harness')));
+    const runDir = latestRunDir(join(cwd, '.harness'));
+    const manifest = loadManifest(runDir);
     if (manifest.transport.type !== 'kafka') throw new Error('expected a kafka transport');
     const topic = manifest.transport.topics.lol!;
     const produced = Object.keys(topic.end).reduce((n, p) => n + topic.end[Number(p)]! - topic.start[Number(p)]!, 0);
     expect(produced).toBe(2000);
+    expect(topic.deadLetters?.name).toBe(`${topic.name}.dlq`);
 
-    // The dead-letter topic holds every dead letter, with its reason and the original headers.
-    const report = JSON.parse((await runCli(['verify', '--json'], { cwd })).stdout) as Report;
-    const deadLetters = figures(report, 'dlq-capture')?.deadLetters as number;
-    expect(deadLetters).toBeGreaterThan(0);
-    const kafka = new Kafka({ brokers: broker.brokers, logLevel: logLevel.NOTHING });
-    const consumer = kafka.consumer({ groupId: uniqueTopic('dlq-reader') });
-    await consumer.connect();
-    await consumer.subscribe({ topic: `${topic.name}.dlq`, fromBeginning: true });
-    const seen: { reason: string; index: string; key: string }[] = [];
-    await new Promise<void>((resolve) => {
-      void consumer.run({
-        eachMessage: async ({ message }) => {
-          seen.push({ reason: String(message.headers?.['harness-dlq-reason']), index: String(message.headers?.harness).split(' ')[1] as string, key: String(message.key) });
-          if (seen.length >= deadLetters) resolve();
-        },
-      });
+    // The dead-letter topic, read back within the run's offsets, holds what the table holds.
+    const passed = JSON.parse(readFileSync(join(runDir, 'report.json'), 'utf8')) as Report;
+    const table = figures(passed, 'dlq-capture')!;
+    const dlqTopic = passed.checks.find((c) => c.name === 'dlq-topic');
+    expect(dlqTopic?.status, dlqTopic?.summary).toBe('pass');
+    expect(dlqTopic?.figures.expected).toBe(table.expected);
+    expect(table.expected).toBeGreaterThan(0);
+    // Every letter of the table is in the topic; any more are redeliveries.
+    expect((dlqTopic?.figures.deadLetters as number) - (dlqTopic?.figures.redeliveries as number)).toBe(table.deadLetters);
+
+    // After the run: a redelivery (not a defect), three letters with another reason for records the
+    // topic already has (conflicts), and a letter of another run (left out).
+    const spec = manifest.scenario.datasets.lol!;
+    const generator = createGenerator('lol', generatorConfig(manifest.seed, manifest.baseTimeMs, spec));
+    const oracle = new Oracle(generator, spec.count, spec.expect, datasetOutputs.lol.rowsPerRecord);
+    const bad = [...Array(spec.count).keys()].filter((i) => oracle.outcome(i).type === 'dlq').slice(0, 4);
+    const letter = (index: number, reason: string, runId = manifest.runId) => ({
+      key: generator.recordKey(index),
+      value: Buffer.from(generator.payload(index)),
+      headers: { harness: `${runId} ${index} 0 0`, 'harness-dlq-reason': reason, 'harness-dlq-source': `${topic.name}:0@${index}` },
     });
-    await consumer.disconnect();
-    expect(seen.length).toBe(deadLetters);
+    const reasonOf = (index: number) => (oracle.outcome(index) as { reason: string }).reason;
+    const other = (index: number) => (reasonOf(index) === 'json_parse' ? 'wrong_type' : 'json_parse');
+    const kafka = new Kafka({ brokers: broker.brokers, logLevel: logLevel.NOTHING });
+    const producer = kafka.producer();
+    await producer.connect();
+    const injected = [letter(bad[0]!, reasonOf(bad[0]!)), ...bad.slice(1).map((i) => letter(i, other(i))), letter(bad[0]!, other(bad[0]!), 'another-run')];
+    await producer.send({ topic: `${topic.name}.dlq`, acks: -1, messages: injected });
+    await producer.disconnect();
+
+    // Meanwhile, a plain consumer sees every letter with its reason, the record's key and its headers.
+    const seen: { reason: string; index: string; key: string }[] = [];
+    const all = (table.deadLetters as number) + injected.length;
+    const consumer = kafka.consumer({ groupId: uniqueTopic('dlq-reader') });
+    const read = (async () => {
+      await consumer.connect();
+      await consumer.subscribe({ topic: `${topic.name}.dlq`, fromBeginning: true });
+      await new Promise<void>((resolve) => {
+        void consumer.run({
+          eachMessage: async ({ message }) => {
+            seen.push({ reason: String(message.headers?.['harness-dlq-reason']), index: String(message.headers?.harness).split(' ')[1] as string, key: String(message.key) });
+            if (seen.length >= all) resolve();
+          },
+        });
+      });
+      await consumer.disconnect();
+    })();
+    const verify = await runCli(['verify', '--json'], { cwd, env });
+    await read;
+    expect(seen.length).toBe(all);
     expect(seen.every((s) => s.reason !== 'undefined' && /^\d+$/.test(s.index) && s.key.startsWith('EUW1_'))).toBe(true);
+
+    expect(verify.code).toBe(ExitCode.sloMissed);
+    const report = JSON.parse(verify.stdout) as Report;
+    expect(report.checks.filter((c) => c.status === 'fail').map((c) => c.name)).toEqual(['dlq-topic']);
+    expect(figures(report, 'dlq-topic')).toMatchObject({
+      expected: table.expected,
+      deadLetters: (dlqTopic?.figures.deadLetters as number) + 4,
+      redeliveries: (dlqTopic?.figures.redeliveries as number) + 1,
+      conflicting: 3,
+      missed: 0,
+      wrongReason: 0,
+      rawMismatches: 0,
+    });
+    expect(figures(report, 'dlq-capture')).toEqual(table);
   });
 
   it('reads only its own run: a second run into the same topic stops at its own watermarks', async () => {
@@ -100,8 +153,9 @@ describeIfKafka('Kafka with a broker that fails', () => {
       await broker.command('up -1');
       const result = await run;
       expect(result.code, result.stdout + result.stderr.slice(-2000)).toBe(ExitCode.ok);
-      const report = JSON.parse((await runCli(['verify', '--json'], { cwd })).stdout) as Report;
+      const report = JSON.parse(readFileSync(join(latestRunDir(join(cwd, '.harness')), 'report.json'), 'utf8')) as Report;
       expect(figures(report, 'exactly-once')).toMatchObject({ missing: 0, duplicateRows: 0, unexpected: 0 });
+      expect(figures(report, 'dlq-topic')).toMatchObject({ missed: 0, conflicting: 0 });
     } finally {
       await broker.stop();
     }
@@ -188,8 +242,61 @@ describeIfKafka('Kafka exactly-once across a crash', () => {
       const report = JSON.parse(verify.stdout) as Report;
       expect(figures(report, 'exactly-once')).toMatchObject({ missing: 0, duplicateRows: 0, unexpected: 0 });
       expect(figures(report, 'dlq-capture')).toMatchObject({ missed: 0, validDeadLettered: 0 });
+      // The letters of the batch in flight at the kill were published again: redeliveries, never a defect.
+      expect(figures(report, 'dlq-topic')).toMatchObject({ missed: 0, wrongReason: 0, conflicting: 0, validDeadLettered: 0 });
       expect(verify.code).toBe(ExitCode.ok);
       await dropSchema(loadManifest(runDir).scenario.sink.schema);
+    });
+  });
+});
+
+describeIfKafka('harness resume of a Kafka run killed while producing', () => {
+  describeIfPostgres('on the PostgreSQL server', () => {
+    let broker: MockBroker;
+    beforeAll(async () => {
+      broker = await startMockBroker(1);
+    });
+    afterAll(() => broker.stop());
+
+    it('sends only what the topic lacks, then the pipeline and verify pass with nothing lost or doubled', async () => {
+      const cwd = tempDir();
+      const schema = uniqueSchema();
+      const env = { ...process.env, KAFKA_BROKERS: broker.bootstrap, PG_URL };
+      // Paced: 600 matches at 150/s take four seconds, so the kill lands while producing.
+      const path = writeScenario(cwd, kafkaScenario({ topic: uniqueTopic(), schema, count: 600, rate: 150 }));
+      const victim = spawn(process.execPath, ['--import', join(root, 'node_modules/tsx/dist/esm/index.mjs'), join(root, 'cli/bin.ts'), 'run', path, '--quiet'], { cwd, env });
+      let stderr = '';
+      victim.stderr.on('data', (chunk: Buffer) => (stderr += String(chunk)));
+      const runs = join(cwd, '.harness', 'runs');
+      for (;;) {
+        await sleep(50);
+        try {
+          const records = loadManifest(latestRunDir(join(cwd, '.harness'))).datasets.lol?.records ?? 0;
+          if (records >= 200) break;
+        } catch {
+          // Not written yet.
+        }
+        if (victim.exitCode !== null) throw new Error(`the run ended before it could be killed: ${stderr}`);
+      }
+      victim.kill('SIGKILL');
+      await new Promise((resolve) => victim.once('exit', resolve));
+      const runDir = latestRunDir(join(cwd, '.harness'));
+      expect(loadManifest(runDir).status).toBe('running');
+      expect(runs).toBeTruthy();
+
+      const resume = await runCli(['resume', '--run', runDir, '--quiet'], { cwd, env });
+      expect(resume.code, resume.stdout + resume.stderr).toBe(ExitCode.ok);
+      const manifest = loadManifest(runDir);
+      if (manifest.transport.type !== 'kafka') throw new Error('expected a kafka transport');
+      const topic = manifest.transport.topics.lol!;
+      // Every record once in the topic: what was there before the kill was not sent again.
+      const inTopic = Object.keys(topic.end).reduce((n, p) => n + topic.end[Number(p)]! - topic.start[Number(p)]!, 0);
+      expect(inTopic).toBe(600);
+      const report = JSON.parse((await runCli(['verify', '--run', runDir, '--json'], { cwd, env })).stdout) as Report;
+      expect(figures(report, 'exactly-once')).toMatchObject({ missing: 0, duplicateRows: 0, unexpected: 0 });
+      expect(figures(report, 'dlq-capture')).toMatchObject({ missed: 0, duplicates: 0, validDeadLettered: 0 });
+      expect(report.verdict).toBe('pass');
+      await dropSchema(schema);
     });
   });
 });

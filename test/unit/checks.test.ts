@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { OutputRow } from '../../pipeline/output.ts';
 import type { CheckResult } from '../../verifier/check.ts';
 import type { Report } from '../../verifier/report.ts';
-import type { SinkRow } from '../../verifier/sink-reader.ts';
+import type { DeadLetterRow, SinkRow } from '../../verifier/sink-reader.ts';
 import { verifyRun } from '../../verifier/verify.ts';
-import { FILE, memoryReader, RUN_START, syntheticSink, VERIFY_AT, type SyntheticSink } from '../helpers/synthetic-sink.ts';
+import { DLQ_TOPIC, FILE, memoryReader, memoryStream, RUN_START, syntheticSink, topicLetters, VERIFY_AT, type SyntheticSink } from '../helpers/synthetic-sink.ts';
 
 /**
  * Each check proven on synthetic evidence: a sink as a perfect pipeline would leave it passes every
@@ -216,6 +216,88 @@ describe('dlq-capture', () => {
     const result = check(await verify(sink), 'dlq-capture');
     expect(result.status).toBe('fail');
     expect(result.summary).toContain('1-based physical line, the header being line 1');
+  });
+});
+
+describe('dlq-topic', () => {
+  /** Verifies with the sink as it is and `topic` as the run's dead-letter topic. */
+  async function verifyWithTopic(sink: SyntheticSink, topic: DeadLetterRow[]): Promise<Report> {
+    return verifyRun(sink.manifest, memoryReader(sink), { nowMs: VERIFY_AT, deadLetters: memoryStream({ ecommerce: topic }) });
+  }
+
+  const otherReason = (l: DeadLetterRow) => (l.reason === 'csv_parse' ? 'column_count' : 'csv_parse');
+
+  it('passes with redeliveries, counted apart and never a defect', async () => {
+    const sink = syntheticSink(ecommerce);
+    const topic = topicLetters(sink.letters.ecommerce);
+    topic.push(...topic.slice(0, 4), topic[0]!);
+    const report = await verifyWithTopic(sink, topic);
+    expect(failing(report)).toEqual([]);
+    expect(report.checks.map((c) => c.name)).toEqual(['exactly-once', 'values', 'dlq-capture', 'dlq-topic', 'freshness', 'latency', 'throughput']);
+    const result = check(report, 'dlq-topic');
+    expect(result.figures).toMatchObject({ expected: check(report, 'dlq-capture').figures.expected, redeliveries: 5, missed: 0, conflicting: 0 });
+    expect(result.figures.expected).toBeGreaterThan(100);
+    expect(result.summary).toContain(`topic ${DLQ_TOPIC}`);
+    expect(result.summary).toContain('5 redelivered');
+    expect(result.samples.redelivered).toHaveLength(5);
+  });
+
+  it('counts missed, wrong-reason, conflicting, altered and wrongly dead-lettered letters, each alone', async () => {
+    const cases: [string, (topic: DeadLetterRow[]) => void, Record<string, number>][] = [
+      ['missed', (t) => void t.splice(0, 3), { missed: 3 }],
+      ['wrong reason', (t) => t.slice(0, 2).forEach((l) => (l.reason = otherReason(l))), { wrongReason: 2, redeliveries: 0 }],
+      ['conflicting reasons', (t) => t.push(...t.slice(0, 2).map((l) => ({ ...l, reason: otherReason(l) }))), { conflicting: 2, wrongReason: 0, redeliveries: 0 }],
+      ['raw bytes altered', (t) => t.slice(0, 3).forEach((l) => (l.raw = Buffer.concat([l.raw, Buffer.from('x')]))), { rawMismatches: 3 }],
+      ['raw bytes altered in a redelivery', (t) => t.push({ ...t[0]!, raw: Buffer.from('x') }), { rawMismatches: 1, redeliveries: 1 }],
+      ['valid records dead-lettered', (t) => t.push({ source: 'synthetic:0', position: 1, recordIndex: 0, reason: 'wrong_type', raw: Buffer.alloc(0) }), { validDeadLettered: 1 }],
+    ];
+    for (const [name, inject, figures] of cases) {
+      const sink = syntheticSink(ecommerce);
+      const topic = topicLetters(sink.letters.ecommerce);
+      inject(topic);
+      const report = await verifyWithTopic(sink, topic);
+      expect({ name, failing: failing(report) }).toEqual({ name, failing: ['dlq-topic'] });
+      expect({ name, ...check(report, 'dlq-topic').figures }).toMatchObject({ name, ...figures });
+    }
+  });
+
+  it('the table check reads only the table, the topic check only the topic', async () => {
+    const sink = syntheticSink(ecommerce);
+    const topic = topicLetters(sink.letters.ecommerce);
+    let report = await verifyWithTopic(sink, []);
+    expect(failing(report)).toEqual(['dlq-topic']);
+    expect(check(report, 'dlq-topic').figures).toMatchObject({ deadLetters: 0, missed: topic.length });
+
+    const empty = syntheticSink(ecommerce);
+    empty.letters.ecommerce = [];
+    report = await verifyWithTopic(empty, topic);
+    expect(failing(report)).toEqual(['dlq-capture']);
+    expect(check(report, 'dlq-capture').figures).toMatchObject({ deadLetters: 0, missed: topic.length });
+
+    // The table's doubled letters fail the table, and are not the topic's business.
+    const doubled = syntheticSink(ecommerce);
+    doubled.letters.ecommerce.push(...doubled.letters.ecommerce.slice(0, 2));
+    report = await verifyWithTopic(doubled, topic);
+    expect(failing(report)).toEqual(['dlq-capture']);
+    expect(check(report, 'dlq-capture').figures.duplicates).toBe(2);
+    expect(check(report, 'dlq-topic').figures.redeliveries).toBe(0);
+  });
+
+  it('says what it expected when a letter names no record of this run', async () => {
+    const sink = syntheticSink(ecommerce);
+    const topic = topicLetters(sink.letters.ecommerce);
+    topic.push({ ...topic[0]!, recordIndex: null });
+    const result = check(await verifyWithTopic(sink, topic), 'dlq-topic');
+    expect(result.figures).toMatchObject({ unmapped: 1, validDeadLettered: 0 });
+    expect(result.status).toBe('fail');
+    expect(result.summary).toContain('`harness` header');
+  });
+
+  it('is left out of a run without a dead-letter topic', async () => {
+    const sink = syntheticSink(ecommerce);
+    const report = await verifyRun(sink.manifest, memoryReader(sink), { nowMs: VERIFY_AT, deadLetters: memoryStream({ lol: [] }) });
+    expect(report.checks.map((c) => c.name)).not.toContain('dlq-topic');
+    expect(report.verdict).toBe('pass');
   });
 });
 

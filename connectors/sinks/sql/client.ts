@@ -17,7 +17,9 @@ export interface SqlClient extends SqlQueryable {
   transaction<T>(work: (tx: SqlQueryable) => Promise<T>): Promise<T>;
   /**
    * Streams a query's rows in pages of `pageSize` through a server-side cursor, so a reader of a
-   * table of any size holds one page at a time.
+   * table of any size holds one page at a time. A connection lost mid-scan rejects and is not
+   * retried: pages already handed to `onPage` cannot be taken back (the verifier then fails with
+   * exit 3 naming the sink; `harness verify` again reads from the start).
    */
   scan<R extends Record<string, unknown>>(sql: string, params: unknown[], pageSize: number, onPage: (rows: R[]) => void): Promise<void>;
   /** Safe to call more than once. */

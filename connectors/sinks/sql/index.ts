@@ -1,5 +1,6 @@
 import type { SinkComponent } from '../sink.ts';
 import { openSql, sinkLocationFor } from './open.ts';
+import { lockSchema } from './lock.ts';
 import { SqlSinkReader } from './reader.ts';
 import { sqlSinkSpec, type SqlLocation, type SqlSinkSpec } from './spec.ts';
 import { createTables, SqlSinkWriter } from './writer.ts';
@@ -10,10 +11,10 @@ export const sql: SinkComponent<SqlSinkSpec, SqlLocation> = {
   locate: sinkLocationFor,
   shared: (location) => location.kind === 'postgres',
   async openWriter(location, spec, env, setup) {
-    return new SqlSinkWriter(await openSql(location, env, { log: setup.log }), { spec, ...setup });
+    return new SqlSinkWriter(await openSql(location, env, { log: setup.log, outageLimitMs: spec.outageLimit }), { spec, ...setup });
   },
   async init(location, spec, env, setup) {
-    const client = await openSql(location, env, { log: setup.log });
+    const client = await openSql(location, env, { log: setup.log, outageLimitMs: spec.outageLimit });
     try {
       await createTables(client, { spec, ...setup });
       return `${client.description} schema ${spec.schema}: ${[...setup.datasets.map((d) => spec.tables[d]), spec.tables.dlq].join(', ')}`;
@@ -22,6 +23,7 @@ export const sql: SinkComponent<SqlSinkSpec, SqlLocation> = {
     }
   },
   async openReader(location, spec, env, log) {
-    return new SqlSinkReader(await openSql(location, env, { log }), spec);
+    return new SqlSinkReader(await openSql(location, env, { log, outageLimitMs: spec.outageLimit }), spec);
   },
+  lock: lockSchema,
 };

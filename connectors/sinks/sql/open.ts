@@ -1,6 +1,7 @@
 import { join } from 'node:path';
-import pRetry from 'p-retry';
-import { HarnessError, messageOf } from '../../../core/errors.ts';
+import { HarnessError } from '../../../core/errors.ts';
+import { DEFAULT_OUTAGE_LIMIT_MS, waitOutOutage } from '../../../pipeline/outage.ts';
+import { classifySqlError } from './failures.ts';
 import type { SqlLocation } from './spec.ts';
 import { redactUrl } from '../../redact.ts';
 import type { SqlClient } from './client.ts';
@@ -19,27 +20,22 @@ export function sinkLocationFor(env: NodeJS.ProcessEnv, runDir: string): SqlLoca
 }
 
 export interface OpenOptions {
-  /** Connection attempts after the first, with doubling backoff from 200 ms. */
-  retries?: number;
+  /** How long a server that cannot be reached is waited for (the sink's `outageLimit`); default 5 minutes. */
+  outageLimitMs?: number;
   log?: (line: string) => void;
 }
 
-/** Opens the SQL client for a sink location; a server that stays unreachable is exit code 3. */
+/**
+ * Opens the SQL client for a sink location. A server that is down or restarting is waited for with
+ * backoff up to the outage limit, then it is exit code 3; a refused login is exit 3 at once
+ * ("authentication failed"), never retried.
+ */
 export async function openSql(location: SqlLocation, env: NodeJS.ProcessEnv, options: OpenOptions = {}): Promise<SqlClient> {
   if (location.kind === 'pglite') return openPglite(location.dataDir);
   const url = postgresUrl(env);
   if (!url) {
     throw new HarnessError('config', `this run's sink is PostgreSQL at ${location.url}; set PG_URL (or DATABASE_URL) to reach it`);
   }
-  return pRetry(() => openPostgres(url), {
-    retries: options.retries ?? 4,
-    factor: 2,
-    minTimeout: 200,
-    maxTimeout: 5000,
-    onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
-      if (retriesLeft > 0) options.log?.(`PostgreSQL at ${redactUrl(url)} not reachable (attempt ${attemptNumber}): ${messageOf(error)}; retrying`);
-    },
-  }).catch((error: unknown) => {
-    throw new HarnessError('unreachable', `PostgreSQL at ${redactUrl(url)} could not be reached: ${messageOf(error)}`, { cause: error });
-  });
+  const server = { description: `PostgreSQL at ${redactUrl(url)}`, classify: classifySqlError };
+  return waitOutOutage(server, 'connecting', () => openPostgres(url), { limitMs: options.outageLimitMs ?? DEFAULT_OUTAGE_LIMIT_MS }, options.log ?? (() => {}));
 }

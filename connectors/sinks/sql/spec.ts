@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { identifier } from '../../../scenarios/fields.ts';
+import { duration, identifier } from '../../../scenarios/fields.ts';
 
 /** The SQL sink's part of a scenario: where in the database, never how to reach it (that is PG_URL). */
 export const sqlSinkSpec = z
@@ -19,6 +19,11 @@ export const sqlSinkSpec = z
       .strict()
       .prefault({})
       .describe('Table names per dataset, and the dead-letter table.'),
+    outageLimit: duration
+      .prefault('5m')
+      .describe(
+        'How long a lost database is waited out before the run fails (exit 3): connecting, writing and the verifier connecting retry with backoff (200 ms doubling to 5 s) while the server is down or restarting. Authentication failures are never retried.',
+      ),
   })
   .strict();
 

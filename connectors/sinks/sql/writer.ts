@@ -5,6 +5,7 @@ import type { Checkpoint, Sink, SinkBatch, SinkFailure } from '../../../pipeline
 import { ident, type SqlClient, type SqlQueryable } from './client.ts';
 import { CHECKPOINT_TABLE, createCheckpointTableSql, createDeadLetterTableSql, createTableSql, qualified, sqlType } from './ddl.ts';
 import type { SqlSinkSpec } from './spec.ts';
+import { classifySqlError } from './failures.ts';
 
 export interface SqlWriterOptions {
   spec: SqlSinkSpec;
@@ -76,12 +77,15 @@ export class SqlSinkWriter implements Sink {
     return this.client.transaction(async (tx) => {
       const inserted = batch.rows.length > 0 ? await this.insertRows(tx, batch, ingestedAt) : 0;
       if (batch.deadLetters.length > 0) await this.insertDeadLetters(tx, batch, ingestedAt);
-      await tx.query(
-        `INSERT INTO ${qualified(this.options.spec.schema, CHECKPOINT_TABLE)} (dataset, source, position, done, updated_at)
-         VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (dataset, source) DO UPDATE SET position = EXCLUDED.position, done = EXCLUDED.done, updated_at = EXCLUDED.updated_at`,
-        [batch.dataset, batch.checkpoint.source, batch.checkpoint.position, batch.checkpoint.done, ingestedAt],
-      );
+      // A part of a refused batch being isolated carries no checkpoint: its last part does.
+      if (batch.checkpoint) {
+        await tx.query(
+          `INSERT INTO ${qualified(this.options.spec.schema, CHECKPOINT_TABLE)} (dataset, source, position, done, updated_at)
+           VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (dataset, source) DO UPDATE SET position = EXCLUDED.position, done = EXCLUDED.done, updated_at = EXCLUDED.updated_at`,
+          [batch.dataset, batch.checkpoint.source, batch.checkpoint.position, batch.checkpoint.done, ingestedAt],
+        );
+      }
       return { inserted };
     });
   }
@@ -143,16 +147,4 @@ export class SqlSinkWriter implements Sink {
   }
 }
 
-/**
- * By SQLSTATE class: 22 (data exception) and 23 (integrity constraint) are the batch's content; 28
- * (invalid authorization) will not mend by waiting; anything else (connection lost, server shutting
- * down, too many connections, a socket error) is an outage to wait out.
- */
-export function classifySqlError(error: unknown): SinkFailure {
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) {
-    if (code.startsWith('22') || code.startsWith('23')) return 'rejected';
-    if (code.startsWith('28')) return 'fatal';
-  }
-  return 'unavailable';
-}
+export { classifySqlError } from './failures.ts';

@@ -1,26 +1,115 @@
-import { Kafka, logLevel, type LogEntry } from 'kafkajs';
-import { HarnessError } from '../../../core/errors.ts';
+import { connect, isIP, isIPv6, type Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Kafka, logLevel, type ISocketFactory, type KafkaConfig, type LogEntry } from 'kafkajs';
+import { HarnessError, messageOf } from '../../../core/errors.ts';
 
-/** KAFKA_BROKERS: comma-separated host:port list of the cluster to use. */
+const example = 'localhost:9092';
+
+/** How long the first contact with the brokers may take, unless the scenario says otherwise (`transport.connectTimeout`). */
+export const defaultConnectTimeoutMs = 30_000;
+
+/** One label of a host name: letters, digits, hyphens inside (underscores too, as Docker names have them). */
+const label = '[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?';
+const hostName = new RegExp(`^(?=.{1,253}$)${label}(?:\\.${label})*\\.?$`);
+
+/** Shows an entry without what a URL could carry before its host (user:password@). */
+function redact(entry: string): string {
+  return entry.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)?[^@]*@/, '$1***@');
+}
+
+/** Why `entry` is not host:port: '' for the plain "is not host:port", a detail otherwise; null when it is fine. */
+function brokerProblem(entry: string): string | null {
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(entry)) return 'write it without the scheme://';
+  if (entry.includes('@')) return 'credentials do not belong in KAFKA_BROKERS';
+  let host: string;
+  let port: string;
+  if (entry.startsWith('[')) {
+    const match = /^\[([^\]]*)\]:(.*)$/.exec(entry);
+    if (!match) return '';
+    host = match[1] as string;
+    port = match[2] as string;
+    if (!isIPv6(host)) return `${host || 'an empty host'} in brackets is not an IPv6 address`;
+  } else {
+    const colon = entry.lastIndexOf(':');
+    if (colon < 0) return '';
+    host = entry.slice(0, colon);
+    port = entry.slice(colon + 1);
+    if (host.includes(':')) return isIPv6(host) ? `an IPv6 address goes in brackets: [${host}]:${port}` : '';
+    if (host === '') return 'the host is missing';
+    // All digits and dots is meant as an IPv4 address: 999.1.1.1 is not one.
+    if (/^[\d.]+$/.test(host) ? isIP(host) !== 4 : !hostName.test(host)) return '';
+  }
+  if (port === '') return 'the port is missing';
+  if (!/^\d{1,5}$/.test(port)) return '';
+  const number = Number(port);
+  if (number < 1 || number > 65535) return `port ${number} is outside 1-65535`;
+  return null;
+}
+
+/**
+ * KAFKA_BROKERS: comma-separated host:port list of the cluster to use (host: a name, an IPv4
+ * address or an [IPv6] address in brackets; port 1-65535). A malformed value is a configuration
+ * error at once, naming the variable; nothing more than host:port is ever echoed.
+ */
 export function kafkaBrokers(env: NodeJS.ProcessEnv): string[] {
-  const brokers = (env.KAFKA_BROKERS ?? '')
+  const value = env.KAFKA_BROKERS ?? '';
+  const brokers = value
     .split(',')
     .map((b) => b.trim())
     .filter(Boolean);
   if (brokers.length === 0) {
     throw new HarnessError('config', 'transport: kafka needs KAFKA_BROKERS (e.g. KAFKA_BROKERS=localhost:9092); see docker-compose.yml');
   }
+  const bad = brokers.flatMap((entry) => {
+    const problem = brokerProblem(entry);
+    return problem === null ? [] : [`"${redact(entry)}" is not host:port (${problem ? `${problem}; ` : ''}e.g. ${example})`];
+  });
+  if (bad.length > 0) {
+    const shown = value.split(',').map((entry) => redact(entry)).join(',');
+    throw new HarnessError('config', `KAFKA_BROKERS="${shown}": ${bad.join('; ')}`);
+  }
   return brokers;
+}
+
+/** "localhost:1, localhost:2", for messages. */
+export function brokerList(brokers: string[]): string {
+  return brokers.join(', ');
+}
+
+/**
+ * kafkajs splits a broker on ':' and cannot take an IPv6 address: such a broker goes to kafkajs
+ * under a stand-in name that the socket factory turns back into the address.
+ */
+const ipv6Prefix = 'ipv6-';
+const ipv6Suffix = '.harness.invalid';
+
+function kafkajsBroker(broker: string): string {
+  const match = /^\[([^\]]+)\]:(\d+)$/.exec(broker);
+  return match ? `${ipv6Prefix}${Buffer.from(match[1] as string).toString('hex')}${ipv6Suffix}:${match[2]}` : broker;
+}
+
+const ipv6SocketFactory: ISocketFactory = ({ host, port, onConnect }) => {
+  const address = host.startsWith(ipv6Prefix) && host.endsWith(ipv6Suffix) ? Buffer.from(host.slice(ipv6Prefix.length, -ipv6Suffix.length), 'hex').toString() : host;
+  const socket: Socket = connect({ host: address, port }, onConnect);
+  socket.setKeepAlive(true, 60_000);
+  return socket;
+};
+
+/** Where kafkajs connects: the brokers (IPv6 ones through the socket factory above). */
+function endpoints(brokers: string[]): Pick<KafkaConfig, 'brokers' | 'socketFactory'> {
+  const mapped = brokers.map(kafkajsBroker);
+  return mapped.some((b, i) => b !== brokers[i]) ? { brokers: mapped, socketFactory: ipv6SocketFactory } : { brokers: mapped };
 }
 
 /**
  * A kafkajs client. Its own retries (doubling from 200 ms, up to 5 s apart, about a minute in all)
- * ride out a broker that is down for a while; its logs go to `log` at warning level and above.
+ * ride out a broker that is down for a while once the run has reached it; the first contact is
+ * bounded apart, by `reachBrokers`. Its logs go to `log` at warning level and above.
  */
 export function createKafka(brokers: string[], clientId: string, log: (line: string) => void = () => {}): Kafka {
   return new Kafka({
     clientId,
-    brokers,
+    ...endpoints(brokers),
     connectionTimeout: 3000,
     requestTimeout: 30_000,
     retry: { initialRetryTime: 200, maxRetryTime: 5000, retries: 15 },
@@ -29,4 +118,88 @@ export function createKafka(brokers: string[], clientId: string, log: (line: str
       if (entry.level <= logLevel.WARN) log(`kafka${entry.namespace ? ` ${entry.namespace}` : ''}: ${entry.log.message}`);
     },
   });
+}
+
+/** "30s", "1.5s", "500ms", "2m": a budget as a user would write it. */
+export function formatBudget(ms: number): string {
+  if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000}m`;
+  return ms >= 1000 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
+/**
+ * A kafkajs error in one short line: the cause under KafkaJSNumberOfRetriesExceeded and
+ * KafkaJSConnectionError (e.g. "connect ECONNREFUSED 127.0.0.1:1"), never a stack trace.
+ */
+export function kafkaReason(error: unknown): string {
+  const chain: unknown[] = [];
+  for (let e: unknown = error; e !== undefined && e !== null && !chain.includes(e) && chain.length < 8; e = (e as { cause?: unknown }).cause) chain.push(e);
+  for (const e of chain.reverse()) {
+    const message = messageOf(e).split('\n')[0]?.trim();
+    if (message) return message;
+  }
+  return error instanceof Error ? error.name : 'unknown error';
+}
+
+/**
+ * The first contact with the cluster, bounded by `timeoutMs`: connects an admin client of its own
+ * (TCP and ApiVersions) until one broker answers, every broker of the list in turn, backing off
+ * from 200 ms to 2 s. Past the budget, HarnessError('unreachable') naming KAFKA_BROKERS, the
+ * addresses tried and why (exit 3). Nothing keeps retrying behind it: the probe makes one attempt
+ * at a time and is disconnected when it gives up. Once this has succeeded, the clients of the run
+ * connect with kafkajs's own long retries, which ride out a broker going down mid-run. `signal`
+ * gives up early (the caller no longer needs the answer).
+ */
+export async function reachBrokers(brokers: string[], timeoutMs: number, log: (line: string) => void = () => {}, signal?: AbortSignal): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const admin = new Kafka({
+    clientId: 'harness-probe',
+    ...endpoints(brokers),
+    connectionTimeout: Math.max(1, Math.min(3000, timeoutMs)),
+    requestTimeout: Math.max(1, Math.min(30_000, timeoutMs)),
+    retry: { retries: 0 },
+    logLevel: logLevel.NOTHING,
+  }).admin({ retry: { retries: 0 } });
+  const reasons: string[] = [];
+  let backoff = 200;
+  let said = false;
+  try {
+    for (;;) {
+      if (signal?.aborted) throw new Error('the first contact with the Kafka brokers was given up');
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) break;
+      let timer: NodeJS.Timeout | undefined;
+      let onAbort = () => {};
+      const attempt = admin.connect().then(
+        () => null,
+        (error: unknown) => kafkaReason(error),
+      );
+      const reason = await Promise.race([
+        attempt,
+        new Promise<string>((resolve) => (timer = setTimeout(() => resolve(`no answer within ${formatBudget(remaining)}`), remaining))),
+        new Promise<string>((resolve) => {
+          onAbort = () => resolve('given up');
+          signal?.addEventListener('abort', onAbort, { once: true });
+        }),
+      ]);
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      if (signal?.aborted) continue;
+      if (reason === null) return;
+      if (!reasons.includes(reason)) reasons.push(reason);
+      if (!said && Date.now() + backoff < deadline) {
+        said = true;
+        log(`kafka: cannot reach ${brokerList(brokers)} yet (${reason}); trying for up to ${formatBudget(timeoutMs)}`);
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      await sleep(Math.min(backoff, left), undefined, signal ? { signal } : {}).catch(() => {});
+      backoff = Math.min(backoff * 2, 2000);
+    }
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+  throw new HarnessError(
+    'unreachable',
+    `Kafka brokers from KAFKA_BROKERS (${brokerList(brokers)}) could not be reached within ${formatBudget(timeoutMs)}: ${reasons.slice(-3).join('; ') || 'no answer'}`,
+  );
 }

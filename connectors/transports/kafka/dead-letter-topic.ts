@@ -6,6 +6,11 @@ import type { SourceRecord } from '../../../pipeline/source.ts';
 
 export const dlqHeaders = { reason: 'harness-dlq-reason', detail: 'harness-dlq-detail', source: 'harness-dlq-source' } as const;
 
+/** The dead-letter topic of a dataset's topic. */
+export function deadLetterTopicName(topic: string): string {
+  return `${topic}.dlq`;
+}
+
 /**
  * Sends dead letters to `<topic>.dlq` with the original key and headers plus the reason. Sent
  * before the batch commits, so a crash in between sends some twice: at least once, which is what
@@ -26,7 +31,7 @@ export class KafkaDeadLetterTopic implements DeadLetterPublisher {
       await this.producer.connect();
     }
     await this.producer.send({
-      topic: `${this.topicOf(dataset)}.dlq`,
+      topic: deadLetterTopicName(this.topicOf(dataset)),
       acks: -1,
       messages: letters.map(({ letter, record }) => ({
         key: record.key ?? null,

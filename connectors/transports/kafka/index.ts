@@ -5,8 +5,10 @@ import type { Source } from '../../../pipeline/source.ts';
 import { wholeDataset } from '../chunks.ts';
 import { produceChunks } from '../engine.ts';
 import type { Log, ProduceOutcome, ProduceRequest, RunTransport, TransportComponent } from '../transport.ts';
-import { createKafka, kafkaBrokers } from './client.ts';
-import { KafkaDeadLetterTopic } from './dead-letter-topic.ts';
+import { createKafka, defaultConnectTimeoutMs, kafkaBrokers, reachBrokers } from './client.ts';
+import { KafkaDeadLetterReader, type DeadLetterRange } from './dead-letter-reader.ts';
+import { deliveredRecords } from './resume.ts';
+import { deadLetterTopicName, KafkaDeadLetterTopic } from './dead-letter-topic.ts';
 import { KafkaSource } from './source.ts';
 import { kafkaSpec, type KafkaTransportSpec } from './spec.ts';
 import { ensureTopic, highWatermarks, type Offsets } from './topics.ts';
@@ -17,6 +19,11 @@ export interface TopicRange {
   name: string;
   start: Offsets;
   end: Offsets;
+  /**
+   * With `deadLetterTopic`: `<topic>.dlq` and its offsets when the run started. Its end is read
+   * when the verifier reads it back (the pipeline may still be writing until then).
+   */
+  deadLetters?: DeadLetterRange;
 }
 
 /** Where a run's records went: a range of offsets in each dataset's topic. */
@@ -26,12 +33,20 @@ export interface KafkaLocation {
   brokers: string[];
   consumerGroup: string;
   topics: Partial<Record<DatasetName, TopicRange>>;
+  /** The scenario's budget for the first contact, which `harness pipeline` keeps (absent in older manifests: the default). */
+  connectTimeoutMs?: number;
 }
 
-function sourcesOver(kafka: Kafka, location: KafkaLocation, generators: Generator[], end: (topic: TopicRange) => Promise<Offsets>): Source[] {
+function sourcesOver(
+  kafka: Kafka,
+  location: KafkaLocation,
+  generators: Generator[],
+  end: (topic: TopicRange) => Promise<Offsets>,
+  firstContact?: () => Promise<void>,
+): Source[] {
   return generators.map((g) => {
     const topic = location.topics[g.dataset] as TopicRange;
-    return new KafkaSource({ kafka, dataset: g.dataset, topic: topic.name, groupId: location.consumerGroup, start: topic.start, end: end(topic) });
+    return new KafkaSource({ kafka, dataset: g.dataset, topic: topic.name, groupId: location.consumerGroup, start: topic.start, end: end(topic), ...(firstContact ? { firstContact } : {}) });
   });
 }
 
@@ -45,6 +60,8 @@ class KafkaTransport implements RunTransport<KafkaLocation> {
   private readonly topics: Partial<Record<DatasetName, TopicRange>> = {};
   private endReached!: () => void;
   private readonly ended = new Promise<void>((resolve) => (this.endReached = resolve));
+  private readonly reached: Promise<void>;
+  private readonly stopReaching = new AbortController();
 
   constructor(
     private readonly spec: KafkaTransportSpec,
@@ -52,11 +69,20 @@ class KafkaTransport implements RunTransport<KafkaLocation> {
     private readonly runId: string,
     private readonly consumerGroup: string,
     private readonly log: Log,
+    /** A resumed run's topics and offsets, as its manifest recorded them. */
+    recorded?: Partial<Record<DatasetName, TopicRange>>,
   ) {
     this.kafka = createKafka(brokers, `harness-${runId}`, log);
+    if (recorded) Object.assign(this.topics, structuredClone(recorded));
+    // The first contact starts now, alongside the sink's connect, bounded by connectTimeout;
+    // prepare() waits for it and reports it. close() stops it when the run ends before.
+    this.reached = reachBrokers(brokers, spec.connectTimeout, log, this.stopReaching.signal);
+    this.reached.catch(() => {});
   }
 
   async prepare(datasets: DatasetName[]): Promise<void> {
+    // The run's first contact with the cluster: bounded, so unreachable brokers are exit 3 in seconds.
+    await this.reached;
     const admin = this.kafka.admin();
     await admin.connect();
     try {
@@ -64,29 +90,51 @@ class KafkaTransport implements RunTransport<KafkaLocation> {
         const { name, partitions } = this.spec.topics[dataset];
         await ensureTopic(admin, name, partitions, this.log);
         const start = await highWatermarks(admin, name);
-        this.topics[dataset] = { name, start, end: start };
+        const range: TopicRange = { name, start, end: start };
+        if (this.spec.deadLetterTopic) {
+          // Created now, with the data topic's partitions, so that its start offsets exist to record.
+          const deadLetters = deadLetterTopicName(name);
+          await ensureTopic(admin, deadLetters, partitions, this.log);
+          range.deadLetters = { name: deadLetters, start: await highWatermarks(admin, deadLetters) };
+        }
+        this.topics[dataset] = range;
       }
     } finally {
       await admin.disconnect();
     }
   }
 
-  async produce({ generator, count, workers = 1, shard = wholeDataset, paced = true, signal }: ProduceRequest): Promise<ProduceOutcome> {
+  async produce({ generator, count, workers = 1, shard = wholeDataset, paced = true, signal, onDelivered, resume }: ProduceRequest): Promise<ProduceOutcome> {
     const topic = this.spec.topics[generator.dataset].name;
+    const plan = { count, size: this.spec.batchSize };
     try {
+      await this.reached;
+      const range = this.topics[generator.dataset];
+      // Resuming: what the topic already holds of this run is not sent again (the header names each record).
+      const delivered = resume && range ? await deliveredRecords(this.kafka, range, this.runId, plan) : null;
       const result = await produceChunks<KafkaWriterOptions>({
         transport: kafka,
-        writerOptions: { brokers: this.brokers, topic, runId: this.runId, acks: this.spec.acks, compression: this.spec.compression },
+        writerOptions: {
+          brokers: this.brokers,
+          topic,
+          runId: this.runId,
+          acks: this.spec.acks,
+          compression: this.spec.compression,
+          ...(delivered ? { skip: delivered.partial } : {}),
+        },
         generator,
-        plan: { count, size: this.spec.batchSize },
+        plan,
         shard,
         workers,
         paced,
         inFlight: this.spec.inFlight,
         log: this.log,
         ...(signal ? { signal } : {}),
+        ...(onDelivered ? { onDelivered } : {}),
+        ...(delivered && resume ? { startedAtMs: resume.startedAtMs, only: (chunk: number) => !delivered.wholeChunks.has(chunk) } : {}),
       });
-      return { startedAtMs: result.startedAtMs, finishedAtMs: result.finishedAtMs, records: result.records, files: [] };
+      const records = delivered ? delivered.records + result.records - delivered.partial.length : result.records;
+      return { startedAtMs: result.startedAtMs, finishedAtMs: result.finishedAtMs, records, files: [] };
     } catch (error) {
       throw new HarnessError('unreachable', `[${generator.dataset}] producing to Kafka topic ${topic} failed after retries: ${messageOf(error)}`, { cause: error });
     }
@@ -110,20 +158,40 @@ class KafkaTransport implements RunTransport<KafkaLocation> {
   }
 
   location(): KafkaLocation {
-    return { type: 'kafka', brokers: this.brokers, consumerGroup: this.consumerGroup, topics: this.topics };
+    return { type: 'kafka', brokers: this.brokers, consumerGroup: this.consumerGroup, topics: this.topics, connectTimeoutMs: this.spec.connectTimeout };
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.stopReaching.abort();
+  }
 }
 
 export const kafka = {
   type: 'kafka',
   spec: kafkaSpec,
   create: (spec, { runId, env, log }) => new KafkaTransport(spec, kafkaBrokers(env), runId, spec.consumerGroup ?? `harness-${runId}`, log),
+  reopen: (spec, location, { runId, env, log }) => new KafkaTransport(spec, kafkaBrokers(env), runId, location.consumerGroup, log, location.topics),
   // Brokers are read from the environment again, as every server is after the run: the manifest's list is a record.
-  sourcesFor: (location, generators, { runId, env, log }) =>
-    sourcesOver(createKafka(kafkaBrokers(env), `harness-pipeline-${runId}`, log), location, generators, (topic) => Promise.resolve(topic.end)),
+  sourcesFor: (location, generators, { runId, env, log }) => {
+    const brokers = kafkaBrokers(env);
+    // `harness pipeline` first meets the cluster when its consumers connect: bounded like a run's prepare.
+    const reached = () => reachBrokers(brokers, location.connectTimeoutMs ?? defaultConnectTimeoutMs, log);
+    let first: Promise<void> | undefined;
+    return sourcesOver(createKafka(brokers, `harness-pipeline-${runId}`, log), location, generators, (topic) => Promise.resolve(topic.end), () => (first ??= reached()));
+  },
   deadLetterPublisher: (spec, { runId, env, log }) =>
     spec.deadLetterTopic ? new KafkaDeadLetterTopic(createKafka(kafkaBrokers(env), `harness-dlq-${runId}`, log), (dataset) => spec.topics[dataset].name) : null,
+  deadLetterReader: (location, { runId, env, log }) => {
+    const ranges: Partial<Record<DatasetName, DeadLetterRange>> = {};
+    for (const [dataset, topic] of Object.entries(location.topics) as [DatasetName, TopicRange | undefined][]) {
+      if (topic?.deadLetters) ranges[dataset] = topic.deadLetters;
+    }
+    const names = Object.values(ranges).map((range) => range.name);
+    if (names.length === 0) return null;
+    if (!env.KAFKA_BROKERS?.trim()) {
+      throw new HarnessError('config', `this run's dead letters were also sent to Kafka (${names.join(', ')} on ${location.brokers.join(',')}); set KAFKA_BROKERS to read them back`);
+    }
+    return new KafkaDeadLetterReader(createKafka(kafkaBrokers(env), `harness-verify-${runId}`, log), ranges, runId, log);
+  },
   openWriter: openKafkaWriter,
 } satisfies TransportComponent<'kafka', KafkaTransportSpec, KafkaLocation, KafkaWriterOptions>;

@@ -1,5 +1,5 @@
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
-import { HARNESS_HEADER, parseHarnessHeader } from './header.ts';
+import { HARNESS_HEADER, headerValue as header, parseHarnessHeader } from './header.ts';
 import type { Offsets } from './topics.ts';
 import type { DatasetName } from '../../../generators/generator.ts';
 import type { Checkpoint } from '../../../pipeline/sink.ts';
@@ -14,6 +14,8 @@ export interface KafkaSourceOptions {
   start: Offsets;
   /** The run's end offsets, known once producing has finished (seed 004: stop at the watermark). */
   end: Promise<Offsets>;
+  /** Awaited before the consumer connects, when this is the first contact with the brokers (it bounds that contact). */
+  firstContact?: () => Promise<void>;
 }
 
 interface Delivery {
@@ -21,11 +23,6 @@ interface Delivery {
   messages: KafkaMessage[];
   taken: number;
   release: () => void;
-}
-
-function header(message: KafkaMessage, name: string): string | undefined {
-  const value = message.headers?.[name];
-  return value === undefined ? undefined : String(Array.isArray(value) ? value[0] : value);
 }
 
 /**
@@ -56,6 +53,7 @@ export class KafkaSource implements Source {
 
   async open(checkpoints: Map<string, Checkpoint>): Promise<void> {
     const { kafka, topic, groupId, start } = this.options;
+    await this.options.firstContact?.();
     for (const [partition, offset] of Object.entries(start)) {
       const p = Number(partition);
       this.positions.set(p, checkpoints.get(this.sourceName(p))?.position ?? offset);

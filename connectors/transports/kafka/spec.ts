@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { duration } from '../../../scenarios/fields.ts';
 
 const topic = (name: string) =>
   z
@@ -24,6 +25,12 @@ export const kafkaSpec = z
     compression: z.enum(['none', 'gzip']).default('none').describe('Batch compression.'),
     deadLetterTopic: z.boolean().default(true).describe('Also send dead letters to <topic>.dlq, key and headers kept, reason headers added.'),
     consumerGroup: z.string().min(1).optional().describe('Consumer group of the reference pipeline; default harness-<run id>.'),
+    connectTimeout: duration
+      .prefault('30s')
+      .refine((ms) => ms > 0, 'expected a duration above 0')
+      .describe(
+        'How long the first contact with the brokers may take (harness run, harness pipeline) before exit 3 naming KAFKA_BROKERS; once reached, a broker going down mid-run is retried for about a minute.',
+      ),
   })
   .strict();
 

@@ -9,6 +9,8 @@ export interface KafkaWriterOptions {
   runId: string;
   acks: -1 | 0 | 1;
   compression: 'none' | 'gzip';
+  /** Records already in the topic (a resumed run): left out of their chunks. */
+  skip?: number[];
 }
 
 /**
@@ -25,18 +27,20 @@ export async function openKafkaWriter(options: KafkaWriterOptions, { generator, 
   await producer.connect();
   const compression = options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
 
+  const skip = new Set(options.skip ?? []);
   const messagesOf = (first: number, end: number): Message[] => {
-    const messages: Message[] = new Array(end - first);
+    const messages: Message[] = [];
     const sentAtMs = Date.now();
     for (let i = first; i < end; i++) {
+      if (skip.has(i)) continue;
       const { origin, plan } = generator.planner.origin(i);
       const payload = generator.payloadOf(origin, plan);
       const intendedAtMs = Math.round(startedAtMs + generator.schedule.offsetMs(i));
-      messages[i - first] = {
+      messages.push({
         key: generator.recordKey(origin),
         value: typeof payload === 'string' ? Buffer.from(payload) : payload,
         headers: { [HARNESS_HEADER]: formatHarnessHeader({ runId: options.runId, index: i, sentAtMs, intendedAtMs }) },
-      };
+      });
     }
     return messages;
   };
