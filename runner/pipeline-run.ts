@@ -28,7 +28,7 @@ export async function runPipelineForRun(
   if (unfinished && !options.follow && !isAlive(manifest)) {
     throw new HarnessError('usage', `${unfinished}: finish it with \`harness resume --run ${runDir}\`, or wait for it on purpose with --follow`);
   }
-  const lock = await sinkFor(scenario.sink).lock(manifest.sink, scenario.sink, env, { holder: `harness pipeline ${manifest.runId}`, runId: manifest.runId });
+  const lock = await sinkFor(scenario.sink).lock(manifest.sink, scenario.sink, env, { holder: `harness pipeline ${manifest.runId}`, runId: manifest.runId, log });
   // While following a live generation, stop (as unfinished) if its run dies instead of waiting forever.
   const stop = new AbortController();
   const abort = () => stop.abort();

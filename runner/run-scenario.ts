@@ -131,7 +131,7 @@ export async function executeRun(options: ExecuteOptions): Promise<RunOutcome> {
   let sink: Sink | null = null;
   try {
     const writes = runsPipeline || (pipelineSpec.type === 'external' && !options.shard);
-    if (writes) lock = await sinkComponent.lock(manifest.sink, scenario.sink, options.env, { holder: `harness ${options.resume ? 'resume' : 'run'} ${runId}`, runId });
+    if (writes) lock = await sinkComponent.lock(manifest.sink, scenario.sink, options.env, { holder: `harness ${options.resume ? 'resume' : 'run'} ${runId}`, runId, log });
     // The sink before any data: an unreachable sink stops the run before it generates anything.
     const reset = scenario.sink.reset && !options.resume;
     if (runsPipeline) sink = await sinkComponent.openWriter(manifest.sink, scenario.sink, options.env, sinkSetup(scenario, reset, log));

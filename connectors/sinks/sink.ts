@@ -13,6 +13,13 @@ export interface SinkSetup {
   log: (line: string) => void;
 }
 
+/** Who takes a sink's lock: the process (for messages) and the run it belongs to. */
+export interface LockHolder {
+  holder: string;
+  runId: string;
+  log?: (line: string) => void;
+}
+
 /** Held while a run writes to a sink; released when it ends. */
 export interface SinkLock {
   release(): Promise<void>;
@@ -39,5 +46,5 @@ export interface SinkComponent<Spec extends { type: string }, Location> {
    * configuration error naming the holder. Processes of the same run (`harness pipeline` beside the
    * `harness run` that produces for it) share it. `holder` names the process, e.g. "harness run <id>".
    */
-  lock(location: Location, spec: Spec, env: NodeJS.ProcessEnv, who: { holder: string; runId: string }): Promise<SinkLock>;
+  lock(location: Location, spec: Spec, env: NodeJS.ProcessEnv, who: LockHolder): Promise<SinkLock>;
 }

@@ -1,8 +1,9 @@
 import pg from 'pg';
-import { HarnessError, messageOf } from '../../../core/errors.ts';
+import { HarnessError } from '../../../core/errors.ts';
+import { waitOutOutage } from '../../../pipeline/outage.ts';
+import { classifySqlError } from './failures.ts';
 import { redactUrl } from '../../redact.ts';
-import type { SinkLock } from '../sink.ts';
-import { explainAuthFailure, isAuthFailure } from './failures.ts';
+import type { LockHolder, SinkLock } from '../sink.ts';
 import { postgresUrl } from './open.ts';
 import type { SqlLocation, SqlSinkSpec } from './spec.ts';
 
@@ -15,18 +16,29 @@ const HARNESS_LOCK_CLASS = 0x4841524e; // "HARN"
  * name instead of dropping the first run's tables under it. PGlite lives in its run's directory:
  * nothing else can write to it, so it needs no lock.
  */
-export async function lockSchema(location: SqlLocation, spec: SqlSinkSpec, env: NodeJS.ProcessEnv, { holder, runId }: { holder: string; runId: string }): Promise<SinkLock> {
+export async function lockSchema(location: SqlLocation, spec: SqlSinkSpec, env: NodeJS.ProcessEnv, { holder, runId, log }: LockHolder): Promise<SinkLock> {
   const url = postgresUrl(env);
   if (location.kind === 'pglite' || !url) return { release: async () => {} };
-  const client = new pg.Client({ connectionString: url, application_name: holder.slice(0, 63), connectionTimeoutMillis: 10_000 });
-  // The server going away ends the session and with it the lock; the run's own writes then wait the outage out.
-  client.on('error', () => {});
-  try {
-    await client.connect();
-  } catch (error) {
-    if (isAuthFailure(error)) throw explainAuthFailure(error, redactUrl(url));
-    throw new HarnessError('unreachable', `PostgreSQL at ${redactUrl(url)} could not be reached to lock schema ${spec.schema}: ${messageOf(error)}`, { cause: error });
-  }
+  const server = { description: `PostgreSQL at ${redactUrl(url)}`, classify: classifySqlError };
+  // A server that is restarting is waited for, as every connection to the sink is; a refused login is not.
+  const client = await waitOutOutage(
+    server,
+    `connecting to lock schema ${spec.schema}`,
+    async () => {
+      const attempt = new pg.Client({ connectionString: url, application_name: holder.slice(0, 63), connectionTimeoutMillis: 10_000 });
+      // The server going away ends the session and with it the lock; the run's own writes then wait the outage out.
+      attempt.on('error', () => {});
+      try {
+        await attempt.connect();
+        return attempt;
+      } catch (error) {
+        await attempt.end().catch(() => {});
+        throw error;
+      }
+    },
+    { limitMs: spec.outageLimit },
+    log ?? (() => {}),
+  );
   const key: [number, string] = [HARNESS_LOCK_CLASS, spec.schema];
   const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1::int, hashtext($2)) AS locked', key);
   if (!rows[0]?.locked) {
