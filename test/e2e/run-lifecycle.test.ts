@@ -127,6 +127,30 @@ describeIfPostgres('kill -9 of harness run, then harness resume (PostgreSQL serv
   });
 });
 
+describeIfPostgres('SIGTERM to harness run (PostgreSQL server)', () => {
+  it('stops between batches, exits 130 and says how to resume', async () => {
+    const cwd = tempDir();
+    const schema = uniqueSchema();
+    const child = spawnRun(cwd, writeScenario(cwd, pacedScenario(schema)), { PG_URL });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      const home = join(cwd, '.harness');
+      await waitFor(() => existsSync(join(home, 'runs')) && readdirSync(join(home, 'runs')).length > 0 && (loadManifest(latestRunDir(home)).datasets.ecommerce?.records ?? 0) > 0, 60_000);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(ExitCode.interrupted);
+      const runDir = latestRunDir(home);
+      expect(stderr).toContain(`interrupted after`);
+      expect(stderr).toContain(`harness resume --run ${runDir}`);
+      expect(loadManifest(runDir).status).toBe('interrupted');
+    } finally {
+      child.kill('SIGKILL');
+      await dropSchema(schema);
+    }
+  });
+});
+
 describeIfPostgres('two runs at once (PostgreSQL server)', () => {
   it('on one schema: the second refuses at once, naming the first; on two schemas both pass', async () => {
     const schema = uniqueSchema();
