@@ -79,7 +79,11 @@ describe('a run stopped part way (SIGINT, SIGTERM)', () => {
 function spawnRun(cwd: string, scenario: string, env: NodeJS.ProcessEnv) {
   const tsx = join(import.meta.dirname, '../../node_modules/tsx/dist/esm/index.mjs');
   const bin = join(import.meta.dirname, '../../cli/bin.ts');
-  return spawn(process.execPath, ['--import', tsx, bin, 'run', scenario, '--quiet'], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // The child sees the servers `env` names and no others (the test process may have PG_URL set).
+  const childEnv = { ...process.env };
+  delete childEnv.PG_URL;
+  delete childEnv.DATABASE_URL;
+  return spawn(process.execPath, ['--import', tsx, bin, 'run', scenario, '--quiet'], { cwd, env: { ...childEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 async function waitFor(test: () => boolean, timeoutMs: number): Promise<void> {
@@ -90,40 +94,57 @@ async function waitFor(test: () => boolean, timeoutMs: number): Promise<void> {
   }
 }
 
+/**
+ * Kills `harness run` with SIGKILL once its manifest shows `records` e-commerce records produced (or,
+ * with 'verify', once the run itself finished and only its verdict was being computed), then expects
+ * `harness resume` to leave nothing lost or doubled.
+ */
+async function killThenResume(env: NodeJS.ProcessEnv, schema: string, at: number | 'verify'): Promise<void> {
+  const cwd = tempDir();
+  const scenario = writeScenario(cwd, pacedScenario(schema));
+  const child = spawnRun(cwd, scenario, env);
+  let output = '';
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  const home = join(cwd, '.harness');
+  try {
+    const produced = () => (existsSync(join(home, 'runs')) && readdirSync(join(home, 'runs')).length > 0 ? (loadManifest(latestRunDir(home)).datasets.ecommerce?.records ?? 0) : -1);
+    if (at === 'verify') await waitFor(() => output.includes('finished in'), 90_000);
+    else await waitFor(() => produced() >= at, 90_000);
+    child.kill('SIGKILL');
+    await exited;
+    const runDir = latestRunDir(home);
+    const resume = await runCli(['resume', '--quiet'], { cwd, env });
+    const verify = await runCli(['verify', '--json'], { cwd, env });
+    expect(verify.stdout, `resume: ${resume.stderr}\nverify: ${verify.stderr}`).not.toBe('');
+    const report = verdictOf(verify.stdout);
+    expect({ at, failing: failing(report) }).toEqual({ at, failing: [] });
+    for (const dataset of ['ecommerce', 'lol']) {
+      const once = report.checks.find((c) => c.dataset === dataset && c.name === 'exactly-once')!;
+      expect(once.figures).toMatchObject({ missing: 0, duplicateRows: 0, unexpected: 0 });
+    }
+    expect(resume.code, resume.stderr).toBe(ExitCode.ok);
+    expect(loadManifest(runDir).status).toBe('finished');
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
+
 describeIfPostgres('kill -9 of harness run, then harness resume (PostgreSQL server)', () => {
-  // Milliseconds after the run's manifest appears: during generation and the pipeline, late in them,
-  // and during verification (the run itself finished, only its verdict was lost).
-  it.each([0, 700, 1800, 'verify'] as const)('killed %s ms in: resume loses and doubles nothing', async (at) => {
-    const cwd = tempDir();
+  // During generation and the pipeline (records produced when killed), and during verification.
+  it.each([0, 1000, 5000, 'verify'] as const)('killed at %s: resume loses and doubles nothing', async (at) => {
     const schema = uniqueSchema();
-    const env = { PG_URL };
-    const scenario = writeScenario(cwd, pacedScenario(schema));
-    const child = spawnRun(cwd, scenario, env);
-    let output = '';
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
     try {
-      const runs = join(cwd, '.harness', 'runs');
-      await waitFor(() => existsSync(runs) && readdirSync(runs).some((run) => existsSync(join(runs, run, MANIFEST_FILE))), 20_000);
-      if (at === 'verify') await waitFor(() => output.includes('finished in'), 30_000);
-      else await sleep(at);
-      child.kill('SIGKILL');
-      await exited;
-      const runDir = latestRunDir(join(cwd, '.harness'));
-      const resume = await runCli(['resume', '--quiet'], { cwd, env });
-      const verify = await runCli(['verify', '--json'], { cwd, env });
-      const report = verdictOf(verify.stdout);
-      expect({ at, failing: failing(report) }).toEqual({ at, failing: [] });
-      for (const dataset of ['ecommerce', 'lol']) {
-        const once = report.checks.find((c) => c.dataset === dataset && c.name === 'exactly-once')!;
-        expect(once.figures).toMatchObject({ missing: 0, duplicateRows: 0, unexpected: 0 });
-      }
-      expect(resume.code, resume.stderr).toBe(ExitCode.ok);
-      expect(loadManifest(runDir).status).toBe('finished');
+      await killThenResume({ PG_URL }, schema, at);
     } finally {
-      child.kill('SIGKILL');
       await dropSchema(schema);
     }
+  });
+});
+
+describe('kill -9 of harness run, then harness resume (embedded PGlite)', () => {
+  it('killed mid-run: PGlite recovers its files, resume loses and doubles nothing', async () => {
+    await killThenResume({}, 'harness', 3000);
   });
 });
 
