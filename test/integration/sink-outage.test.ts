@@ -171,9 +171,9 @@ describeIfPostgres('the SQL sink through a proxy that cuts the server away', () 
     const direct = await openPostgres(PG_URL as string);
     try {
       await createTables(direct, { spec, datasets: ['ecommerce'], reset: true, uniqueKeys: true, uniqueDeadLetters: true });
-      // More rows than one page of the cursor (10,000), so the scan is cut between two FETCHes.
+      // Many pages (of COPY's 500 rows), so the stream is cut long before its end.
       await direct.query(
-        `INSERT INTO "${schema}".user_events SELECT 'e' || i, 'u', 'p', 'n', 'c', 'view', NULL, now(), now(), now() FROM generate_series(1, 25000) AS i`,
+        `INSERT INTO "${schema}".user_events SELECT 'e' || i, 'u', 'p', 'n', 'c', 'view', NULL, now(), now(), now() FROM generate_series(1, 200000) AS i`,
       );
     } finally {
       await direct.close();
@@ -189,7 +189,9 @@ describeIfPostgres('the SQL sink through a proxy that cuts the server away', () 
       .catch((e: unknown) => e);
     await outage;
     await reader.close();
-    expect(pages).toBe(1);
+    // What was already in flight is handed on; the rest never comes.
+    expect(pages).toBeGreaterThanOrEqual(1);
+    expect(pages).toBeLessThan(400);
     expect(error).toBeInstanceOf(HarnessError);
     expect((error as HarnessError).exitCode).toBe(ExitCode.unreachable);
     expect((error as HarnessError).message).toContain(`cannot read "${schema}"."user_events" on postgres://postgres@127.0.0.1:${proxy.port}/test`);

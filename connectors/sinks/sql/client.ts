@@ -22,6 +22,13 @@ export interface SqlClient extends SqlQueryable {
    * exit 3 naming the sink; `harness verify` again reads from the start).
    */
   scan<R extends Record<string, unknown>>(sql: string, params: unknown[], pageSize: number, onPage: (rows: R[]) => void): Promise<void>;
+  /**
+   * Streams a query's rows through `COPY (sql) TO STDOUT` in text format, every value as its text
+   * (null for NULL), without pg's row parser: several times cheaper than `scan` for a large table.
+   * `onRow` gets one reused array per row and must not keep it. Only the PostgreSQL server offers
+   * it; the query takes no parameters. Failures reject as `scan`'s do.
+   */
+  copyOut?(sql: string, onRow: (fields: readonly (string | null)[]) => void): Promise<void>;
   /** Safe to call more than once. */
   close(): Promise<void>;
 }
@@ -29,6 +36,11 @@ export interface SqlClient extends SqlQueryable {
 /** Quotes an identifier; scenario names are validated, this keeps SQL safe regardless. */
 export function ident(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** Quotes a string literal, as an E'' string so it means the same whatever standard_conforming_strings says. */
+export function literal(value: string): string {
+  return `E'${value.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`;
 }
 
 /** `scan` for any client: a cursor declared and fetched from inside one read-only transaction. */

@@ -1,4 +1,6 @@
 import pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
+import { CopyTextParser } from './copy-text.ts';
 import { scanWithCursor, type SqlClient, type SqlQueryable } from './client.ts';
 import { explainAuthFailure } from './failures.ts';
 import { redactUrl } from '../../redact.ts';
@@ -75,6 +77,29 @@ export async function openPostgres(url: string): Promise<SqlClient> {
       }
     },
     scan: (sql, params, pageSize, onPage) => scanWithCursor(client, sql, params, pageSize, onPage),
+    async copyOut(sql, onRow) {
+      const session = await pool.connect().catch((error: unknown) => {
+        throw explain(error);
+      });
+      let broken: Error | undefined;
+      const onError = (error: Error) => {
+        broken ??= error;
+      };
+      session.on('error', onError);
+      try {
+        const parser = new CopyTextParser(onRow);
+        const stream = session.query(copyTo(`COPY (${sql}) TO STDOUT (FORMAT text, ENCODING 'UTF8')`));
+        for await (const chunk of stream) parser.push(chunk as Buffer);
+        parser.end();
+      } catch (error) {
+        // Whatever failed, the session may be mid-COPY: the pool must not lend it again.
+        broken ??= error instanceof Error ? error : new Error(String(error));
+        throw explain(error);
+      } finally {
+        session.removeListener('error', onError);
+        session.release(broken);
+      }
+    },
     async close() {
       if (closed) return;
       closed = true;
