@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../../core/exit-codes.ts';
 import { runScenario } from '../../runner/run-scenario.ts';
-import { latestRunDir, loadManifest, MANIFEST_FILE } from '../../runs/manifest.ts';
+import { latestRunDir, loadManifest } from '../../runs/manifest.ts';
 import type { Report } from '../../verifier/report.ts';
 import { runCli } from '../helpers/cli.ts';
 import { describeIfPostgres, dropSchema, PG_URL, uniqueSchema } from '../helpers/postgres.ts';
