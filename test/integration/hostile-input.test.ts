@@ -20,6 +20,7 @@ import { generator } from '../helpers/generated.ts';
 import { dropSchema } from '../helpers/postgres.ts';
 import { tempDir } from '../helpers/scenario.ts';
 import { backends, freshSinkSpec } from '../helpers/sinks.ts';
+import type { EcommerceEvent } from '../../generators/ecommerce.ts';
 
 /**
  * The hostile-input corpus (issue part 4): records no generator makes, fed straight to the
@@ -52,16 +53,7 @@ const MB10 = 10 * 1024 * 1024;
 // ---- e-commerce (CSV) ----------------------------------------------------------------------
 
 let nextEvent = 0;
-interface Event {
-  event_id: string;
-  user_id: string;
-  product_id: string;
-  product_name: string;
-  product_category: string;
-  event_type: string;
-  price: string;
-  event_timestamp: string;
-}
+type Event = EcommerceEvent;
 function event(change: Partial<Event> = {}): Event {
   return {
     event_id: `ev-${++nextEvent}`,

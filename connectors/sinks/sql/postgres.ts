@@ -41,6 +41,26 @@ export async function openPostgres(url: string): Promise<SqlClient> {
     throw explain(error);
   }
   let closed = false;
+  /**
+   * A pooled session for one piece of work. A session whose connection failed (an 'error' event, or
+   * work that marks it) goes back broken, so the pool discards it instead of lending it again.
+   */
+  const withSession = async <T>(work: (session: pg.PoolClient, markBroken: (error: unknown) => void) => Promise<T>): Promise<T> => {
+    const session = await pool.connect().catch((error: unknown) => {
+      throw explain(error);
+    });
+    let broken: Error | undefined;
+    const markBroken = (error: unknown) => {
+      broken ??= error instanceof Error ? error : new Error(String(error));
+    };
+    session.on('error', markBroken);
+    try {
+      return await work(session, markBroken);
+    } finally {
+      session.removeListener('error', markBroken);
+      session.release(broken);
+    }
+  };
   const client: SqlClient = {
     kind: 'postgres',
     description,
@@ -50,56 +70,33 @@ export async function openPostgres(url: string): Promise<SqlClient> {
         throw explain(error);
       });
     },
-    async transaction(work) {
-      const session = await pool.connect().catch((error: unknown) => {
-        throw explain(error);
-      });
-      // Set when the connection failed: the session is then released broken, for the pool to discard.
-      let broken: Error | undefined;
-      const onError = (error: Error) => {
-        broken ??= error;
-      };
-      session.on('error', onError);
-      try {
-        await session.query('BEGIN');
-        const result = await work(queryable(session, explain));
-        await session.query('COMMIT');
-        return result;
-      } catch (error) {
-        // A dead connection rolls back by itself on the server; ROLLBACK failing here must not hide why.
-        await session.query('ROLLBACK').catch((rollbackError: unknown) => {
-          broken ??= rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
-        });
-        throw explain(error);
-      } finally {
-        session.removeListener('error', onError);
-        session.release(broken);
-      }
-    },
+    transaction: (work) =>
+      withSession(async (session, markBroken) => {
+        try {
+          await session.query('BEGIN');
+          const result = await work(queryable(session, explain));
+          await session.query('COMMIT');
+          return result;
+        } catch (error) {
+          // A dead connection rolls back by itself on the server; ROLLBACK failing here must not hide why.
+          await session.query('ROLLBACK').catch(markBroken);
+          throw explain(error);
+        }
+      }),
     scan: (sql, params, pageSize, onPage) => scanWithCursor(client, sql, params, pageSize, onPage),
-    async copyOut(sql, onRow) {
-      const session = await pool.connect().catch((error: unknown) => {
-        throw explain(error);
-      });
-      let broken: Error | undefined;
-      const onError = (error: Error) => {
-        broken ??= error;
-      };
-      session.on('error', onError);
-      try {
-        const parser = new CopyTextParser(onRow);
-        const stream = session.query(copyTo(`COPY (${sql}) TO STDOUT (FORMAT text, ENCODING 'UTF8')`));
-        for await (const chunk of stream) parser.push(chunk as Buffer);
-        parser.end();
-      } catch (error) {
-        // Whatever failed, the session may be mid-COPY: the pool must not lend it again.
-        broken ??= error instanceof Error ? error : new Error(String(error));
-        throw explain(error);
-      } finally {
-        session.removeListener('error', onError);
-        session.release(broken);
-      }
-    },
+    copyOut: (sql, onRow) =>
+      withSession(async (session, markBroken) => {
+        try {
+          const parser = new CopyTextParser(onRow);
+          const stream = session.query(copyTo(`COPY (${sql}) TO STDOUT (FORMAT text, ENCODING 'UTF8')`));
+          for await (const chunk of stream) parser.push(chunk as Buffer);
+          parser.end();
+        } catch (error) {
+          // Whatever failed, the session may be mid-COPY: the pool must not lend it again.
+          markBroken(error);
+          throw explain(error);
+        }
+      }),
     async close() {
       if (closed) return;
       closed = true;
