@@ -174,7 +174,31 @@ export class EcommerceGenerator extends Generator {
 
   /** The clean event for `origin`, before any fault. */
   event(origin: number): EcommerceEvent {
+    return this.eventOf(origin, this.draw(origin));
+  }
+
+  /**
+   * A valid event with its event time as epoch ms, skipping the text timestamp: what the verifier
+   * regenerates for a million rows, where formatting and parsing times back cost a third of it.
+   */
+  validEvent(origin: number): { event: EcommerceEvent; eventMs: number } {
     const d = this.draw(origin);
+    if (this.options.idScheme === 'md5') return { event: this.eventOf(origin, d), eventMs: d.eventMs };
+    const product = this.products[d.product] as Product;
+    const event = {
+      event_id: this.hashId(origin),
+      user_id: this.users[d.user] as string,
+      product_id: product.id,
+      product_name: product.name,
+      product_category: product.category,
+      event_type: d.purchase ? 'purchase' : 'view',
+      price: d.price,
+      event_timestamp: '',
+    };
+    return { event, eventMs: d.eventMs };
+  }
+
+  private eventOf(origin: number, d: Draw): EcommerceEvent {
     const user = this.users[d.user] as string;
     const product = this.products[d.product] as Product;
     const timestamp = this.clock.format(d.eventMs);

@@ -71,15 +71,28 @@ function rowObserver(oracle: Oracle, output: DatasetOutput): (row: SinkRow) => O
     const origin = decoded !== null && decoded >= 0 && decoded < oracle.count ? decoded : null;
     const slot = output.slotOf(row.values);
     const lands = origin !== null && slot !== null && slot < output.rowsPerRecord && oracle.outcome(origin).type === 'land';
-    return {
-      row,
-      key: rowKey(output, row.values),
-      origin,
-      slot,
-      lands,
-      expected: () => (lands ? (expectedRows(origin as number)[slot as number] ?? null) : null),
-    };
+    return new Observed(row, output, origin, slot, lands, expectedRows);
   };
+}
+
+/** One resolved row; its key text is built only when a check asks for it (samples), not for every row. */
+class Observed implements ObservedRow {
+  constructor(
+    readonly row: SinkRow,
+    private readonly output: DatasetOutput,
+    readonly origin: number | null,
+    readonly slot: number | null,
+    readonly lands: boolean,
+    private readonly rowsOf: (origin: number) => OutputRow[],
+  ) {}
+
+  get key(): string {
+    return rowKey(this.output, this.row.values);
+  }
+
+  expected(): OutputRow | null {
+    return this.lands ? (this.rowsOf(this.origin as number)[this.slot as number] ?? null) : null;
+  }
 }
 
 /** Polls the row count until it reaches `expected` or the time is up; verifying starts either way. */

@@ -27,6 +27,10 @@ export const ecommerceOutput = defineOutput({
   slotOf: () => 0,
   expectedRows(generator, origin, plan) {
     if (!(generator instanceof EcommerceGenerator)) throw new TypeError('the ecommerce output needs the ecommerce generator');
+    if (plan.kind === 'valid') {
+      const { event, eventMs } = generator.validEvent(origin);
+      return [eventRow(event, eventMs)];
+    }
     const event = generator.emitted(origin, plan);
     // The one repair seed 001 names (rule 6): a view's price is dropped.
     return [eventRow(plan.kind === 'malformed' && plan.malformed === 'view_with_price' ? { ...event, price: '' } : event)];
@@ -37,9 +41,9 @@ export const ecommerceOutput = defineOutput({
  * The row an event becomes: empty price is NULL, a price rounded to the cent (numeric(10,2)'s scale,
  * as seed 001 rounds: "19.999" is 20.00), event_type lower case, the timestamp parsed strictly
  * (NaN when it is not one, which no column holds). The reference pipeline applies it to validated
- * fields, the verifier to the generator's event.
+ * fields, the verifier to the generator's event (with its time as epoch ms when it has it).
  */
-export function eventRow(event: EcommerceEvent): EcommerceRow {
+export function eventRow(event: EcommerceEvent, eventMs?: number): EcommerceRow {
   return {
     event_id: event.event_id,
     user_id: event.user_id,
@@ -48,6 +52,6 @@ export function eventRow(event: EcommerceEvent): EcommerceRow {
     product_category: event.product_category,
     event_type: event.event_type.toLowerCase(),
     price: event.price === '' ? null : roundTo(Number(event.price), PRICE_SCALE),
-    event_timestamp: parseTimestamp(event.event_timestamp) ?? Number.NaN,
+    event_timestamp: eventMs ?? parseTimestamp(event.event_timestamp) ?? Number.NaN,
   };
 }
