@@ -261,32 +261,28 @@ describe.skipIf(noCluster !== null)('a PostgreSQL cluster of the test own, reall
 
   it('a run waits out `pg_ctlcluster restart` and a stop of a few seconds, and loses and doubles nothing', async () => {
     const cwd = tempDir();
-    const path = writeScenario(cwd, outageScenario('harness', { events: 24_000, matches: 400 }));
-    let restart: Promise<void> | null = null;
-    let stop: Promise<void> | null = null;
-    let phase: 'before' | 'restart' | 'stop' | 'after' = 'before';
+    // 40,000 events at 4,000/s: ten seconds of writes, so the stop lands while the pipeline writes.
+    const path = writeScenario(cwd, outageScenario('harness', { events: 40_000, matches: 400 }));
+    let outage: Promise<void> | null = null;
+    let phase: 'before' | 'outage' | 'after' = 'before';
     const run = await runWatching(['run', path], cwd, { PG_URL: cluster.url() }, (line) => {
-      if (phase === 'before' && / batch \d+:/.test(line)) {
-        phase = 'restart';
-        restart = cluster.ctl('restart');
-      } else if (phase === 'restart' && line.includes(' back after ')) {
-        // The pipeline may be back before pg_ctlcluster returns (it waits for the server to start).
-        phase = 'stop';
-        stop = (async () => {
-          await restart;
-          await cluster.ctl('stop');
-          await sleep(5000);
-          await cluster.ctl('start');
-          phase = 'after';
-        })();
-      }
+      if (phase !== 'before' || !/ batch \d+:/.test(line)) return;
+      phase = 'outage';
+      // A restart (which an idle pool may ride through unnoticed), then a stop the writes must wait out.
+      outage = (async () => {
+        await cluster.ctl('restart');
+        await cluster.ctl('stop');
+        await sleep(5000);
+        await cluster.ctl('start');
+        phase = 'after';
+      })();
     });
-    await Promise.all([restart, stop]);
+    await outage;
     expect(phase, run.stderr).toBe('after');
     expect(run.code, run.stderr).toBe(ExitCode.ok);
     expect(run.stderr).not.toContain(cluster.password);
-    // A restart says so in the server's own words (57P01 terminating, 57P03 starting up) or as a refused connection.
-    expect(outageLines(run.stderr).filter((l) => l.includes(' back after '))).toHaveLength(2);
+    // The server said so in its own words (57P01 terminating, 57P03 starting up) or as a refused connection.
+    expect(outageLines(run.stderr).filter((l) => l.includes(' back after ')).length).toBeGreaterThanOrEqual(1);
     expectExactlyOnce(report(cwd));
   }, 110_000);
 
