@@ -145,7 +145,7 @@ export async function verifyRun(manifest: RunManifest, reader: SinkReader, optio
     await reader.checkLayout(name);
     if (options.waitForMs) await waitForRows(reader, name, oracle.counts().expectedRows, options.waitForMs, log);
     // Rows an external pipeline wrote while verify waited for them are still this run's.
-    const endMs = Math.max(nowMs, options.waitForMs ? Date.now() : nowMs);
+    const endMs = options.waitForMs ? Math.max(nowMs, Date.now()) : nowMs;
     const context: CheckContext = {
       dataset: name,
       oracle,
