@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../../core/exit-codes.ts';
 import { runScenario } from '../../runner/run-scenario.ts';
-import { latestRunDir, loadManifest } from '../../runs/manifest.ts';
+import { latestRunDir, loadManifest, MANIFEST_FILE } from '../../runs/manifest.ts';
 import type { Report } from '../../verifier/report.ts';
 import { runCli } from '../helpers/cli.ts';
 import { describeIfPostgres, dropSchema, PG_URL, uniqueSchema } from '../helpers/postgres.ts';
@@ -44,7 +44,7 @@ describe('a run stopped part way (SIGINT, SIGTERM)', () => {
     const stop = new AbortController();
     const running = runScenario({ scenarioPath: writeScenario(cwd, pacedScenario()), home, env: {}, log: () => {}, signal: stop.signal });
     // Stop it once the manifest (its heartbeat) shows records produced: part way through.
-    await waitFor(() => existsSync(join(home, 'runs')) && (loadManifest(latestRunDir(home)).datasets.ecommerce?.records ?? 0) > 0, 90_000);
+    await waitFor(() => producedSoFar(home) > 0, 90_000);
     stop.abort();
     const { runDir, manifest } = await running;
     expect(manifest.status).toBe('interrupted');
@@ -86,6 +86,16 @@ function spawnRun(cwd: string, scenario: string, env: NodeJS.ProcessEnv) {
   return spawn(process.execPath, ['--import', tsx, bin, 'run', scenario, '--quiet'], { cwd, env: { ...childEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
+/**
+ * E-commerce records the newest run's manifest shows produced, or -1 before there is one: a run's
+ * directory appears a moment before its manifest, so the directory alone is no run yet.
+ */
+function producedSoFar(home: string): number {
+  const root = join(home, 'runs');
+  const withManifest = existsSync(root) && readdirSync(root).some((name) => existsSync(join(root, name, MANIFEST_FILE)));
+  return withManifest ? (loadManifest(latestRunDir(home)).datasets.ecommerce?.records ?? 0) : -1;
+}
+
 async function waitFor(test: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!test()) {
@@ -108,9 +118,8 @@ async function killThenResume(env: NodeJS.ProcessEnv, schema: string, at: number
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   const home = join(cwd, '.harness');
   try {
-    const produced = () => (existsSync(join(home, 'runs')) && readdirSync(join(home, 'runs')).length > 0 ? (loadManifest(latestRunDir(home)).datasets.ecommerce?.records ?? 0) : -1);
     if (at === 'verify') await waitFor(() => output.includes('finished in'), 90_000);
-    else await waitFor(() => produced() >= at, 90_000);
+    else await waitFor(() => producedSoFar(home) >= at, 90_000);
     child.kill('SIGKILL');
     await exited;
     const runDir = latestRunDir(home);
@@ -158,7 +167,7 @@ describeIfPostgres('SIGTERM to harness run (PostgreSQL server)', () => {
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     try {
       const home = join(cwd, '.harness');
-      await waitFor(() => existsSync(join(home, 'runs')) && readdirSync(join(home, 'runs')).length > 0 && (loadManifest(latestRunDir(home)).datasets.ecommerce?.records ?? 0) > 0, 60_000);
+      await waitFor(() => producedSoFar(home) > 0, 60_000);
       child.kill('SIGTERM');
       expect(await exited).toBe(ExitCode.interrupted);
       const runDir = latestRunDir(home);
