@@ -3,13 +3,14 @@ import { Generator, HOUR_MS, type GeneratorConfig, type Payload } from './genera
 import type { MalformedKind, OwnPlan } from './faults.ts';
 import { champions, summonerNames } from './catalogue.ts';
 import { Feistel32 } from './ids.ts';
+import { economy, gameDuration, killRates, positions, remakeEconomy, roles, type Position } from './lol-economy.ts';
 import { Rng, streamKey } from './random.ts';
 
 export const lolOptions = z
   .object({
     platform: z.string().regex(/^[A-Z0-9]{2,5}$/).default('EUW1').describe('Platform prefix of matchId, e.g. EUW1.'),
     summoners: z.number().int().min(10).max(1_000_000).default(5000).describe('Size of the summoner name pool.'),
-    remakeShare: z.number().min(0).max(1).default(0.01).describe('Share of matches that are early remakes (3-5 minutes).'),
+    remakeShare: z.number().min(0).max(1).default(0.01).describe('Share of matches that are remakes, ended by vote between 1:30 and 3:30 (as real ones are).'),
   })
   .strict();
 
@@ -26,8 +27,7 @@ export const lolMalformed = [
   { kind: 'duplicate_participant_id', reason: 'duplicate_participant', description: 'two participants share an id' },
 ] as const satisfies readonly MalformedKind[];
 
-export const positions = ['TOP', 'JUNGLE', 'MIDDLE', 'BOTTOM', 'UTILITY'] as const;
-export type Position = (typeof positions)[number];
+export { positions, type Position } from './lol-economy.ts';
 
 /** The fields of Riot's match-v5 participant that the pipeline reads (seed 002). */
 export interface Participant {
@@ -61,16 +61,6 @@ export interface Match {
     teams: { teamId: 100 | 200; win: boolean }[];
   };
 }
-
-/** Per position: share of team kills, share of team deaths, cs/min, neutral cs/min, vision/min, damage/min. */
-const role: Record<Position, { kills: number; deaths: number; cs: number; neutral: number; vision: number; damage: number }> = {
-  TOP: { kills: 0.2, deaths: 0.22, cs: 6.8, neutral: 0.3, vision: 0.6, damage: 620 },
-  JUNGLE: { kills: 0.2, deaths: 0.2, cs: 1.2, neutral: 4.8, vision: 1.0, damage: 520 },
-  MIDDLE: { kills: 0.26, deaths: 0.2, cs: 7.4, neutral: 0.3, vision: 0.7, damage: 760 },
-  BOTTOM: { kills: 0.27, deaths: 0.18, cs: 8.0, neutral: 0.2, vision: 0.6, damage: 780 },
-  UTILITY: { kills: 0.07, deaths: 0.2, cs: 1.0, neutral: 0, vision: 2.4, damage: 300 },
-};
-
 
 /** Match ids are this plus a 32-bit word: always 10 digits (5000000000..9294967295). */
 const MATCH_ID_BASE = 5_000_000_000;
@@ -133,18 +123,23 @@ export class LolGenerator extends Generator {
     return Array.from({ length: 10 }, (_, i) => `${id}:${i + 1}`);
   }
 
-  /** The clean match for `origin`, internally consistent (see the LoL invariants test). */
+  /**
+   * The clean match for `origin`, internally consistent (see the LoL invariants test) and shaped
+   * like ranked solo queue (generators/lol-economy.ts, docs/lol-economy.md).
+   */
   match(origin: number): Match {
     const rng = this.rng.at(origin);
     const remake = rng.chance(this.options.remakeShare);
-    const duration = remake ? rng.range(180, 300) : Math.round(Math.min(3600, Math.max(900, rng.normal(1850, 380))));
+    const duration = remake ? rng.range(90, 210) : gameDuration(rng);
     const minutes = duration / 60;
     const blueWins = rng.chance(0.5);
     const roster = drawDistinct(rng, champions, 10);
-    const teamKills = {
-      100: rng.poisson(minutes * (blueWins ? 0.85 : 0.6)),
-      200: rng.poisson(minutes * (blueWins ? 0.6 : 0.85)),
-    };
+    // A game's pace varies around the average (fiestas and slow games) for both teams alike.
+    const rates = killRates(minutes);
+    const pace = remake ? 0 : rng.uniform(0.7, 1.3);
+    const winnerKills = rng.poisson(minutes * pace * rates.winner);
+    const loserKills = rng.poisson(minutes * pace * rates.loser);
+    const teamKills = { 100: blueWins ? winnerKills : loserKills, 200: blueWins ? loserKills : winnerKills };
     const kills = { 100: split(rng, teamKills[100], 'kills'), 200: split(rng, teamKills[200], 'kills') };
     // A team's deaths are the other team's kills, shared by who tends to die.
     const deaths = { 100: split(rng, teamKills[200], 'deaths'), 200: split(rng, teamKills[100], 'deaths') };
@@ -153,12 +148,12 @@ export class LolGenerator extends Generator {
       const teamId = p < 5 ? 100 : 200;
       const slot = p % 5;
       const position = positions[slot] as Position;
-      const r = role[position];
+      const role = roles[position];
       const k = kills[teamId][slot] as number;
-      const assists = Math.min(teamKills[teamId] - k, rng.poisson(teamKills[teamId] * (position === 'UTILITY' ? 0.6 : 0.4)));
-      const cs = Math.max(0, Math.round(minutes * r.cs * rng.uniform(0.75, 1.2)));
-      const neutral = Math.max(0, Math.round(minutes * r.neutral * rng.uniform(0.7, 1.3)));
+      // Nobody assists their own kill: at most the team's other kills.
+      const assists = Math.min(teamKills[teamId] - k, rng.poisson(teamKills[teamId] * role.assists));
       const win = (teamId === 100) === blueWins;
+      const stats = remake ? remakeEconomy(rng, position, minutes) : economy(rng, role, minutes, win, k, assists);
       const name = rng.pick(this.names);
       participants.push({
         participantId: p + 1,
@@ -170,12 +165,12 @@ export class LolGenerator extends Generator {
         win,
         kills: k,
         deaths: deaths[teamId][slot] as number,
-        assists: Math.max(0, assists),
-        totalDamageDealtToChampions: Math.round(minutes * r.damage * rng.uniform(0.6, 1.5) + k * 400),
-        goldEarned: Math.round(500 + minutes * rng.uniform(280, 420) + cs * 20 + k * 300 + (win ? 600 : 0)),
-        totalMinionsKilled: cs,
-        neutralMinionsKilled: neutral,
-        visionScore: Math.round(minutes * r.vision * rng.uniform(0.6, 1.4)),
+        assists,
+        totalDamageDealtToChampions: stats.damage,
+        goldEarned: stats.gold,
+        totalMinionsKilled: stats.cs,
+        neutralMinionsKilled: stats.neutral,
+        visionScore: stats.vision,
       });
     }
     return {
@@ -248,16 +243,25 @@ export class LolGenerator extends Generator {
   }
 }
 
+/** Per stat, the running sums of the positions' shares: a draw below `[slot]` lands at or before `slot`. */
+const cumulative = {
+  kills: runningSums(positions.map((position) => roles[position].kills)),
+  deaths: runningSums(positions.map((position) => roles[position].deaths)),
+};
+
+function runningSums(shares: number[]): number[] {
+  let sum = 0;
+  return shares.map((share) => (sum += share));
+}
+
 /** Shares `total` among the five positions, weighted by each position's share of `stat`. */
 function split(rng: Rng, total: number, stat: 'kills' | 'deaths'): number[] {
   const counts = [0, 0, 0, 0, 0];
+  const bounds = cumulative[stat];
   for (let i = 0; i < total; i++) {
-    let u = rng.next();
+    const u = rng.next();
     let slot = 0;
-    for (; slot < 4; slot++) {
-      u -= role[positions[slot] as Position][stat];
-      if (u < 0) break;
-    }
+    while (slot < 4 && u >= (bounds[slot] as number)) slot++;
     counts[slot] = (counts[slot] as number) + 1;
   }
   return counts;
