@@ -3,7 +3,7 @@ import type { ReasonCode } from '../core/reasons.ts';
 import type { DatasetName } from '../generators/generator.ts';
 import type { PipelineFaults } from '../scenarios/schema.ts';
 import { corrupted, faultHits, otherReason, positionKey } from './faults.ts';
-import { datasetRules } from './rules/index.ts';
+import { datasetRules, datasetStatistics } from './rules/index.ts';
 import { rowKey } from './rules/rules.ts';
 import { safeText, type FieldSpec, type OutputRow } from './output.ts';
 import type { DeadLetter, Sink } from './sink.ts';
@@ -47,7 +47,7 @@ export interface DatasetStats {
   repaired: number;
   dropped: number;
   /** What the injected faults did, to the record. */
-  injected: Record<'dropped' | 'doubled' | 'dlqSkipped' | 'corrupted' | 'wrongReason' | 'validDeadLettered' | 'dlqDoubled' | 'skewed', number>;
+  injected: Record<'dropped' | 'doubled' | 'dlqSkipped' | 'corrupted' | 'wrongReason' | 'validDeadLettered' | 'dlqDoubled' | 'skewed' | 'doubleCounted', number>;
 }
 
 export interface PipelineResult {
@@ -70,7 +70,7 @@ function emptyStats(): DatasetStats {
     byReason: {},
     repaired: 0,
     dropped: 0,
-    injected: { dropped: 0, doubled: 0, dlqSkipped: 0, corrupted: 0, wrongReason: 0, validDeadLettered: 0, dlqDoubled: 0, skewed: 0 },
+    injected: { dropped: 0, doubled: 0, dlqSkipped: 0, corrupted: 0, wrongReason: 0, validDeadLettered: 0, dlqDoubled: 0, skewed: 0, doubleCounted: 0 },
   };
 }
 
@@ -130,8 +130,12 @@ async function processBatch(options: PipelineOptions, dataset: DatasetName, batc
   const letterRecords: number[] = [];
   const published: { letter: DeadLetter; record: SourceRecord }[] = [];
   let valid = 0;
+  // The sink's statistics count these records twice (see the SQL sink's statistics.ts); counted here as they land.
+  const keepsStatistics = datasetStatistics[dataset].length > 0;
   const land = (at: number, landed: OutputRow[]) => {
     const record = batch.records[at]!;
+    const recordKey = landed[0]?.[rules.output.recordKey];
+    if (keepsStatistics && recordKey !== undefined) faults?.hits('doubleCount', String(recordKey));
     for (const row of landed) {
       const key = rowKey(rules.output, row);
       if (faults?.hits('drop', key)) continue;
@@ -255,4 +259,5 @@ const injectedFigure = {
   deadLetterValid: 'validDeadLettered',
   duplicateDeadLetter: 'dlqDoubled',
   skewTimes: 'skewed',
+  doubleCount: 'doubleCounted',
 } as const satisfies Record<Exclude<keyof PipelineFaults, 'corruptValue'>, keyof DatasetStats['injected']>;

@@ -4,7 +4,8 @@ import { scenarioDatasets } from './scenario-datasets.ts';
 
 /**
  * How a run's sink tables are set up: reset (a new run) or kept (`harness pipeline` resuming); keys
- * and dead letters unique unless the reference pipeline injects writes past the dedup on purpose.
+ * and dead letters unique, and statistics counted once, unless the reference pipeline injects
+ * faults on purpose.
  */
 export function sinkSetup(scenario: Scenario, reset: boolean, log: (line: string) => void): SinkSetup {
   const faults = scenario.pipeline.type === 'reference' ? scenario.pipeline.faults : undefined;
@@ -13,6 +14,7 @@ export function sinkSetup(scenario: Scenario, reset: boolean, log: (line: string
     reset,
     uniqueKeys: !(faults && faults.duplicateWrite > 0),
     uniqueDeadLetters: !(faults && faults.duplicateDeadLetter > 0),
+    doubleCount: faults?.doubleCount ?? 0,
     log,
   };
 }

@@ -96,6 +96,9 @@ const pipelineFaults = z
     deadLetterValid: share.default(0).describe('Share of valid records also written to the dead letters.'),
     duplicateDeadLetter: share.default(0).describe('Share of dead letters written twice.'),
     skewTimes: share.default(0).describe('Share of rows whose produced_at is set after their ingested_at.'),
+    doubleCount: share
+      .default(0)
+      .describe("Share of records (LoL matches, by match id) the sink's statistics count twice; their rows land once."),
   })
   .strict();
 

@@ -1,6 +1,7 @@
 import type { Oracle } from '../generators/oracle.ts';
 import type { DatasetName } from '../generators/generator.ts';
 import type { DatasetOutput, OutputRow } from '../pipeline/output.ts';
+import type { StatisticSpec, StatisticsRow } from '../pipeline/statistics.ts';
 import type { DatasetManifest } from '../runs/manifest.ts';
 import type { Slos } from '../scenarios/schema.ts';
 import type { DeadLetterRow, SinkRow } from './sink-reader.ts';
@@ -20,9 +21,23 @@ export interface CheckContext {
   positionConvention: string;
   /** Where the run's dead letters were also published and are read back from (a Kafka topic), or null when nowhere. */
   deadLetterStream: string | null;
+  /** The dataset's declared statistics (pipeline/statistics.ts); empty when it declares none. */
+  statistics: readonly StatisticSpec[];
+  /** Whether the sink holds them for the verifier to read. */
+  statisticsKept: StatisticsEvidence;
 }
 
-/** A sink row, with what the verifier worked out about it once for every check. */
+/**
+ * kept: the sink keeps the dataset's statistics (where, for messages) and they are streamed to the
+ * checks; not-kept: the scenario says the pipeline under test keeps none; unreadable: this sink's
+ * reader cannot read statistics, which proves nothing about them.
+ */
+export type StatisticsEvidence = { kind: 'kept'; where: string } | { kind: 'not-kept' } | { kind: 'unreadable'; reader: string };
+
+/**
+ * A sink row, with what the verifier worked out about it once for every check. Valid during the
+ * call it is passed to: the verifier reuses it for the next row.
+ */
 export interface ObservedRow {
   row: SinkRow;
   /** Its key fields joined by ':', for samples. */
@@ -52,6 +67,8 @@ export interface ObservedLetter {
 export interface CheckRun {
   row?(observed: ObservedRow): void;
   deadLetter?(observed: ObservedLetter): void;
+  /** Each row of the sink's statistics, once every row and dead letter has been seen. */
+  statistic?(row: StatisticsRow): void;
   finish(): CheckResult;
 }
 

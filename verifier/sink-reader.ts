@@ -1,5 +1,8 @@
 import type { DatasetName } from '../generators/generator.ts';
 import type { OutputRow } from '../pipeline/output.ts';
+import type { StatisticsRow } from '../pipeline/statistics.ts';
+
+export type { StatisticsRow } from '../pipeline/statistics.ts';
 
 /** One row of a dataset's sink as the verifier sees it: the declared fields and the two timing columns. */
 export interface SinkRow {
@@ -8,6 +11,12 @@ export interface SinkRow {
   producedAtMs: number | null;
   /** When the row landed (epoch ms); null when the sink holds none. */
   ingestedAtMs: number | null;
+  /**
+   * How many times the sink has written this very row (Elasticsearch `_version`): above 1 it was
+   * overwritten in place by a replay or a duplicate record, which is not a duplicate row. Absent
+   * when the sink keeps no versions (SQL).
+   */
+  version?: number;
 }
 
 export interface DeadLetterRow {
@@ -36,6 +45,21 @@ export interface SinkReader {
   count(dataset: DatasetName): Promise<number>;
   scanRows(dataset: DatasetName, onPage: (rows: SinkRow[]) => void): Promise<void>;
   scanDeadLetters(dataset: DatasetName, onPage: (letters: DeadLetterRow[]) => void): Promise<void>;
+  /**
+   * Where the sink keeps the dataset's declared statistics (pipeline/statistics.ts), for messages,
+   * e.g. "harness.lol_champion_stats, harness.lol_position_stats"; null when the scenario says the
+   * pipeline under test keeps none, and the `aggregates` check then does not apply.
+   *
+   * Optional, together with `scanStatistics`: a reader without them cannot prove statistics, and
+   * `aggregates` fails for every dataset that declares some (fail closed, never a pass).
+   */
+  statisticsWhere?(dataset: DatasetName): string | null;
+  /**
+   * Streams every statistics row the sink keeps for the dataset, in pages: each statistic's
+   * windows and totals, fields under their declared names whatever the sink calls them. Fails with
+   * a configuration error (exit 2) naming the table and field when one is missing.
+   */
+  scanStatistics?(dataset: DatasetName, onPage: (rows: StatisticsRow[]) => void): Promise<void>;
   /** Safe to call more than once. */
   close(): Promise<void>;
 }

@@ -2,11 +2,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createGenerator, type DatasetName, type Generator } from '../generators/index.ts';
 import { Oracle } from '../generators/oracle.ts';
 import type { DatasetOutput, OutputRow } from '../pipeline/output.ts';
-import { datasetOutputs } from '../pipeline/rules/index.ts';
+import { datasetOutputs, datasetStatistics } from '../pipeline/rules/index.ts';
 import { rowKey } from '../pipeline/rules/rules.ts';
 import type { DatasetManifest, RunManifest } from '../runs/manifest.ts';
 import { generatorConfig } from '../scenarios/datasets.ts';
-import type { CheckContext, CheckResult, CheckRun, ObservedLetter, ObservedRow } from './check.ts';
+import type { CheckContext, CheckResult, CheckRun, ObservedLetter, ObservedRow, StatisticsEvidence } from './check.ts';
 import { checks } from './checks/index.ts';
 import { REPORT_SCHEMA_VERSION, type Report } from './report.ts';
 import type { DeadLetterRow, DeadLetterStream, SinkReader, SinkRow } from './sink-reader.ts';
@@ -52,38 +52,48 @@ function keyDecoder(oracle: Oracle): (key: string) => number | null {
   return (key) => map.get(key) ?? null;
 }
 
-/** Resolves each sink row once (its record, whether it lands, its expected values) for every check. */
+/**
+ * Resolves each sink row once (its record, whether it lands, its expected values) for every check.
+ * One object serves every row in turn: a check reads it during its call and keeps nothing of it.
+ */
 function rowObserver(oracle: Oracle, output: DatasetOutput): (row: SinkRow) => ObservedRow {
   const decode = keyDecoder(oracle);
+  // A decoded invertible key is the record's own: handed on, not rebuilt.
+  const knownKey = oracle.generator.invertibleKeys;
   let cachedOrigin = -1;
   let cachedRows: OutputRow[] = [];
-  const expectedRows = (origin: number): OutputRow[] => {
+  const expectedRows = (origin: number, recordKey: string): OutputRow[] => {
     if (origin !== cachedOrigin) {
       const outcome = oracle.outcome(origin);
-      cachedRows = outcome.type === 'land' ? output.expectedRows(oracle.generator, origin, outcome.plan) : [];
+      cachedRows = outcome.type === 'land' ? output.expectedRows(oracle.generator, origin, outcome.plan, knownKey ? recordKey : undefined) : [];
       cachedOrigin = origin;
     }
     return cachedRows;
   };
+  const observed = new Observed(output, expectedRows);
   return (row) => {
     const recordKey = row.values[output.recordKey];
     const decoded = typeof recordKey === 'string' ? decode(recordKey) : null;
     const origin = decoded !== null && decoded >= 0 && decoded < oracle.count ? decoded : null;
     const slot = output.slotOf(row.values);
-    const lands = origin !== null && slot !== null && slot < output.rowsPerRecord && oracle.outcome(origin).type === 'land';
-    return new Observed(row, output, origin, slot, lands, expectedRows);
+    observed.row = row;
+    observed.origin = origin;
+    observed.slot = slot;
+    observed.lands = origin !== null && slot !== null && slot < output.rowsPerRecord && oracle.outcome(origin).type === 'land';
+    return observed;
   };
 }
 
-/** One resolved row; its key text is built only when a check asks for it (samples), not for every row. */
+/** The row being resolved; its key text is built only when a check asks for it (samples), not for every row. */
 class Observed implements ObservedRow {
+  row: SinkRow = { values: {}, producedAtMs: null, ingestedAtMs: null };
+  origin: number | null = null;
+  slot: number | null = null;
+  lands = false;
+
   constructor(
-    readonly row: SinkRow,
     private readonly output: DatasetOutput,
-    readonly origin: number | null,
-    readonly slot: number | null,
-    readonly lands: boolean,
-    private readonly rowsOf: (origin: number) => OutputRow[],
+    private readonly rowsOf: (origin: number, recordKey: string) => OutputRow[],
   ) {}
 
   get key(): string {
@@ -91,8 +101,15 @@ class Observed implements ObservedRow {
   }
 
   expected(): OutputRow | null {
-    return this.lands ? (this.rowsOf(this.origin as number)[this.slot as number] ?? null) : null;
+    return this.lands ? (this.rowsOf(this.origin as number, this.row.values[this.output.recordKey] as string)[this.slot as number] ?? null) : null;
   }
+}
+
+/** Whether the sink holds the dataset's statistics for the checks, as its reader says. */
+function statisticsEvidence(reader: SinkReader, dataset: DatasetName): StatisticsEvidence {
+  if (!reader.statisticsWhere || !reader.scanStatistics) return { kind: 'unreadable', reader: reader.description };
+  const where = reader.statisticsWhere(dataset);
+  return where === null ? { kind: 'not-kept' } : { kind: 'kept', where };
 }
 
 /** Polls the row count until it reaches `expected` or the time is up; verifying starts either way. */
@@ -159,6 +176,8 @@ export async function verifyRun(manifest: RunManifest, reader: SinkReader, optio
           ? 'source = the file name and position = its 1-based physical line, the header being line 1'
           : 'record_index = the record index from the message\'s harness header (source = topic:partition, position = offset)',
       deadLetterStream: options.deadLetters?.where(name) ?? null,
+      statistics: datasetStatistics[name],
+      statisticsKept: statisticsEvidence(reader, name),
     };
     const runs: CheckRun[] = Object.values(checks)
       .filter((check) => check.appliesTo?.(context) ?? true)
@@ -185,6 +204,11 @@ export async function verifyRun(manifest: RunManifest, reader: SinkReader, optio
           const observed: ObservedLetter = { letter, index: letter.recordIndex, from: 'topic' };
           for (const run of runs) run.deadLetter?.(observed);
         }
+      });
+    }
+    if (context.statisticsKept.kind === 'kept' && runs.some((run) => run.statistic)) {
+      await reader.scanStatistics?.(name, (rows) => {
+        for (const row of rows) for (const run of runs) run.statistic?.(row);
       });
     }
     results.push(...runs.map((run) => run.finish()));

@@ -46,6 +46,9 @@ export function registerSink(program: Command, context: CommandContext): void {
     .action((scenarioPath: string) => {
       const { io } = context;
       const { scenario } = loadScenario(resolve(io.cwd, scenarioPath), io.env);
+      if (scenario.sink.type !== 'sql') {
+        throw new HarnessError('usage', `harness sink ddl prints SQL; the scenario's sink is ${scenario.sink.type}: see docs/elasticsearch.md for its mappings, or create its indices with harness sink init`);
+      }
       const statements = tableStatements({ spec: scenario.sink, ...sinkSetup(scenario, false, () => {}) });
       io.stdout(`${statements.map((s) => `${layout(s)};`).join('\n\n')}\n`);
     });

@@ -10,6 +10,8 @@ export interface SinkSetup {
   /** Keys (and dead letters) unique in the sink; off only to inject faults past the dedup. */
   uniqueKeys: boolean;
   uniqueDeadLetters: boolean;
+  /** Share of records the sink's statistics count twice: the injected fault `doubleCount`, off in any real run. */
+  doubleCount?: number;
   log: (line: string) => void;
 }
 

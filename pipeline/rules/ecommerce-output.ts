@@ -25,10 +25,10 @@ export const ecommerceOutput = defineOutput({
   recordKey: 'event_id',
   rowsPerRecord: 1,
   slotOf: () => 0,
-  expectedRows(generator, origin, plan) {
+  expectedRows(generator, origin, plan, recordKey) {
     if (!(generator instanceof EcommerceGenerator)) throw new TypeError('the ecommerce output needs the ecommerce generator');
     if (plan.kind === 'valid') {
-      const { event, eventMs } = generator.validEvent(origin);
+      const { event, eventMs } = generator.validEvent(origin, recordKey);
       return [eventRow(event, eventMs)];
     }
     const event = generator.emitted(origin, plan);

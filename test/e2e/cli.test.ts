@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openPostgres } from '../../connectors/sinks/sql/postgres.ts';
+import type { SqlSinkSpec } from '../../connectors/sinks/sql/spec.ts';
 import { ExitCode } from '../../core/exit-codes.ts';
 import { runPipeline } from '../../pipeline/run-pipeline.ts';
 import { SqlSinkWriter } from '../../connectors/sinks/sql/writer.ts';
@@ -26,7 +27,9 @@ describe('harness run / verify on the embedded default (CSV + PGlite)', () => {
     const report = JSON.parse(readFileSync(join(runDir, 'report.json'), 'utf8')) as Report;
     expect(report).toMatchObject({ schemaVersion: 1, verdict: 'pass' });
     expect(report.checks.map((c) => `${c.dataset}/${c.name}`)).toEqual([
-      ...['ecommerce', 'lol'].flatMap((dataset) => ['exactly-once', 'values', 'dlq-capture', 'freshness', 'latency', 'throughput'].map((check) => `${dataset}/${check}`)),
+      ...['ecommerce', 'lol'].flatMap((dataset) =>
+        ['exactly-once', 'values', 'dlq-capture', ...(dataset === 'lol' ? ['aggregates'] : []), 'freshness', 'latency', 'throughput'].map((check) => `${dataset}/${check}`),
+      ),
     ]);
     const exactly = report.checks[0]!;
     expect(exactly.figures.rows).toBe(exactly.figures.expected);
@@ -150,7 +153,7 @@ describeIfPostgres('pipeline: external — the harness verifies a pipeline it di
 
     // "Their" pipeline (here the reference one, run on its own) has created its tables but not
     // consumed anything yet: verify waits, then says what is missing.
-    const sink = new SqlSinkWriter(await openPostgres(PG_URL as string), { spec: manifest.scenario.sink, datasets: ['ecommerce'], reset: false, uniqueKeys: true, uniqueDeadLetters: true });
+    const sink = new SqlSinkWriter(await openPostgres(PG_URL as string), { spec: manifest.scenario.sink as SqlSinkSpec, datasets: ['ecommerce'], reset: false, uniqueKeys: true, uniqueDeadLetters: true });
     await sink.connect();
     const early = await runCli(['verify', '--json'], { cwd, env });
     expect(early.code).toBe(ExitCode.sloMissed);

@@ -1,11 +1,13 @@
 import { createGenerator, type DatasetName, type Generator } from '../../generators/index.ts';
 import { Oracle } from '../../generators/oracle.ts';
 import { seedWord } from '../../generators/random.ts';
-import { datasetOutputs } from '../../pipeline/rules/index.ts';
+import type { OutputRow } from '../../pipeline/output.ts';
+import { datasetOutputs, datasetStatistics } from '../../pipeline/rules/index.ts';
+import { statisticsOf } from '../../pipeline/statistics.ts';
 import { MANIFEST_VERSION, type RunManifest } from '../../runs/manifest.ts';
 import { generatorConfig } from '../../scenarios/datasets.ts';
 import { scenarioSchema, type Scenario } from '../../scenarios/schema.ts';
-import type { DeadLetterRow, DeadLetterStream, SinkReader, SinkRow } from '../../verifier/sink-reader.ts';
+import type { DeadLetterRow, DeadLetterStream, SinkReader, SinkRow, StatisticsRow } from '../../verifier/sink-reader.ts';
 
 export const RUN_START = Date.UTC(2026, 0, 1, 12);
 export const VERIFY_AT = RUN_START + 60_000;
@@ -13,8 +15,9 @@ export const FILE = 'data-000001.csv';
 
 /**
  * What a perfect pipeline would leave in a sink for a scenario, built from the oracle: the rows
- * every landing record yields and a dead letter for every record that must be dead-lettered. Tests
- * then break it in one known way and expect exactly that defect.
+ * every landing record yields, a dead letter for every record that must be dead-lettered, and the
+ * dataset's declared statistics over those rows. Tests then break it in one known way and expect
+ * exactly that defect.
  */
 export interface SyntheticSink {
   manifest: RunManifest;
@@ -22,6 +25,7 @@ export interface SyntheticSink {
   oracle: Oracle;
   rows: Record<DatasetName, SinkRow[]>;
   letters: Record<DatasetName, DeadLetterRow[]>;
+  statistics: Record<DatasetName, StatisticsRow[]>;
 }
 
 export function syntheticSink(scenarioInput: Record<string, unknown>): SyntheticSink {
@@ -46,6 +50,7 @@ export function syntheticSink(scenarioInput: Record<string, unknown>): Synthetic
   };
   const rows = { ecommerce: [], lol: [] } as Record<DatasetName, SinkRow[]>;
   const letters = { ecommerce: [], lol: [] } as Record<DatasetName, DeadLetterRow[]>;
+  const statistics = { ecommerce: [], lol: [] } as Record<DatasetName, StatisticsRow[]>;
   let last: { generator: Generator; oracle: Oracle } | null = null;
   for (const name of Object.keys(scenario.datasets) as DatasetName[]) {
     const spec = scenario.datasets[name];
@@ -79,15 +84,33 @@ export function syntheticSink(scenarioInput: Record<string, unknown>): Synthetic
         });
       }
     }
+    const values: OutputRow[] = rows[name].map((row) => row.values);
+    statistics[name] = datasetStatistics[name].flatMap((statistic) => statisticsOf(statistic, values));
     last = { generator, oracle };
   }
   if (!last) throw new Error('a synthetic sink needs a dataset');
-  return { manifest, ...last, rows, letters };
+  return { manifest, ...last, rows, letters, statistics };
 }
 
-/** A reader over rows held in memory: the verifier's seam, fed synthetic evidence. */
-export function memoryReader(sink: Pick<SyntheticSink, 'rows' | 'letters'>): SinkReader {
+/**
+ * A reader over rows held in memory: the verifier's seam, fed synthetic evidence. With statistics
+ * it reads them (`false`: the scenario says the pipeline keeps none); without, it is a reader that
+ * cannot read statistics at all.
+ */
+export function memoryReader(sink: Pick<SyntheticSink, 'rows' | 'letters'> & { statistics?: SyntheticSink['statistics'] | false }): SinkReader {
+  const { statistics } = sink;
+  const statisticsReader: Pick<SinkReader, 'statisticsWhere' | 'scanStatistics'> =
+    statistics === undefined
+      ? {}
+      : {
+          statisticsWhere: () => (statistics === false ? null : 'memory statistics'),
+          async scanStatistics(dataset, onPage) {
+            const all = statistics === false ? [] : statistics[dataset];
+            for (let i = 0; i < all.length; i += 7) onPage(all.slice(i, i + 7));
+          },
+        };
   return {
+    ...statisticsReader,
     description: 'memory',
     async checkLayout() {},
     async count(dataset) {

@@ -14,7 +14,7 @@ import type { OutputRow } from '../../pipeline/output.ts';
 import { datasetOutputs } from '../../pipeline/rules/index.ts';
 import { participantRows } from '../../pipeline/rules/lol-output.ts';
 import { runPipeline } from '../../pipeline/run-pipeline.ts';
-import type { SinkSpec } from '../../scenarios/schema.ts';
+import type { SqlSinkSpec as SinkSpec } from '../../connectors/sinks/sql/spec.ts';
 import { sameValue } from '../../verifier/checks/values.ts';
 import { generator } from '../helpers/generated.ts';
 import { dropSchema } from '../helpers/postgres.ts';

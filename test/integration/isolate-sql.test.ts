@@ -5,7 +5,7 @@ import { SqlSinkWriter } from '../../connectors/sinks/sql/writer.ts';
 import { writeIsolating, type IsolatingBatch } from '../../pipeline/isolate.ts';
 import type { OutputRow } from '../../pipeline/output.ts';
 import type { SourceRecord } from '../../pipeline/source.ts';
-import type { SinkSpec } from '../../scenarios/schema.ts';
+import type { SqlSinkSpec as SinkSpec } from '../../connectors/sinks/sql/spec.ts';
 import { dropSchema } from '../helpers/postgres.ts';
 import { backends, freshSinkSpec } from '../helpers/sinks.ts';
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { SqlSinkSpec } from '../../connectors/sinks/sql/spec.ts';
 import { ExitCode } from '../../core/exit-codes.ts';
 import { createGenerator } from '../../generators/index.ts';
 import { Oracle } from '../../generators/oracle.ts';
@@ -245,7 +246,7 @@ describeIfKafka('Kafka exactly-once across a crash', () => {
       // The letters of the batch in flight at the kill were published again: redeliveries, never a defect.
       expect(figures(report, 'dlq-topic')).toMatchObject({ missed: 0, wrongReason: 0, conflicting: 0, validDeadLettered: 0 });
       expect(verify.code).toBe(ExitCode.ok);
-      await dropSchema(loadManifest(runDir).scenario.sink.schema);
+      await dropSchema((loadManifest(runDir).scenario.sink as SqlSinkSpec).schema);
     });
   });
 });

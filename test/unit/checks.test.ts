@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { OutputRow } from '../../pipeline/output.ts';
+import { datasetStatistics } from '../../pipeline/rules/index.ts';
+import { describeGroup, statisticsKey, statisticsOf, windowStartOf } from '../../pipeline/statistics.ts';
 import type { CheckResult } from '../../verifier/check.ts';
 import type { Report } from '../../verifier/report.ts';
-import type { DeadLetterRow, SinkRow } from '../../verifier/sink-reader.ts';
+import type { DeadLetterRow, SinkRow, StatisticsRow } from '../../verifier/sink-reader.ts';
 import { verifyRun } from '../../verifier/verify.ts';
 import { DLQ_TOPIC, FILE, memoryReader, memoryStream, RUN_START, syntheticSink, topicLetters, VERIFY_AT, type SyntheticSink } from '../helpers/synthetic-sink.ts';
 
@@ -48,13 +50,13 @@ function indicesWhere(rows: SinkRow[], test: (values: OutputRow) => boolean, n: 
 
 describe('a perfect sink', () => {
   it.each([
-    ['ecommerce', ecommerce],
-    ['lol', lol],
-  ])('passes every check (%s)', async (_name, scenario) => {
+    ['ecommerce', ecommerce, []],
+    ['lol', lol, ['aggregates']],
+  ])('passes every check (%s)', async (_name, scenario, statistics) => {
     const report = await verify(syntheticSink(scenario));
     expect(failing(report)).toEqual([]);
     expect(report.verdict).toBe('pass');
-    expect(report.checks.map((c) => c.name)).toEqual(['exactly-once', 'values', 'dlq-capture', 'freshness', 'latency', 'throughput']);
+    expect(report.checks.map((c) => c.name)).toEqual(['exactly-once', 'values', 'dlq-capture', ...statistics, 'freshness', 'latency', 'throughput']);
   });
 
   it('passes with seed 001 md5 ids, which the verifier maps with a table', async () => {
@@ -298,6 +300,124 @@ describe('dlq-topic', () => {
     const report = await verifyRun(sink.manifest, memoryReader(sink), { nowMs: VERIFY_AT, deadLetters: memoryStream({ lol: [] }) });
     expect(report.checks.map((c) => c.name)).not.toContain('dlq-topic');
     expect(report.verdict).toBe('pass');
+  });
+});
+
+describe('aggregates', () => {
+  /** The index in `rows` of the first statistics row `test` picks. */
+  function statisticAt(rows: StatisticsRow[], test: (row: StatisticsRow) => boolean): number {
+    const at = rows.findIndex(test);
+    expect(at).toBeGreaterThanOrEqual(0);
+    return at;
+  }
+
+  function withValues(row: StatisticsRow, change: Record<string, number>): StatisticsRow {
+    return { ...row, values: { ...row.values, ...change } };
+  }
+
+  const championWindow = (r: StatisticsRow) => r.statistic === 'champion' && r.windowStartMs !== null;
+  const positionTotal = (r: StatisticsRow) => r.statistic === 'position' && r.windowStartMs === null;
+
+  it('compares every group of every statistic, per window and in total, from the regenerated truth', async () => {
+    const sink = syntheticSink(lol);
+    const result = check(await verify(sink), 'aggregates');
+    const groups = sink.statistics.lol;
+    // Late matches (1-6 h behind) open windows of their own, besides the run's.
+    const windows = new Set(groups.filter((g) => g.windowStartMs !== null).map((g) => g.windowStartMs));
+    expect(windows.size).toBeGreaterThan(2);
+    expect(groups.filter((g) => g.statistic === 'position' && g.windowStartMs === null)).toHaveLength(5);
+    expect(result.figures).toMatchObject({ groupsExpected: groups.length, rows: groups.length, groupsCompared: groups.length, groupsWrong: 0, missing: 0, extra: 0 });
+  });
+
+  it('counts missing, extra and wrong groups, each alone, naming group, field, expected and actual', async () => {
+    const missing = syntheticSink(lol);
+    const gone = [statisticAt(missing.statistics.lol, championWindow), statisticAt(missing.statistics.lol, positionTotal)].map((i) => missing.statistics.lol[i]!);
+    missing.statistics.lol = missing.statistics.lol.filter((row) => !gone.includes(row));
+    let report = await verify(missing);
+    expect(failing(report)).toEqual(['aggregates']);
+    expect(check(report, 'aggregates').figures).toMatchObject({ missing: 2, groupsWrong: 0, extra: 0 });
+    expect(new Set(check(report, 'aggregates').samples.missing)).toEqual(new Set(gone.map(describeGroup)));
+
+    const extra = syntheticSink(lol);
+    const some = extra.statistics.lol[0]!;
+    extra.statistics.lol.push({ ...some, group: 'Nobody' }, { ...extra.statistics.lol[1]! });
+    report = await verify(extra);
+    expect(failing(report)).toEqual(['aggregates']);
+    expect(check(report, 'aggregates').figures).toMatchObject({ extra: 2, missing: 0, groupsWrong: 0 });
+    expect(check(report, 'aggregates').samples.extra).toEqual([`${describeGroup(extra.statistics.lol[1]!)} (a second row for it)`, `${describeGroup({ ...some, group: 'Nobody' })} (no match of this run falls in it)`]);
+
+    const wrong = syntheticSink(lol);
+    const rows = wrong.statistics.lol;
+    const champion = statisticAt(rows, championWindow);
+    const position = statisticAt(rows, positionTotal);
+    const games = rows[champion]!.values.games_played as number;
+    rows[champion] = withValues(rows[champion]!, { games_played: games + 1 });
+    rows[position] = withValues(rows[position]!, { avg_dpm: (rows[position]!.values.avg_dpm as number) + 0.1 });
+    report = await verify(wrong);
+    expect(failing(report)).toEqual(['aggregates']);
+    expect(check(report, 'aggregates').figures).toMatchObject({ groupsWrong: 2, missing: 0, extra: 0, 'wrong.champion.games_played': 1, 'wrong.position.avg_dpm': 1, 'wrong.champion.wins': 0 });
+    expect(check(report, 'aggregates').samples.wrong).toContain(`${describeGroup(rows[champion]!)} games_played: expected ${games}, got ${games + 1}`);
+  });
+
+  it('holds rates and averages to half a unit of their second decimal, and counts exactly', async () => {
+    const near = (change: (row: StatisticsRow) => Record<string, number>) => {
+      const sink = syntheticSink(lol);
+      const at = statisticAt(sink.statistics.lol, championWindow);
+      sink.statistics.lol[at] = withValues(sink.statistics.lol[at]!, change(sink.statistics.lol[at]!));
+      return verify(sink);
+    };
+    // A pipeline that rounds its averages to 2 decimals, as seed 002 rounds the win rate, passes.
+    const rounded = syntheticSink(lol);
+    rounded.statistics.lol = rounded.statistics.lol.map((row) => ({ ...row, values: Object.fromEntries(Object.entries(row.values).map(([k, v]) => [k, Math.round((v as number) * 100) / 100])) }));
+    expect(failing(await verify(rounded))).toEqual([]);
+    expect(failing(await near((r) => ({ avg_kills: (r.values.avg_kills as number) + 0.0049 })))).toEqual([]);
+    expect(failing(await near((r) => ({ win_rate: (r.values.win_rate as number) - 0.0049 })))).toEqual([]);
+    expect(check(await near((r) => ({ avg_kills: (r.values.avg_kills as number) + 0.0051 })), 'aggregates').figures['wrong.champion.avg_kills']).toBe(1);
+    expect(check(await near((r) => ({ wins: (r.values.wins as number) + 0.001 })), 'aggregates').figures['wrong.champion.wins']).toBe(1);
+  });
+
+  it('catches one match counted twice in every group it falls in, and only there', async () => {
+    const sink = syntheticSink(lol);
+    const values = sink.rows.lol.map((r) => r.values);
+    const doubled = values[0]!.match_id;
+    const match = values.filter((v) => v.match_id === doubled);
+    sink.statistics.lol = datasetStatistics.lol.flatMap((statistic) => statisticsOf(statistic, values, (v) => (v.match_id === doubled ? 2 : 1)));
+    // Worked out apart from the check: each champion and position of the match, in its window and in total.
+    const touched = new Set(
+      datasetStatistics.lol.flatMap((statistic) =>
+        match.flatMap((v) => [windowStartOf(v.game_creation as number, statistic.windowMs), null].map((windowStartMs) => statisticsKey({ statistic: statistic.name, group: String(v[statistic.groupBy]), windowStartMs }))),
+      ),
+    );
+    const report = await verify(sink);
+    expect(failing(report)).toEqual(['aggregates']);
+    expect(check(report, 'aggregates').figures).toMatchObject({ groupsWrong: touched.size, missing: 0, extra: 0, 'wrong.champion.games_played': 20, 'wrong.position.games_played': 10 });
+  });
+
+  it('compares with the regenerated truth, not with the rows the sink holds', async () => {
+    const sink = syntheticSink(lol);
+    const lost = sink.rows.lol[0]!.values.match_id;
+    sink.rows.lol = sink.rows.lol.filter((r) => r.values.match_id !== lost);
+    // A pipeline whose statistics agree with its own rows, but a match short of the truth.
+    sink.statistics.lol = datasetStatistics.lol.flatMap((statistic) => statisticsOf(statistic, sink.rows.lol.map((r) => r.values)));
+    const report = await verify(sink);
+    expect(failing(report)).toEqual(['exactly-once', 'aggregates']);
+    expect(check(report, 'aggregates').figures.groupsWrong).toBeGreaterThanOrEqual(20);
+  });
+
+  it('fails closed when the reader cannot read statistics or the sink holds none, and says so when the pipeline keeps none', async () => {
+    const sink = syntheticSink(lol);
+    const unreadable = await verifyRun(sink.manifest, memoryReader({ rows: sink.rows, letters: sink.letters }), { nowMs: VERIFY_AT });
+    expect(failing(unreadable)).toEqual(['aggregates']);
+    expect(check(unreadable, 'aggregates').summary).toContain('cannot read statistics');
+
+    const empty = await verifyRun(sink.manifest, memoryReader({ ...sink, statistics: { ecommerce: [], lol: [] } }), { nowMs: VERIFY_AT });
+    expect(failing(empty)).toEqual(['aggregates']);
+    expect(check(empty, 'aggregates').figures).toMatchObject({ missing: sink.statistics.lol.length, rows: 0 });
+    expect(check(empty, 'aggregates').summary).toContain('kept none');
+
+    const notKept = await verifyRun(sink.manifest, memoryReader({ ...sink, statistics: false }), { nowMs: VERIFY_AT });
+    expect(notKept.verdict).toBe('pass');
+    expect(check(notKept, 'aggregates').summary).toMatch(/^does not apply: .*sink\.statistics: false/);
   });
 });
 

@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { SqlSinkSpec } from '../../connectors/sinks/sql/spec.ts';
 import { HarnessError } from '../../core/errors.ts';
 import { createGenerator } from '../../generators/index.ts';
 import { Oracle } from '../../generators/oracle.ts';
@@ -28,7 +29,7 @@ describe('scenario files', () => {
     const scenario = parseScenario(minimal, 'x.yaml');
     expect(scenario.pipeline).toMatchObject({ type: 'reference', batchSize: 5000 });
     expect(scenario.datasets.ecommerce?.faults).toEqual({ duplicate: 0, malformed: 0, future: 0, late: 0 });
-    expect(scenario.sink.tables.ecommerce).toBe('user_events');
+    expect((scenario.sink as SqlSinkSpec).tables.ecommerce).toBe('user_events');
   });
 
   it('name file, line, column and path of an unknown key', () => {
@@ -78,8 +79,8 @@ describe('scenario files', () => {
   it('interpolate ${VAR:-default} from the environment and refuse an unset variable without default', () => {
     const dir = tempDir();
     const path = writeScenario(dir, 'name: t\nsink: { schema: ${S:-fallback} }\ndatasets:\n  lol: { count: ${N} }\n');
-    expect(loadScenario(path, { N: '3' }).scenario.sink.schema).toBe('fallback');
-    expect(loadScenario(path, { N: '3', S: 'mine' }).scenario.sink.schema).toBe('mine');
+    expect((loadScenario(path, { N: '3' }).scenario.sink as SqlSinkSpec).schema).toBe('fallback');
+    expect((loadScenario(path, { N: '3', S: 'mine' }).scenario.sink as SqlSinkSpec).schema).toBe('mine');
     expect(() => loadScenario(path, {})).toThrow(/:4: environment variable N is not set/);
   });
 

@@ -13,10 +13,19 @@ export const exactlyOnce: Check = {
     let unexpected = 0;
     let duplicateKeys = 0;
     let duplicateRows = 0;
+    // Rows a sink overwrote in place (a replay or a duplicate record on the same document id): one
+    // row each, so not duplicates, but worth a figure. Only sinks that keep versions report it.
+    let versioned = false;
+    let rewrittenRows = 0;
     const samples = { missing: new Samples(), duplicated: new Samples(), unexpected: new Samples() };
     return {
       row(observed) {
         rows++;
+        const version = observed.row.version;
+        if (version !== undefined) {
+          versioned = true;
+          if (version > 1) rewrittenRows++;
+        }
         if (!observed.lands || observed.origin === null || observed.slot === null) {
           unexpected++;
           samples.unexpected.add(() => `${observed.key}${observed.origin === null ? ' (no record of this run has this key)' : ` (#${observed.origin}: ${oracle.outcome(observed.origin).type}, must not be a row)`}`);
@@ -59,7 +68,8 @@ export const exactlyOnce: Check = {
           summary:
             rows === 0 && expected > 0
               ? `no rows at all for ${expected} expected: nothing reached the sink`
-              : `${rows} rows for ${expected} expected keys: ${missing} missing, ${duplicateRows} duplicate rows over ${duplicateKeys} keys, ${unexpected} unexpected`,
+              : `${rows} rows for ${expected} expected keys: ${missing} missing, ${duplicateRows} duplicate rows over ${duplicateKeys} keys, ${unexpected} unexpected` +
+                (rewrittenRows > 0 ? ` (${rewrittenRows} rows rewritten in place by a replay or a duplicate record: not duplicates)` : ''),
           figures: {
             expected,
             rows,
@@ -69,6 +79,7 @@ export const exactlyOnce: Check = {
             duplicateRows,
             unexpected,
             generatorDuplicates: oracle.counts().duplicates,
+            rewrittenRows: versioned ? rewrittenRows : null,
           },
           slos,
           samples: { missing: samples.missing.items, duplicated: samples.duplicated.items, unexpected: samples.unexpected.items },

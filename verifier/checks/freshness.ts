@@ -15,16 +15,17 @@ export const freshness: Check = {
     let outside = 0;
     const samples = { foreignKeys: new Samples(), outsideWindow: new Samples() };
     return {
-      row({ row, key, origin }) {
+      row(observed) {
+        const { row, origin } = observed;
         rows++;
         if (origin === null) {
           foreign++;
-          samples.foreignKeys.add(key);
+          samples.foreignKeys.add(() => observed.key);
         }
         const at = row.ingestedAtMs;
         if (at !== null && (at < startMs || at > endMs)) {
           outside++;
-          samples.outsideWindow.add(() => `${key} ingested ${new Date(at).toISOString()}`);
+          samples.outsideWindow.add(() => `${observed.key} ingested ${new Date(at).toISOString()}`);
         }
       },
       finish() {

@@ -1,4 +1,5 @@
 import type { Check } from '../check.ts';
+import { aggregates } from './aggregates.ts';
 import { dlqCapture } from './dlq-capture.ts';
 import { dlqTopic } from './dlq-topic.ts';
 import { exactlyOnce } from './exactly-once.ts';
@@ -8,4 +9,4 @@ import { throughput } from './throughput.ts';
 import { values } from './values.ts';
 
 /** Every check the verifier runs, in report order. A new check is one file plus one line here. */
-export const checks = { exactlyOnce, values, dlqCapture, dlqTopic, freshness, latency, throughput } satisfies Record<string, Check>;
+export const checks = { exactlyOnce, values, dlqCapture, dlqTopic, aggregates, freshness, latency, throughput } satisfies Record<string, Check>;

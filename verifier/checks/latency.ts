@@ -32,27 +32,28 @@ export const latency: Check = {
     const samples = new Samples();
     const { startMs, endMs } = context.window;
     return {
-      row({ row, key, origin, lands }) {
+      row(observed) {
+        const { row, origin, lands } = observed;
         const { producedAtMs: produced, ingestedAtMs: ingested } = row;
         if (produced === null || ingested === null) {
           anomalies.nullTimes++;
-          samples.add(`${key}: ${produced === null ? 'produced_at' : 'ingested_at'} is NULL`);
+          samples.add(() => `${observed.key}: ${produced === null ? 'produced_at' : 'ingested_at'} is NULL`);
           return;
         }
         const ms = Math.round(ingested - produced);
         if (ms < 0) {
           anomalies.ingestedBeforeProduced++;
-          samples.add(() => `${key}: ingested ${-ms} ms before it was produced`);
+          samples.add(() => `${observed.key}: ingested ${-ms} ms before it was produced`);
           return;
         }
         if (produced < startMs || produced > endMs) {
           anomalies.producedOutsideRun++;
-          samples.add(() => `${key}: produced_at ${new Date(produced).toISOString()} is outside the run`);
+          samples.add(() => `${observed.key}: produced_at ${new Date(produced).toISOString()} is outside the run`);
           return;
         }
         if (ms > HIGHEST_MS) {
           anomalies.beyondRange++;
-          samples.add(`${key}: ${ms} ms, beyond the histogram's 24 h`);
+          samples.add(() => `${observed.key}: ${ms} ms, beyond the histogram's 24 h`);
           return;
         }
         measured.recordValue(Math.max(1, ms));

@@ -10,8 +10,8 @@ export const values: Check = {
   name: 'values',
   description: 'Every field of every landed row vs the regenerated record, at each field\'s declared precision.',
   begin(context) {
-    const fields = Object.entries(context.output.fields);
-    const perField = new Map<string, number>(fields.map(([name]) => [name, 0]));
+    const fields = Object.entries(context.output.fields).map(([name, spec]) => ({ name, spec, same: comparator(spec) }));
+    const perField = new Map<string, number>(fields.map(({ name }) => [name, 0]));
     let compared = 0;
     let mismatched = 0;
     const samples = new Samples();
@@ -21,13 +21,15 @@ export const values: Check = {
         const expected = observed.expected();
         if (!expected) return;
         compared++;
+        const values = observed.row.values;
         let bad = false;
-        for (const [name, spec] of fields) {
-          const actual = observed.row.values[name] ?? null;
-          if (sameValue(spec, expected[name] ?? null, actual)) continue;
+        for (const { name, spec, same } of fields) {
+          const want = expected[name] ?? null;
+          const actual = values[name] ?? null;
+          if (same(want, actual)) continue;
           bad = true;
           perField.set(name, (perField.get(name) ?? 0) + 1);
-          samples.add(() => `${observed.key} ${name}: expected ${show(spec, expected[name] ?? null)}, got ${show(spec, actual)}`);
+          samples.add(() => `${observed.key} ${name}: expected ${show(spec, want)}, got ${show(spec, actual)}`);
         }
         if (bad) mismatched++;
       },
@@ -58,25 +60,32 @@ export const values: Check = {
 type Value = OutputRow[string];
 
 export function sameValue(field: FieldSpec, expected: Value, actual: Value): boolean {
-  if (expected === null || actual === null) return expected === actual;
+  return comparator(field)(expected, actual);
+}
+
+/** The comparison for one field, chosen once per field rather than per value: it runs for every field of every row. */
+function comparator(field: FieldSpec): (expected: Value, actual: Value) => boolean {
   switch (field.type) {
     case 'text':
     case 'boolean':
-      return expected === actual;
+      return (expected, actual) => expected === actual;
     case 'integer':
     case 'bigint':
-      return Number(actual) === expected;
+      return (expected, actual) => (expected === null || actual === null ? expected === actual : Number(actual) === expected);
     case 'timestamp':
       // Read back as epoch ms in float8; a microsecond column may carry a fraction.
-      return Math.round(Number(actual)) === expected;
+      return (expected, actual) => (expected === null || actual === null ? expected === actual : Math.round(Number(actual)) === expected);
     case 'numeric': {
       const unit = 10 ** (field.scale ?? 0);
-      return Math.round(Number(actual) * unit) === Math.round((expected as number) * unit);
+      return (expected, actual) => (expected === null || actual === null ? expected === actual : Math.round(Number(actual) * unit) === Math.round((expected as number) * unit));
     }
     case 'real': {
       // Half a unit of the declared rounding, plus what a 4-byte float loses (7 significant digits).
-      const tolerance = 0.5 * 10 ** -(field.decimals ?? 6) + Math.abs(expected as number) * 1e-6;
-      return Math.abs(Number(actual) - (expected as number)) <= tolerance;
+      const unit = 0.5 * 10 ** -(field.decimals ?? 6);
+      return (expected, actual) => {
+        if (expected === null || actual === null) return expected === actual;
+        return Math.abs(Number(actual) - (expected as number)) <= unit + Math.abs(expected as number) * 1e-6;
+      };
     }
   }
 }

@@ -3,6 +3,7 @@ import { openSql, sinkLocationFor } from './open.ts';
 import { lockSchema } from './lock.ts';
 import { SqlSinkReader } from './reader.ts';
 import { sqlSinkSpec, type SqlLocation, type SqlSinkSpec } from './spec.ts';
+import { statisticsTables } from './statistics.ts';
 import { createTables, SqlSinkWriter } from './writer.ts';
 
 /** PostgreSQL: the server named by PG_URL / DATABASE_URL, else PGlite in the run directory. */
@@ -17,7 +18,8 @@ export const sql: SinkComponent<SqlSinkSpec, SqlLocation> = {
     const client = await openSql(location, env, { log: setup.log, outageLimitMs: spec.outageLimit });
     try {
       await createTables(client, { spec, ...setup });
-      return `${client.description} schema ${spec.schema}: ${[...setup.datasets.map((d) => spec.tables[d]), spec.tables.dlq].join(', ')}`;
+      const statistics = setup.datasets.flatMap((d) => statisticsTables(spec, d) ?? []).map((t) => t.table);
+      return `${client.description} schema ${spec.schema}: ${[...setup.datasets.map((d) => spec.tables[d]), ...statistics, spec.tables.dlq].join(', ')}`;
     } finally {
       await client.close();
     }

@@ -1,7 +1,7 @@
 import pg from 'pg';
-import { to as copyTo } from 'pg-copy-streams';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { CopyTextParser } from './copy-text.ts';
-import { scanWithCursor, type SqlClient, type SqlQueryable } from './client.ts';
+import { copyInSql, copyQuerySql, scanWithCursor, type SqlClient, type SqlQueryable, type SqlTransaction } from './client.ts';
 import { explainAuthFailure } from './failures.ts';
 import { redactUrl } from '../../redact.ts';
 
@@ -12,6 +12,22 @@ function queryable(client: pg.Pool | pg.PoolClient, explain: (error: unknown) =>
         throw explain(error);
       });
       return { rows: result.rows, affected: result.rowCount ?? 0 };
+    },
+  };
+}
+
+function transactional(session: pg.PoolClient, explain: (error: unknown) => unknown): SqlTransaction {
+  return {
+    ...queryable(session, explain),
+    async copyIn(table, columns, rows) {
+      const stream = session.query(copyFrom(copyInSql(table, columns, 'STDIN')));
+      await new Promise<void>((resolve, reject) => {
+        stream.on('error', reject);
+        stream.on('finish', resolve);
+        stream.end(rows);
+      }).catch((error: unknown) => {
+        throw explain(error);
+      });
     },
   };
 }
@@ -74,7 +90,7 @@ export async function openPostgres(url: string): Promise<SqlClient> {
       withSession(async (session, markBroken) => {
         try {
           await session.query('BEGIN');
-          const result = await work(queryable(session, explain));
+          const result = await work(transactional(session, explain));
           await session.query('COMMIT');
           return result;
         } catch (error) {
@@ -84,11 +100,11 @@ export async function openPostgres(url: string): Promise<SqlClient> {
         }
       }),
     scan: (sql, params, pageSize, onPage) => scanWithCursor(client, sql, params, pageSize, onPage),
-    copyOut: (sql, onRow) =>
+    copyOut: (query, onRow) =>
       withSession(async (session, markBroken) => {
         try {
           const parser = new CopyTextParser(onRow);
-          const stream = session.query(copyTo(`COPY (${sql}) TO STDOUT (FORMAT text, ENCODING 'UTF8')`));
+          const stream = session.query(copyTo(`COPY (${copyQuerySql(query)}) TO STDOUT (FORMAT text, ENCODING 'UTF8')`));
           for await (const chunk of stream) parser.push(chunk as Buffer);
           parser.end();
         } catch (error) {

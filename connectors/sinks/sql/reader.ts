@@ -1,14 +1,16 @@
 import { HarnessError, messageOf } from '../../../core/errors.ts';
 import type { DatasetName } from '../../../generators/generator.ts';
-import type { FieldSpec, OutputRow } from '../../../pipeline/output.ts';
+import { rowBuilder, type FieldSpec } from '../../../pipeline/output.ts';
 import { datasetRules } from '../../../pipeline/rules/index.ts';
-import type { DeadLetterRow, SinkReader, SinkRow } from '../../../verifier/sink-reader.ts';
-import { ident, literal, type SqlClient } from './client.ts';
+import { WINDOW_START } from '../../../pipeline/statistics.ts';
+import type { DeadLetterRow, SinkReader, SinkRow, StatisticsRow } from '../../../verifier/sink-reader.ts';
+import { ident, literal, type CopyQuery, type SqlClient } from './client.ts';
 import { parseBytea } from './copy-text.ts';
 import { deadLetterColumns, qualified, sqlType, timingColumns } from './ddl.ts';
 import type { SqlSinkSpec } from './spec.ts';
+import { statisticsTables } from './statistics.ts';
 
-/** Rows per page fetched from the cursor: large enough to amortise round trips, small enough to stay flat. */
+/** Rows per page fetched from a cursor (statistics): large enough to amortise round trips, small enough to stay flat. */
 const PAGE_ROWS = 10_000;
 /** Rows per page handed on from a COPY stream: no round trips to amortise, so small pages that die young. */
 const COPY_PAGE_ROWS = 500;
@@ -27,7 +29,7 @@ function selectExpression(name: string, field: FieldSpec | null): string {
   return column;
 }
 
-/** Reads a run's SQL sink for the verifier, a page at a time: a COPY stream from a PostgreSQL server, a server-side cursor in PGlite. */
+/** Reads a run's SQL sink for the verifier, a page at a time, through COPY (a stream from a PostgreSQL server, ranges of blocks in PGlite); statistics, a few rows, through a cursor. */
 export class SqlSinkReader implements SinkReader {
   constructor(
     private readonly client: SqlClient,
@@ -48,11 +50,11 @@ export class SqlSinkReader implements SinkReader {
       ...Object.entries(output.fields).map(([name, f]): [string, string] => [name, sqlType(f)]),
       ...timingColumns.map((name): [string, string] => [name, 'timestamptz']),
     ];
-    await this.requireColumns(this.spec.tables[dataset], wanted, `the ${dataset} rows`);
-    await this.requireColumns(this.spec.tables.dlq, deadLetterColumns.map((name) => [name, name === 'raw' ? 'bytea' : 'text']), 'the dead letters');
+    await this.requireColumns(this.spec.tables[dataset], wanted, `the ${dataset} rows`, TABLES_HINT);
+    await this.requireColumns(this.spec.tables.dlq, deadLetterColumns.map((name) => [name, name === 'raw' ? 'bytea' : 'text']), 'the dead letters', TABLES_HINT);
   }
 
-  private async requireColumns(table: string, wanted: [string, string][], what: string): Promise<void> {
+  private async requireColumns(table: string, wanted: [string, string][], what: string, hint: string): Promise<void> {
     const { rows } = await this.query<{ column_name: string }>(
       'SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2',
       [this.spec.schema, table],
@@ -60,7 +62,7 @@ export class SqlSinkReader implements SinkReader {
     );
     const where = `${this.spec.schema}.${table} on ${this.client.description}`;
     if (rows.length === 0) {
-      throw new HarnessError('config', `table ${where} does not exist: nothing holds ${what}. Create the tables with \`harness sink init\` (or let the pipeline create them), or point sink.schema / sink.tables at yours`);
+      throw new HarnessError('config', `table ${where} does not exist: nothing holds ${what}. Create the tables with \`harness sink init\` (or let the pipeline create them), ${hint}`);
     }
     const present = new Set(rows.map((r) => r.column_name));
     const missing = wanted.filter(([name]) => !present.has(name));
@@ -82,72 +84,83 @@ export class SqlSinkReader implements SinkReader {
       `${selectExpression('ingested_at', null)} AS i`,
     ].join(', ');
     const names = fields.map(([name]) => name);
-    if (this.client.copyOut) {
-      const kinds = fields.map(([, f]) => f.type);
-      const n = names.length;
-      let page: SinkRow[] = [];
-      await this.copy(`SELECT ${select} FROM ${this.table(dataset)}`, this.table(dataset), (row) => {
-        const values: Record<string, string | number | boolean | null> = {};
-        for (let c = 0; c < n; c++) {
-          const text = row[c];
-          const kind = kinds[c];
-          values[names[c] as string] = text === null || text === undefined ? null : kind === 'text' ? text : kind === 'boolean' ? text === 't' : Number(text);
-        }
-        page.push({ values, producedAtMs: numberOrNull(row[n]), ingestedAtMs: numberOrNull(row[n + 1]) });
-        if (page.length >= COPY_PAGE_ROWS) {
-          onPage(page);
-          page = [];
-        }
+    const kinds = fields.map(([, f]) => f.type);
+    const n = names.length;
+    const build = rowBuilder(names);
+    const parsed: (string | number | boolean | null)[] = new Array(n).fill(null);
+    let page: SinkRow[] = [];
+    await this.copy({ select, from: this.table(dataset) }, (row) => {
+      for (let c = 0; c < n; c++) {
+        const text = row[c];
+        const kind = kinds[c];
+        parsed[c] = text === null || text === undefined ? null : kind === 'text' ? text : kind === 'boolean' ? text === 't' : Number(text);
+      }
+      const produced = row[n];
+      const ingested = row[n + 1];
+      page.push({
+        values: build(parsed),
+        producedAtMs: produced === null || produced === undefined ? null : Number(produced),
+        ingestedAtMs: ingested === null || ingested === undefined ? null : Number(ingested),
       });
-      if (page.length > 0) onPage(page);
-      return;
-    }
-    await this.scan<Record<string, unknown>>(`SELECT ${select} FROM ${this.table(dataset)}`, [], this.table(dataset), (page) => {
-      onPage(
-        page.map((r) => {
-          const values: Record<string, string | number | boolean | null> = {};
-          for (let c = 0; c < names.length; c++) values[names[c] as string] = r[`c${c}`] as OutputRow[string];
-          return { values, producedAtMs: r.p as number | null, ingestedAtMs: r.i as number | null };
-        }),
-      );
+      if (page.length >= COPY_PAGE_ROWS) {
+        onPage(page);
+        page = [];
+      }
     });
+    if (page.length > 0) onPage(page);
+  }
+
+  statisticsWhere(dataset: DatasetName): string | null {
+    const tables = statisticsTables(this.spec, dataset);
+    return tables === null ? null : tables.map((t) => `${this.spec.schema}.${t.table}`).join(', ');
+  }
+
+  async scanStatistics(dataset: DatasetName, onPage: (rows: StatisticsRow[]) => void): Promise<void> {
+    for (const t of statisticsTables(this.spec, dataset) ?? []) {
+      const { statistic } = t;
+      const fields = Object.entries(statistic.fields);
+      const wanted: [string, string][] = [
+        [t.column(statistic.groupBy), 'text'],
+        [t.column(WINDOW_START), 'timestamptz'],
+        ...fields.map(([name, f]): [string, string] => [t.column(name), sqlType(f.spec)]),
+      ];
+      await this.requireColumns(t.table, wanted, `the ${statistic.name} statistics of ${dataset}`, STATISTICS_HINT);
+      const select = [
+        `${ident(t.column(statistic.groupBy))}::text AS g`,
+        `${selectExpression(t.column(WINDOW_START), null)} AS w`,
+        ...fields.map(([name], i) => `${ident(t.column(name))}::float8 AS c${i}`),
+      ].join(', ');
+      const table = qualified(this.spec.schema, t.table);
+      await this.scan<Record<string, unknown>>(`SELECT ${select} FROM ${table}`, [], table, (page) =>
+        onPage(
+          page.map((r) => ({
+            statistic: statistic.name,
+            group: r.g === null ? null : String(r.g),
+            windowStartMs: numberOrNull(r.w),
+            values: Object.fromEntries(fields.map(([name], i) => [name, numberOrNull(r[`c${i}`])])),
+          })),
+        ),
+      );
+    }
   }
 
   async scanDeadLetters(dataset: DatasetName, onPage: (letters: DeadLetterRow[]) => void): Promise<void> {
-    if (this.client.copyOut) {
-      let page: DeadLetterRow[] = [];
-      await this.copy(`SELECT source, position, record_index, reason, raw FROM ${this.table('dlq')} WHERE dataset = ${literal(dataset)}`, this.table('dlq'), (row) => {
-        const [source, position, recordIndex, reason, raw] = row;
-        page.push({
-          source: source ?? '',
-          position: Number(position),
-          recordIndex: numberOrNull(recordIndex),
-          reason: reason ?? '',
-          raw: raw === null || raw === undefined ? Buffer.alloc(0) : parseBytea(raw),
-        });
-        if (page.length >= COPY_PAGE_ROWS) {
-          onPage(page);
-          page = [];
-        }
+    let page: DeadLetterRow[] = [];
+    await this.copy({ select: 'source, position, record_index, reason, raw', from: this.table('dlq'), where: `dataset = ${literal(dataset)}` }, (row) => {
+      const [source, position, recordIndex, reason, raw] = row;
+      page.push({
+        source: source ?? '',
+        position: Number(position),
+        recordIndex: numberOrNull(recordIndex),
+        reason: reason ?? '',
+        raw: raw === null || raw === undefined ? Buffer.alloc(0) : parseBytea(raw),
       });
-      if (page.length > 0) onPage(page);
-      return;
-    }
-    await this.scan<{ source: string; position: string | number; record_index: string | number | null; reason: string; raw: Uint8Array }>(
-      `SELECT source, position, record_index, reason, raw FROM ${this.table('dlq')} WHERE dataset = $1`,
-      [dataset],
-      this.table('dlq'),
-      (page) =>
-        onPage(
-          page.map((r) => ({
-            source: r.source,
-            position: Number(r.position),
-            recordIndex: r.record_index === null ? null : Number(r.record_index),
-            reason: r.reason,
-            raw: Buffer.from(r.raw.buffer, r.raw.byteOffset, r.raw.byteLength),
-          })),
-        ),
-    );
+      if (page.length >= COPY_PAGE_ROWS) {
+        onPage(page);
+        page = [];
+      }
+    });
+    if (page.length > 0) onPage(page);
   }
 
   private async scan<R extends Record<string, unknown>>(sql: string, params: unknown[], table: string, onPage: (rows: R[]) => void): Promise<void> {
@@ -158,11 +171,11 @@ export class SqlSinkReader implements SinkReader {
     }
   }
 
-  private async copy(sql: string, table: string, onRow: (fields: readonly (string | null)[]) => void): Promise<void> {
+  private async copy(query: CopyQuery, onRow: (fields: readonly (string | null)[]) => void): Promise<void> {
     try {
-      await this.client.copyOut?.(sql, onRow);
+      await this.client.copyOut(query, onRow);
     } catch (error) {
-      throw readError(error, table, this.client.description);
+      throw readError(error, query.from, this.client.description);
     }
   }
 
@@ -179,9 +192,12 @@ export class SqlSinkReader implements SinkReader {
   }
 }
 
-function numberOrNull(text: string | null | undefined): number | null {
-  return text === null || text === undefined ? null : Number(text);
+function numberOrNull(value: unknown): number | null {
+  return value === null || value === undefined ? null : Number(value);
 }
+
+const TABLES_HINT = 'or point sink.schema / sink.tables at yours';
+const STATISTICS_HINT = 'or point sink.statistics at yours (tables and column names), or set `sink.statistics: false` when your pipeline keeps none';
 
 /** A failed read is the sink's fault (unreachable) unless it is about the tables themselves. */
 function readError(error: unknown, table: string, where: string): HarnessError {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { duration, identifier } from '../../../scenarios/fields.ts';
+import { partNames, statisticsSetting } from '../statistics.ts';
 
 /** The SQL sink's part of a scenario: where in the database, never how to reach it (that is PG_URL). */
 export const sqlSinkSpec = z
@@ -19,6 +20,15 @@ export const sqlSinkSpec = z
       .strict()
       .prefault({})
       .describe('Table names per dataset, and the dead-letter table.'),
+    statistics: statisticsSetting(
+      (statistic) =>
+        z
+          .object({ table: identifier.default(statistic.table).describe(statistic.description), columns: partNames(statistic, 'Column', identifier) })
+          .strict()
+          .prefault({}),
+      '{ table, columns }',
+      "Where the pipeline keeps each dataset's statistics (seed 002: champion and position stats per 5-minute window and in total; see docs/external-pipeline.md): per dataset and statistic, `{ table, columns }`. `false`: the pipeline under test keeps none, and the aggregates check does not apply.",
+    ),
     outageLimit: duration
       .prefault('5m')
       .describe(

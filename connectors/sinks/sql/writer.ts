@@ -6,6 +6,8 @@ import { ident, type SqlClient, type SqlQueryable } from './client.ts';
 import { CHECKPOINT_TABLE, createCheckpointTableSql, createDeadLetterTableSql, createTableSql, qualified, sqlType } from './ddl.ts';
 import type { SqlSinkSpec } from './spec.ts';
 import { classifySqlError } from './failures.ts';
+import { statisticsKeepers } from '../statistics.ts';
+import { StatisticsKeeper, statisticsTables, statisticsTableSql } from './statistics.ts';
 
 export interface SqlWriterOptions {
   spec: SqlSinkSpec;
@@ -16,6 +18,8 @@ export interface SqlWriterOptions {
   uniqueKeys: boolean;
   /** Likewise for the dead-letter table. */
   uniqueDeadLetters: boolean;
+  /** Share of records the statistics count twice: the injected fault `doubleCount`, 0 or absent otherwise. */
+  doubleCount?: number;
 }
 
 /**
@@ -25,13 +29,16 @@ export interface SqlWriterOptions {
 export function tableStatements(options: SqlWriterOptions): string[] {
   const { schema, tables } = options.spec;
   const statements = [`CREATE SCHEMA IF NOT EXISTS ${ident(schema)}`];
+  const statistics = options.datasets.map((d) => statisticsTables(options.spec, d) ?? []);
   if (options.reset) {
-    const names = [...options.datasets.map((d) => tables[d]), tables.dlq, CHECKPOINT_TABLE];
+    const names = [...options.datasets.map((d) => tables[d]), ...statistics.flat().map((t) => t.table), tables.dlq, CHECKPOINT_TABLE];
     statements.push(...names.map((name) => `DROP TABLE IF EXISTS ${qualified(schema, name)}`));
   }
-  for (const dataset of options.datasets) {
+  options.datasets.forEach((dataset, i) => {
+    const kept = statistics[i]!;
     statements.push(createTableSql(schema, tables[dataset], datasetRules[dataset].output, options.uniqueKeys));
-  }
+    statements.push(...kept.flatMap((t) => statisticsTableSql(schema, t)));
+  });
   statements.push(createDeadLetterTableSql(schema, tables.dlq, options.uniqueDeadLetters), createCheckpointTableSql(schema));
   return statements;
 }
@@ -43,16 +50,24 @@ export async function createTables(client: SqlClient, options: SqlWriterOptions)
 
 /**
  * PostgreSQL (server or PGlite) as the sink. Exactly-once by design: each batch's rows (INSERT ..
- * ON CONFLICT DO NOTHING against the key), dead letters and source checkpoint commit in one
- * transaction, so a crash either keeps all of a batch or none of it, and a replay adds nothing.
+ * ON CONFLICT DO NOTHING against the key) with the statistics of the rows it inserted (see
+ * statistics.ts), dead letters and source checkpoint commit in one transaction, so a crash either
+ * keeps all of a batch or none of it, and a replay adds nothing.
  */
 export class SqlSinkWriter implements Sink {
   private connected = false;
+  private readonly statistics: Partial<Record<DatasetName, StatisticsKeeper>>;
 
   constructor(
     private readonly client: SqlClient,
     private readonly options: SqlWriterOptions,
-  ) {}
+  ) {
+    this.statistics = statisticsKeepers(
+      options.datasets,
+      (dataset) => statisticsTables(options.spec, dataset),
+      (dataset, tables) => new StatisticsKeeper(options.spec.schema, options.spec.tables[dataset], datasetRules[dataset].output, tables, options.doubleCount ?? 0),
+    );
+  }
 
   get description(): string {
     return this.client.description;
@@ -107,13 +122,16 @@ export class SqlSinkWriter implements Sink {
     const casts = [...fields.map(([, f], i) => `c${i}::${sqlType(f)}`), `c${fields.length}::timestamptz`].join(', ');
     const unnest = params.map((_, i) => `$${i + 1}::text[]`).join(', ');
     const aliases = params.map((_, i) => `c${i}`).join(', ');
-    const result = await tx.query(
-      `INSERT INTO ${qualified(this.options.spec.schema, this.options.spec.tables[batch.dataset])} (${names})
+    const insert = `INSERT INTO ${qualified(this.options.spec.schema, this.options.spec.tables[batch.dataset])} (${names})
        SELECT ${casts}, $${params.length + 1}::timestamptz FROM unnest(${unnest}) AS u(${aliases})
-       ON CONFLICT DO NOTHING`,
-      [...params, ingestedAt],
-    );
-    return result.affected;
+       ON CONFLICT DO NOTHING`;
+    const statistics = this.statistics[batch.dataset];
+    if (!statistics) return (await tx.query(insert, [...params, ingestedAt])).affected;
+    // The statistics take what this very INSERT inserted: rows the key absorbed never count.
+    await statistics.lock(tx);
+    const counted = statistics.statement(insert, [...params, ingestedAt], batch.rows);
+    const { rows } = await tx.query<{ n: number }>(counted.sql, counted.params);
+    return Number(rows[0]?.n ?? 0);
   }
 
   private async insertDeadLetters(tx: SqlQueryable, batch: SinkBatch, at: string): Promise<void> {

@@ -1,7 +1,16 @@
 import { connect, isIP, isIPv6, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Kafka, logLevel, type ISocketFactory, type KafkaConfig, type LogEntry } from 'kafkajs';
+import { createRequire } from 'node:module';
+import type * as KafkaJS from 'kafkajs';
+import type { ISocketFactory, Kafka, KafkaConfig, LogEntry } from 'kafkajs';
 import { HarnessError, messageOf } from '../../../core/errors.ts';
+
+let loaded: typeof KafkaJS | undefined;
+
+/** kafkajs, loaded on first use: a command that never meets Kafka (most verifies) does not pay its 0.1 s load. */
+export function kafkajs(): typeof KafkaJS {
+  return (loaded ??= createRequire(import.meta.url)('kafkajs') as typeof KafkaJS);
+}
 
 const example = 'localhost:9092';
 
@@ -107,6 +116,7 @@ function endpoints(brokers: string[]): Pick<KafkaConfig, 'brokers' | 'socketFact
  * bounded apart, by `reachBrokers`. Its logs go to `log` at warning level and above.
  */
 export function createKafka(brokers: string[], clientId: string, log: (line: string) => void = () => {}): Kafka {
+  const { Kafka, logLevel } = kafkajs();
   return new Kafka({
     clientId,
     ...endpoints(brokers),
@@ -151,6 +161,7 @@ export function kafkaReason(error: unknown): string {
  */
 export async function reachBrokers(brokers: string[], timeoutMs: number, log: (line: string) => void = () => {}, signal?: AbortSignal): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  const { Kafka, logLevel } = kafkajs();
   const admin = new Kafka({
     clientId: 'harness-probe',
     ...endpoints(brokers),

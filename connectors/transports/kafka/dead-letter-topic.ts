@@ -1,8 +1,9 @@
-import { Partitioners, type Kafka, type Producer } from 'kafkajs';
+import type { Kafka, Producer } from 'kafkajs';
 import type { DatasetName } from '../../../generators/generator.ts';
 import type { DeadLetterPublisher } from '../../../pipeline/dead-letter-publisher.ts';
 import type { DeadLetter } from '../../../pipeline/sink.ts';
 import type { SourceRecord } from '../../../pipeline/source.ts';
+import { kafkajs } from './client.ts';
 
 export const dlqHeaders = { reason: 'harness-dlq-reason', detail: 'harness-dlq-detail', source: 'harness-dlq-source' } as const;
 
@@ -27,7 +28,7 @@ export class KafkaDeadLetterTopic implements DeadLetterPublisher {
   async publish(dataset: DatasetName, letters: { letter: DeadLetter; record: SourceRecord }[]): Promise<void> {
     if (letters.length === 0) return;
     if (!this.producer) {
-      this.producer = this.kafka.producer({ allowAutoTopicCreation: true, createPartitioner: Partitioners.DefaultPartitioner });
+      this.producer = this.kafka.producer({ allowAutoTopicCreation: true, createPartitioner: kafkajs().Partitioners.DefaultPartitioner });
       await this.producer.connect();
     }
     await this.producer.send({

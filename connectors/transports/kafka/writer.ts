@@ -1,6 +1,6 @@
-import { CompressionTypes, Partitioners, type Message } from 'kafkajs';
+import type { Message } from 'kafkajs';
 import type { ChunkWriter, WriterContext } from '../transport.ts';
-import { createKafka } from './client.ts';
+import { createKafka, kafkajs } from './client.ts';
 import { formatHarnessHeader, HARNESS_HEADER } from './header.ts';
 
 export interface KafkaWriterOptions {
@@ -23,6 +23,7 @@ export async function openKafkaWriter(options: KafkaWriterOptions, { generator, 
   const kafka = createKafka(options.brokers, `harness-producer-${options.runId}`, log);
   // Idempotent and transactional producers are not used: the harness must not depend on
   // broker-side transactions, and the sink's keys absorb a retry's duplicate.
+  const { CompressionTypes, Partitioners } = kafkajs();
   const producer = kafka.producer({ allowAutoTopicCreation: true, idempotent: false, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   const compression = options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;

@@ -1,0 +1,83 @@
+import { HarnessError } from '../../../core/errors.ts';
+import { waitOutOutage } from '../../../pipeline/outage.ts';
+import type { SinkComponent } from '../sink.ts';
+import { describeCluster, esLocationFor, openClient, type ClientFactory } from './client.ts';
+import { classifyEsError, explainAuthFailure, preparingFailure } from './failures.ts';
+import { prepareIndices } from './indices.ts';
+import { lockIndices } from './lock.ts';
+import { EsSinkReader } from './reader.ts';
+import { elasticsearchSinkSpec, type ElasticsearchLocation, type ElasticsearchSinkSpec } from './spec.ts';
+import { EsSinkWriter } from './writer.ts';
+
+/**
+ * Elasticsearch at ES_URL as a sink component. `connect` is the client factory: the environment's
+ * by default; contract tests pass one whose client talks to @elastic/elasticsearch-mock, and so
+ * drive the very component the runner uses.
+ */
+export function elasticsearchComponent(connect: ClientFactory = (env, location) => openClient(env, location)): SinkComponent<ElasticsearchSinkSpec, ElasticsearchLocation> {
+  return {
+    spec: elasticsearchSinkSpec,
+    locate: (env) => esLocationFor(env),
+    shared: () => true,
+    async openWriter(location, spec, env, setup) {
+      return new EsSinkWriter(connect(env, ours(location)), { spec, ...setup, description: describeCluster(env, location) });
+    },
+    async init(location, spec, env, setup) {
+      const client = connect(env, ours(location));
+      const description = describeCluster(env, location);
+      try {
+        const names = await waitOutOutage(
+          { description, classify: classifyEsError },
+          'preparing the indices',
+          () =>
+            prepareIndices(client, spec, setup.datasets, { reset: setup.reset, description, log: setup.log }).catch((error: unknown) => {
+              throw preparingFailure(error, description);
+            }),
+          { limitMs: spec.outageLimit },
+          setup.log,
+        );
+        // The checkpoint index is named by the caller after this (as the SQL sink's checkpoint table is).
+        return `${description}: indices ${names.filter((n) => n !== spec.indices.checkpoints).join(', ')}`;
+      } finally {
+        await client.close();
+      }
+    },
+    async openReader(location, spec, env, log) {
+      const client = connect(env, ours(location));
+      const description = describeCluster(env, location);
+      try {
+        // As the SQL reader's connect: a cluster that is down or restarting is waited for, then exit 3.
+        await waitOutOutage({ description, classify: classifyEsError }, 'connecting', () => client.info(), { limitMs: spec.outageLimit }, log).catch((error: unknown) => {
+          throw explainAuthFailure(error, description, 'connecting');
+        });
+      } catch (error) {
+        await client.close();
+        throw error;
+      }
+      return new EsSinkReader(client, spec, description, log);
+    },
+    async lock(location, spec, env, who) {
+      const client = connect(env, ours(location));
+      const description = describeCluster(env, location);
+      // lock() is not told the run's datasets: it takes every data index the spec names, as the SQL lock takes the whole schema.
+      const lock = await lockIndices(client, spec, ['ecommerce', 'lol'], who, { description }).catch(async (error: unknown) => {
+        await client.close();
+        throw error;
+      });
+      return {
+        async release() {
+          await lock.release();
+          await client.close();
+        },
+      };
+    },
+  };
+}
+
+/** A location of another sink kind means the manifest and the scenario disagree: say so instead of misreading it. */
+function ours(location: { kind: string }): ElasticsearchLocation {
+  if (location.kind !== 'elasticsearch') throw new HarnessError('config', `the run's sink location is ${location.kind}, but its scenario's sink.type is elasticsearch`);
+  return location as ElasticsearchLocation;
+}
+
+export const elasticsearch = elasticsearchComponent();
