@@ -39,6 +39,22 @@ export function createTableSql(schema: string, table: string, output: DatasetOut
   return `CREATE TABLE IF NOT EXISTS ${qualified(schema, table)} (${columns.join(', ')})`;
 }
 
+/**
+ * The session's staging table for a dataset's batches: its data columns and `produced_at`, typed but
+ * unconstrained, so COPY parses each value once and the key is enforced where the rows land. A
+ * temporary table lives as long as its session (each pooled connection has its own), and is emptied
+ * at every commit.
+ */
+export function stagingTable(table: string): string {
+  return `pg_temp.${ident(`harness_stage_${table}`)}`;
+}
+
+export function createStagingTableSql(table: string, output: DatasetOutput): string {
+  const columns = Object.entries(output.fields).map(([name, f]) => `${ident(name)} ${sqlType(f)}`);
+  columns.push(`${ident(timingColumns[0])} timestamptz`);
+  return `CREATE TEMPORARY TABLE IF NOT EXISTS ${stagingTable(table)} (${columns.join(', ')}) ON COMMIT DELETE ROWS`;
+}
+
 /** The dead-letter table; without `unique` a dead letter can be written twice (only for injecting faults). */
 export function createDeadLetterTableSql(schema: string, table: string, unique: boolean): string {
   return `CREATE TABLE IF NOT EXISTS ${qualified(schema, table)} (
