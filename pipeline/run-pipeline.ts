@@ -1,10 +1,10 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate, setTimeout as sleep } from 'node:timers/promises';
 import type { ReasonCode } from '../core/reasons.ts';
 import type { DatasetName } from '../generators/generator.ts';
 import type { PipelineFaults } from '../scenarios/schema.ts';
 import { corrupted, faultHits, otherReason, positionKey } from './faults.ts';
 import { datasetRules, datasetStatistics } from './rules/index.ts';
-import { rowKey } from './rules/rules.ts';
+import { rowKey, type Verdict } from './rules/rules.ts';
 import { safeText, type FieldSpec, type OutputRow } from './output.ts';
 import type { DeadLetter, Sink } from './sink.ts';
 import type { Source, SourceBatch, SourceRecord } from './source.ts';
@@ -88,21 +88,43 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     await source.open(await waitOutOutage(sink, `[${source.dataset}] sink checkpoints`, () => sink.checkpoints(source.dataset), outagePolicy(options), options.log));
   }
   const active = new Set(sources);
+  // One write in flight while the next batch is read and validated: a server works on the one while
+  // this process works on the other (it had sat idle for half of each batch). Writes stay in order.
+  let writing: Promise<void> = Promise.resolve();
+  let writeFailed: { error: unknown } | null = null;
+  const written = async () => {
+    await writing;
+    if (writeFailed) throw writeFailed.error;
+  };
   try {
-    while (active.size > 0 && !options.signal?.aborted) {
+    while (active.size > 0 && !options.signal?.aborted && !writeFailed) {
       let idle = true;
       for (const source of [...active]) {
-        if (options.signal?.aborted) break;
+        if (options.signal?.aborted || writeFailed) break;
         const batch = await source.next(options.batchSize);
         if (batch === 'end') active.delete(source);
         else if (batch !== 'idle') {
           idle = false;
-          await processBatch(options, source.dataset, batch, stats[source.dataset] as DatasetStats);
+          const prepared = await prepareBatch(options, source.dataset, batch);
+          await written();
+          // Stopped while the previous batch was written: this one is left for the next run.
+          if (options.signal?.aborted) break;
+          // Handled at once, so a failed write is never an unhandled rejection while the next batch is read.
+          writing = writeBatch(options, prepared, stats[source.dataset] as DatasetStats)
+            .then(() => source.committed?.(batch))
+            .catch((error: unknown) => {
+              writeFailed = { error };
+            });
         }
       }
-      if (idle && active.size > 0) await sleep(options.pollIntervalMs);
+      if (idle && active.size > 0) {
+        await written();
+        await sleep(options.pollIntervalMs);
+      }
     }
+    await written();
   } finally {
+    await writing;
     for (const source of sources) await source.close();
     await options.deadLetterTopic?.close();
   }
@@ -113,13 +135,42 @@ function outagePolicy(options: PipelineOptions): OutagePolicy {
   return { limitMs: options.outageLimitMs ?? DEFAULT_OUTAGE_LIMIT_MS, ...(options.signal ? { signal: options.signal } : {}) };
 }
 
-async function processBatch(options: PipelineOptions, dataset: DatasetName, batch: SourceBatch, stats: DatasetStats): Promise<void> {
+/** A batch validated and transformed, ready for the sink. */
+interface PreparedBatch {
+  dataset: DatasetName;
+  /** What this batch adds to its dataset's figures, added once it is written. */
+  tally: DatasetStats;
+  batch: SourceBatch;
+  started: number;
+  verdicts: Verdict[];
+  valid: number;
+  rows: OutputRow[];
+  producedAtMs: number[];
+  deadLetters: DeadLetter[];
+  rowRecords: number[];
+  letterRecords: number[];
+  published: { letter: DeadLetter; record: SourceRecord }[];
+}
+
+/**
+ * Records validated between two turns of the event loop. The previous batch's write goes through
+ * several round trips (COPY, INSERT, checkpoint, COMMIT); each reply waits for the next turn, so
+ * validating a whole batch in one go would stall the server between them.
+ */
+const VALIDATE_SLICE = 256;
+
+/** Decode, validate and transform: the CPU-bound half of a batch, run while the previous one is written. */
+async function prepareBatch(options: PipelineOptions, dataset: DatasetName, batch: SourceBatch): Promise<PreparedBatch> {
   const started = performance.now();
+  const stats = emptyStats();
   const rules = datasetRules[dataset];
-  const verdicts = rules.validateBatch(
-    batch.records.map((r) => r.bytes),
-    { nowMs: Date.now(), futureToleranceMs: options.futureToleranceMs },
-  );
+  const context = { nowMs: Date.now(), futureToleranceMs: options.futureToleranceMs };
+  const lines = batch.records.map((r) => r.bytes);
+  const verdicts: Verdict[] = [];
+  for (let at = 0; at < lines.length; at += VALIDATE_SLICE) {
+    if (at > 0) await setImmediate();
+    verdicts.push(...rules.validateBatch(lines.slice(at, at + VALIDATE_SLICE), context));
+  }
   const actions = options.actions?.[dataset] ?? {};
   const faults = options.faults ? new InjectedFaults(options.faults, rules.output.fields, stats) : null;
   const rows: OutputRow[] = [];
@@ -183,6 +234,12 @@ async function processBatch(options: PipelineOptions, dataset: DatasetName, batc
     stats.byReason[verdict.reason] = (stats.byReason[verdict.reason] ?? 0) + 1;
     deadLetter(i, faults?.hits('wrongReason', position) ? otherReason(verdict.reason) : verdict.reason, verdict.detail);
   });
+  return { dataset, tally: stats, batch, started, verdicts, valid, rows, producedAtMs, deadLetters, rowRecords, letterRecords, published };
+}
+
+/** The batch's dead letters to the topic, then everything to the sink in one transaction (isolating what it refuses). */
+async function writeBatch(options: PipelineOptions, prepared: PreparedBatch, total: DatasetStats): Promise<void> {
+  const { dataset, tally: stats, batch, started, verdicts, valid, rows, producedAtMs, deadLetters, rowRecords, letterRecords, published } = prepared;
   await options.deadLetterTopic?.publish(dataset, published);
   // Outages are waited out per write; content the sink refuses is isolated to its records (isolate.ts).
   const result = await writeIsolating(
@@ -211,12 +268,19 @@ async function processBatch(options: PipelineOptions, dataset: DatasetName, batc
   stats.inserted += inserted;
   stats.duplicates += rowsWritten - inserted;
   stats.deadLettered += lettersWritten;
+  addStats(total, stats);
   options.log(
-    `[${dataset}] batch ${stats.batches}: ${batch.records.length} records, ${valid - refusedValid} valid, ${lettersWritten} dlq` +
+    `[${dataset}] batch ${total.batches}: ${batch.records.length} records, ${valid - refusedValid} valid, ${lettersWritten} dlq` +
       `${refused > 0 ? ` (${refused} sink_rejected, ${result.writes} writes)` : ''}, ` +
       `${rowsWritten - inserted} duplicates, ${ms.toFixed(0)} ms, ${Math.round((batch.records.length / ms) * 1000)} rec/s ` +
       `(${batch.checkpoint.source}:${batch.checkpoint.position})`,
   );
+}
+
+function addStats(total: DatasetStats, batch: DatasetStats): void {
+  for (const figure of ['batches', 'records', 'valid', 'rows', 'inserted', 'duplicates', 'deadLettered', 'repaired', 'dropped'] as const) total[figure] += batch[figure];
+  for (const [reason, n] of Object.entries(batch.byReason) as [ReasonCode, number][]) total.byReason[reason] = (total.byReason[reason] ?? 0) + n;
+  for (const [figure, n] of Object.entries(batch.injected) as [keyof DatasetStats['injected'], number][]) total.injected[figure] += n;
 }
 
 /** The pipeline's injected faults, each a pure function of its key (see faultHits), counted as they strike. */

@@ -24,12 +24,14 @@ export interface SourceBatch {
 /**
  * A source of raw records. `open()` takes the committed checkpoints so the source resumes where
  * the sink says it stopped; `next()` gives a batch, 'idle' when nothing is ready yet, or 'end'.
- * The pipeline calls `next()` again only once the previous batch is committed, so a source may
- * acknowledge upstream (a Kafka batch) at that point.
+ * The pipeline asks for the next batch while the previous one is still being written, and calls
+ * `committed()` with each batch once the sink has committed it (in the order the batches were
+ * given): only then may a source acknowledge it upstream (a Kafka batch).
  */
 export interface Source {
   readonly dataset: DatasetName;
   open(checkpoints: Map<string, Checkpoint>): Promise<void>;
   next(maxRecords: number): Promise<SourceBatch | 'idle' | 'end'>;
+  committed?(batch: SourceBatch): void;
   close(): Promise<void>;
 }
