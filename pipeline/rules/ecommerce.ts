@@ -2,7 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { parse } from 'csv-parse/sync';
 import { ecommerceColumns, type EcommerceEvent } from '../../generators/ecommerce.ts';
 import { ecommerceOutput, eventRow } from './ecommerce-output.ts';
-import { preview } from '../output.ts';
+import { preview, rowBuilder } from '../output.ts';
 import { messageOf } from '../../core/errors.ts';
 import { defineRules, recordText, reject, type DatasetRules, type ValidationContext, type Verdict } from './rules.ts';
 import { parseTimestamp } from './timestamp.ts';
@@ -64,6 +64,9 @@ function parseOne(text: string): string[] | Verdict {
   }
 }
 
+/** The parsed fields as an event, built as one literal (see rowBuilder for why). */
+const eventOf = rowBuilder(ecommerceColumns) as unknown as (fields: readonly string[]) => EcommerceEvent;
+
 function validateFields(parsed: string[] | Verdict, context: ValidationContext): Verdict {
   if (!Array.isArray(parsed)) return parsed;
   if (parsed.length !== ecommerceColumns.length) {
@@ -89,9 +92,9 @@ function validateFields(parsed: string[] | Verdict, context: ValidationContext):
   if (eventMs > context.nowMs + context.futureToleranceMs) {
     return reject('future_timestamp', `event_timestamp ${preview(timestamp)} is in the future`);
   }
-  const event = Object.fromEntries(ecommerceColumns.map((name, i) => [name, fields[i] as string])) as unknown as EcommerceEvent;
+  const event = eventOf(fields);
   if (viewWithPrice) {
-    return { ...reject('view_with_price', `a view carries price ${preview(priceText)}`), repaired: [eventRow({ ...event, price: '' })] } as Verdict;
+    return { ...reject('view_with_price', `a view carries price ${preview(priceText)}`), repaired: [eventRow({ ...event, price: '' }, eventMs)] } as Verdict;
   }
-  return { ok: true, rows: [eventRow(event)] };
+  return { ok: true, rows: [eventRow(event, eventMs)] };
 }
