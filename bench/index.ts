@@ -22,9 +22,10 @@ const url = postgresUrl(process.env);
 
 if (wants('generation')) await benchGeneration();
 if (wants('pipeline')) {
-  await benchPipeline(Number(process.env.BENCH_COUNT ?? 500_000), [
-    { name: 'pglite', open: () => openPglite(join(mkdtempSync(join(tmpdir(), 'harness-bench-')), 'db')) },
-    ...(url ? [{ name: 'postgres', open: () => openPostgres(url) }] : []),
+  const dataDir = join(mkdtempSync(join(tmpdir(), 'harness-bench-')), 'db');
+  await benchPipeline(Number(process.env.BENCH_COUNT ?? 1_000_000), [
+    { name: 'pglite', open: () => openPglite(dataDir), dataDir },
+    ...(url ? [{ name: 'postgres', open: () => openPostgres(url), url }] : []),
   ]);
 }
 if (wants('kafka')) {
