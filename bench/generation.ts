@@ -10,7 +10,7 @@ import { csvRow } from '../generators/csv-row.ts';
 import type { DatasetName, GeneratorConfig } from '../generators/generator.ts';
 import { createGenerator } from '../generators/index.ts';
 import { seedWord } from '../generators/random.ts';
-import { printTable } from './table.ts';
+import { pair, printTable, type Pair } from './table.ts';
 
 const faults = { duplicate: 0.02, malformed: 0.02, future: 0.01, late: 0.02 };
 
@@ -77,7 +77,7 @@ function childRss(count: number, workers: number): { rate: number; rssMiB: numbe
   return JSON.parse(child.stdout) as { rate: number; rssMiB: number };
 }
 
-export async function benchGeneration(): Promise<void> {
+export async function benchGeneration(): Promise<Pair[]> {
   const cores = availableParallelism();
   const all = await harnessRate('ecommerce', 3_000_000, cores);
   const one = await harnessRate('ecommerce', 1_000_000, 1);
@@ -109,4 +109,8 @@ export async function benchGeneration(): Promise<void> {
     ['1,000,000', Math.round(small.rate), Math.round(small.rssMiB), small.rssMiB <= bound ? 'yes' : 'NO'],
     ['5,000,000', Math.round(large.rate), Math.round(large.rssMiB), large.rssMiB <= bound ? 'yes' : 'NO'],
   ]);
+  return [
+    pair('e-commerce generation, 1 worker', [one, 'events/s'], [naive, 'events/s naive'], null),
+    pair('generation peak RSS, 5M records vs 1M', [large.rssMiB, 'MiB'], [small.rssMiB, 'MiB'], { at: 'most', bound: 1.25 }),
+  ];
 }

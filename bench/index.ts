@@ -8,25 +8,30 @@ import { benchGeneration } from './generation.ts';
 import { buildMockBroker, startMockBroker } from '../test/kafka-mock/broker.ts';
 import { benchKafka } from './kafka.ts';
 import { benchMainJob } from './main-job.ts';
+import { benchMemory } from './memory.ts';
+import { benchBesideHog } from './hog.ts';
 import { benchPipeline } from './pipeline.ts';
 import { benchVerify, verifyBenchOptions } from './verify.ts';
+import { printPairs, type Pair } from './table.ts';
 
 /**
- * `npm run bench [-- section...]`: sections are `generation`, `pipeline`, `kafka`, `main-job` and `verify`
- * (default: all). Set PG_URL to add the PostgreSQL server beside embedded PGlite, and
- * KAFKA_BROKERS to measure a real cluster instead of the test broker (librdkafka's mock cluster).
+ * `npm run bench [-- section...]`: sections are `generation`, `pipeline`, `kafka`, `main-job`,
+ * `verify`, `memory` and `hog` (default: all); a summary of every harness figure beside its reference
+ * ends it. Set PG_URL to add the PostgreSQL server beside embedded PGlite, and KAFKA_BROKERS to
+ * measure a real cluster instead of the test broker (librdkafka's mock cluster).
  */
 const sections = process.argv.slice(2);
 const wants = (name: string) => sections.length === 0 || sections.includes(name);
 const url = postgresUrl(process.env);
+const pairs: Pair[] = [];
 
-if (wants('generation')) await benchGeneration();
+if (wants('generation')) pairs.push(...(await benchGeneration()));
 if (wants('pipeline')) {
   const dataDir = join(mkdtempSync(join(tmpdir(), 'harness-bench-')), 'db');
-  await benchPipeline(Number(process.env.BENCH_COUNT ?? 1_000_000), [
+  pairs.push(...(await benchPipeline(Number(process.env.BENCH_COUNT ?? 1_000_000), [
     { name: 'pglite', open: () => openPglite(dataDir), dataDir },
     ...(url ? [{ name: 'postgres', open: () => openPostgres(url), url }] : []),
-  ]);
+  ])));
 }
 if (wants('kafka')) {
   const own = process.env.KAFKA_BROKERS ? null : buildMockBroker().ok ? await startMockBroker(1) : null;
@@ -40,10 +45,27 @@ if (wants('kafka')) {
   await own?.stop();
 }
 if (wants('main-job')) {
-  benchMainJob(resolve(import.meta.dirname, '../../scenarios/high-volume.yaml'), [
+  pairs.push(...benchMainJob(resolve(import.meta.dirname, '../../scenarios/high-volume.yaml'), [
     { name: 'pglite', env: { PG_URL: '', DATABASE_URL: '' } },
     ...(url ? [{ name: 'postgres', env: { PG_URL: url, HARNESS_SCHEMA: 'harness_bench_main' } }] : []),
-  ]);
+  ]));
 }
-if (wants('verify')) await benchVerify(verifyBenchOptions(process.env, url));
+if (wants('verify')) pairs.push(...(await benchVerify(verifyBenchOptions(process.env, url))));
+if (wants('memory')) pairs.push(...benchMemory(url ? { name: 'postgres', env: { PG_URL: url } } : { name: 'pglite', env: { PG_URL: '', DATABASE_URL: '' } }));
+if (wants('hog')) {
+  // The embedded default, as a user runs the shipped scenarios first; lol-kafka on the test broker.
+  const own = process.env.KAFKA_BROKERS ? null : buildMockBroker().ok ? await startMockBroker(3) : null;
+  const brokers = process.env.KAFKA_BROKERS ?? own?.brokers.join(',');
+  const embedded = { PG_URL: '', DATABASE_URL: '' };
+  const scenario = (name: string) => resolve(import.meta.dirname, `../../scenarios/${name}.yaml`);
+  pairs.push(
+    ...benchBesideHog([
+      { file: scenario('smoke'), env: embedded },
+      { file: scenario('high-volume'), env: embedded },
+      ...(brokers ? [{ file: scenario('lol-kafka'), env: { ...embedded, KAFKA_BROKERS: brokers } }] : []),
+    ]),
+  );
+  await own?.stop();
+}
+printPairs(pairs);
 if (!url) console.log('\n(set PG_URL to measure the PostgreSQL server too)');

@@ -12,7 +12,7 @@ import { ecommerceColumns } from '../generators/ecommerce.ts';
 import { createGenerator } from '../generators/index.ts';
 import { seedWord } from '../generators/random.ts';
 import { runPipeline } from '../pipeline/run-pipeline.ts';
-import { printTable } from './table.ts';
+import { pair, printTable, type Pair } from './table.ts';
 
 export interface SqlBackend {
   name: string;
@@ -88,18 +88,21 @@ async function bareLoadRate(dir: string, count: number, backend: SqlBackend): Pr
  * Unpaced figures over clean e-commerce files: the reference pipeline into each SQL backend, and
  * beside it, for a server, the bare psql load of the same files (the issue's 0.8x target).
  */
-export async function benchPipeline(count: number, backends: SqlBackend[]): Promise<void> {
+export async function benchPipeline(count: number, backends: SqlBackend[]): Promise<Pair[]> {
   const root = mkdtempSync(join(tmpdir(), 'harness-bench-'));
   const files = new CsvTransport(root, { rotateRecords: 50_000, rotateInterval: 1000 });
   const generator = createGenerator('ecommerce', { seed: seedWord(1), baseTimeMs: Date.UTC(2026, 0, 1), rate: 0, faults: clean, options: {} });
   await files.produce({ generator, count });
   const dir = datasetDir(root, 'ecommerce');
   const rows: (string | number)[][] = [];
+  const pairs: Pair[] = [];
   for (const backend of backends) {
     const pipeline = await pipelineRate(files, count, backend);
     const bare = await bareLoadRate(dir, count, backend);
     const reference = backend.url ? 'psql \\copy + INSERT .. ON CONFLICT, per file' : 'COPY + INSERT .. ON CONFLICT, per file';
     rows.push([`pipeline CSV -> ${backend.name}`, Math.round(pipeline), bare === null ? '(none)' : reference, bare === null ? '-' : Math.round(bare), bare === null ? '-' : (pipeline / bare).toFixed(2)]);
+    if (bare !== null) pairs.push(pair(`pipeline CSV -> ${backend.name}, clean rows`, [pipeline, 'rows/s'], [bare, 'rows/s bare load'], { at: 'least', bound: 0.8 }));
   }
   printTable(`unpaced, ${count.toLocaleString('en-US')} clean e-commerce events in files of 50,000`, ['harness', 'rows/s', 'bare reference', 'rows/s', 'ratio'], rows);
+  return pairs;
 }

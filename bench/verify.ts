@@ -19,7 +19,7 @@ import { MANIFEST_VERSION, newRunId, saveManifest, type RunManifest } from '../r
 import { generatorConfig } from '../scenarios/datasets.ts';
 import { scenarioSchema, type DatasetSpec } from '../scenarios/schema.ts';
 import type { Report } from '../verifier/report.ts';
-import { printTable } from './table.ts';
+import { pair, printTable, type Pair } from './table.ts';
 
 /** The issue's targets: verify within 3x a bare count of the table, and flat memory at 10M rows. */
 const RATIO_TARGET = 3;
@@ -60,19 +60,21 @@ export function verifyBenchOptions(env: NodeJS.ProcessEnv, url: string | undefin
  * then, alternately in the same run, `SELECT count(*), count(DISTINCT event_id)` through pg and
  * `harness verify --run <dir>` in a child process (wall time and peak RSS).
  */
-export async function benchVerify(options: VerifyBenchOptions): Promise<void> {
+export async function benchVerify(options: VerifyBenchOptions): Promise<Pair[]> {
   if (spawnSync('psql', ['--version']).status !== 0) {
     console.log('\nverify: skipped (psql is needed to COPY the rows in)');
-    return;
+    return [];
   }
   try {
     await (await openPostgres(options.url)).close();
   } catch (error) {
     console.log(`\nverify: skipped (no PostgreSQL at ${redactUrl(options.url)}: ${(error as Error).message}; set PG_URL)`);
-    return;
+    return [];
   }
   const rssTool = existsSync(TIME) ? 'time' : 'node';
   const rows: (string | number)[][] = [];
+  const pairs: Pair[] = [];
+  const peaks: [number, number][] = [];
   for (const count of options.sizes) {
     const schema = `harness_bench_verify_${process.pid}`;
     const home = mkdtempSync(join(tmpdir(), 'harness-bench-verify-'));
@@ -102,6 +104,9 @@ export async function benchVerify(options: VerifyBenchOptions): Promise<void> {
         `< ${RSS_TARGET_MIB}`,
         failure === null ? 'PASS' : 'FAIL',
       ]);
+      const label = `${count.toLocaleString('en-US')} rows`;
+      pairs.push(pair(`verify ${label} on PostgreSQL${failure === null ? '' : ' (FAILED)'}`, [verifyS, 's'], [bareS, 's bare count'], { at: 'most', bound: RATIO_TARGET }));
+      if (rss.length > 0) peaks.push([count, Math.max(...rss)]);
       if (failure !== null) console.log(`\nverify of ${count.toLocaleString('en-US')} rows did not pass, so its figures mean nothing:\n${failure}`);
       if (options.keep) console.log(`\nkept: schema ${schema}, run directory ${load.runDir}`);
     } finally {
@@ -116,6 +121,13 @@ export async function benchVerify(options: VerifyBenchOptions): Promise<void> {
     ['rows', 'load s', 'bare count s', 'verify s', 'verify / bare', 'target', 'verify peak RSS MiB', 'target', 'verdict'],
     rows,
   );
+  const [small, large] = [peaks[0], peaks.at(-1)];
+  if (small && large && large[0] > small[0]) {
+    const rows = (n: number) => `MiB at ${n.toLocaleString('en-US')} rows`;
+    pairs.push(pair('verify peak RSS', [large[1], rows(large[0])], [RSS_TARGET_MIB, 'MiB bound'], { at: 'most', bound: 1 }));
+    pairs.push(pair('verify peak RSS, flat in rows', [large[1], rows(large[0])], [small[1], rows(small[0])], { at: 'most', bound: 1.25 }));
+  }
+  return pairs;
 }
 
 interface Loaded {
