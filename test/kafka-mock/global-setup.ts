@@ -1,23 +1,42 @@
 import type { TestProject } from 'vitest/node';
+import { messageOf } from '../../core/errors.ts';
+import { librdkafka } from '../../connectors/transports/kafka/producer-librdkafka.ts';
 import { buildMockBroker } from './broker.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     /** Why the Kafka tests cannot run, or null when the mock broker is built. */
     kafkaUnavailable: string | null;
+    /** Why the tests of `transport.client: librdkafka` cannot run, or null when its optional package loads. */
+    librdkafkaUnavailable: string | null;
+  }
+}
+
+/** Why the optional librdkafka client does not load here, or null. */
+function librdkafkaProblem(): string | null {
+  try {
+    librdkafka();
+    return null;
+  } catch (error) {
+    return messageOf(error);
   }
 }
 
 /**
- * Builds the Kafka-protocol test broker once. Without librdkafka-dev the Kafka tests skip with
- * the reason, unless HARNESS_REQUIRE_SERVICES is set (CI), where that is a failure.
+ * Builds the Kafka-protocol test broker once, and sees whether the librdkafka client loads.
+ * Without librdkafka-dev, or without the client's native build, those tests skip with the reason,
+ * unless HARNESS_REQUIRE_SERVICES is set (CI), where that is a failure.
  */
 export default function setup(project: TestProject): void {
   const built = buildMockBroker();
   const reason = built.ok ? null : built.reason;
-  if (reason && process.env.HARNESS_REQUIRE_SERVICES) {
-    throw new Error(`HARNESS_REQUIRE_SERVICES is set but the Kafka test broker cannot be built: ${reason}`);
+  const client = librdkafkaProblem();
+  if (process.env.HARNESS_REQUIRE_SERVICES) {
+    if (reason) throw new Error(`HARNESS_REQUIRE_SERVICES is set but the Kafka test broker cannot be built: ${reason}`);
+    if (client) throw new Error(`HARNESS_REQUIRE_SERVICES is set but the librdkafka client cannot be loaded: ${client}`);
   }
   if (reason) console.warn(`Kafka tests skipped: ${reason}`);
+  else if (client) console.warn(`Kafka tests of client: librdkafka skipped: ${client}`);
   project.provide('kafkaUnavailable', reason);
+  project.provide('librdkafkaUnavailable', reason ?? client);
 }

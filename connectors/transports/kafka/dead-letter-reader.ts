@@ -16,7 +16,8 @@ export interface DeadLetterRange {
 /**
  * Reads a run's `<topic>.dlq` back for the verifier: from the start offsets the run recorded to the
  * high watermarks when it is read (seed 004: bounded, never a whole-topic scan). Letters of other
- * runs in that range, told apart by the run id in the `harness` header they kept, are left out.
+ * runs in that range, told apart by their `harness-dlq-run` header (or, in letters written before
+ * it, the run id of the `harness` header they kept), are left out.
  * Each topic's consumer starts joining when the reader opens, so that the join (seconds: a broker
  * holds a new group's first join back by its initial rebalance delay, 3 s by default) overlaps the
  * verifier's work on the sink.
@@ -59,19 +60,22 @@ export class KafkaDeadLetterReader implements DeadLetterStream {
   }
 }
 
-/** The letter a message holds, or null when it is not this run's (another run id, or no `harness` header). */
+/** The letter a message holds, or null when it is not this run's (another run id, or none). */
 function letterOf(topic: string, runId: string, partition: number, message: KafkaMessage): DeadLetterRow | null {
   const harness = parseHarnessHeader(headerValue(message, HARNESS_HEADER));
-  if (!harness || harness.runId !== runId) return null;
+  const run = headerValue(message, dlqHeaders.run);
+  if ((run ?? harness?.runId) !== runId) return null;
+  const named = headerValue(message, dlqHeaders.index);
+  const index = named === undefined ? harness?.index : named === '' ? null : Number(named);
   // `harness-dlq-source` is `<source>@<position>`: where the record was read (topic:partition@offset).
   const source = headerValue(message, dlqHeaders.source) ?? '';
   const at = source.lastIndexOf('@');
   const position = at > 0 ? Number(source.slice(at + 1)) : Number.NaN;
-  const named = Number.isSafeInteger(position);
+  const located = Number.isSafeInteger(position);
   return {
-    source: named ? source.slice(0, at) : `${topic}:${partition}`,
-    position: named ? position : Number(message.offset),
-    recordIndex: Number.isSafeInteger(harness.index) && harness.index >= 0 ? harness.index : null,
+    source: located ? source.slice(0, at) : `${topic}:${partition}`,
+    position: located ? position : Number(message.offset),
+    recordIndex: index !== null && index !== undefined && Number.isSafeInteger(index) && index >= 0 ? index : null,
     reason: headerValue(message, dlqHeaders.reason) ?? '',
     raw: message.value ?? Buffer.alloc(0),
   };

@@ -5,7 +5,18 @@ import type { DeadLetter } from '../../../pipeline/sink.ts';
 import type { SourceRecord } from '../../../pipeline/source.ts';
 import { kafkajs } from './client.ts';
 
-export const dlqHeaders = { reason: 'harness-dlq-reason', detail: 'harness-dlq-detail', source: 'harness-dlq-source' } as const;
+/**
+ * Headers a dead letter gets besides its record's own. `run` and `index` name the record: most
+ * records travel without the `harness` header (their key names them), so a letter says itself
+ * which run and index it is for; the index is empty when the pipeline could not tell.
+ */
+export const dlqHeaders = {
+  reason: 'harness-dlq-reason',
+  detail: 'harness-dlq-detail',
+  source: 'harness-dlq-source',
+  run: 'harness-dlq-run',
+  index: 'harness-dlq-index',
+} as const;
 
 /** The dead-letter topic of a dataset's topic. */
 export function deadLetterTopicName(topic: string): string {
@@ -13,7 +24,8 @@ export function deadLetterTopicName(topic: string): string {
 }
 
 /**
- * Sends dead letters to `<topic>.dlq` with the original key and headers plus the reason. Sent
+ * Sends dead letters to `<topic>.dlq` with the original key and headers plus the reason, the run
+ * and the record's index. Sent
  * before the batch commits, so a crash in between sends some twice: at least once, which is what
  * a topic without broker transactions can promise. The table in the sink stays exactly once.
  */
@@ -22,6 +34,7 @@ export class KafkaDeadLetterTopic implements DeadLetterPublisher {
 
   constructor(
     private readonly kafka: Kafka,
+    private readonly runId: string,
     private readonly topicOf: (dataset: DatasetName) => string,
   ) {}
 
@@ -42,6 +55,8 @@ export class KafkaDeadLetterTopic implements DeadLetterPublisher {
           [dlqHeaders.reason]: letter.reason,
           [dlqHeaders.detail]: letter.detail,
           [dlqHeaders.source]: `${letter.source}@${letter.position}`,
+          [dlqHeaders.run]: this.runId,
+          [dlqHeaders.index]: letter.recordIndex === null ? '' : String(letter.recordIndex),
         },
       })),
     });

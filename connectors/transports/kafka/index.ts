@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { Kafka } from 'kafkajs';
 import { HarnessError, messageOf } from '../../../core/errors.ts';
 import type { DatasetName, Generator } from '../../../generators/index.ts';
@@ -9,6 +10,8 @@ import { createKafka, defaultConnectTimeoutMs, kafkaBrokers, reachBrokers } from
 import { KafkaDeadLetterReader, type DeadLetterRange } from './dead-letter-reader.ts';
 import { deliveredRecords } from './resume.ts';
 import { deadLetterTopicName, KafkaDeadLetterTopic } from './dead-letter-topic.ts';
+import { keyDecoder } from './messages.ts';
+import { librdkafka } from './producer-librdkafka.ts';
 import { KafkaSource } from './source.ts';
 import { kafkaSpec, type KafkaTransportSpec } from './spec.ts';
 import { ensureTopic, highWatermarks, type Offsets } from './topics.ts';
@@ -39,6 +42,7 @@ export interface KafkaLocation {
 
 function sourcesOver(
   kafka: Kafka,
+  runId: string,
   location: KafkaLocation,
   generators: Generator[],
   end: (topic: TopicRange) => Promise<Offsets>,
@@ -46,8 +50,28 @@ function sourcesOver(
 ): Source[] {
   return generators.map((g) => {
     const topic = location.topics[g.dataset] as TopicRange;
-    return new KafkaSource({ kafka, dataset: g.dataset, topic: topic.name, groupId: location.consumerGroup, start: topic.start, end: end(topic), ...(firstContact ? { firstContact } : {}) });
+    return new KafkaSource({
+      kafka,
+      dataset: g.dataset,
+      topic: topic.name,
+      groupId: location.consumerGroup,
+      start: topic.start,
+      end: end(topic),
+      runId,
+      decode: keyDecoder(g),
+      ...(firstContact ? { firstContact } : {}),
+    });
   });
+}
+
+/**
+ * How many threads produce for `--workers N`. A kafkajs producer keeps its thread busy (its
+ * protocol encoder is JavaScript), so threads past the cores only contend: measured on 2 cores, 4
+ * producers sent 0.72x what 2 did. librdkafka's binding loads in one thread of a process (a second
+ * gets "Module did not self-register"), and sends from threads of its own: one producer, this thread.
+ */
+function producerThreads(client: KafkaTransportSpec['client'], workers: number): number {
+  return client === 'librdkafka' ? 1 : Math.max(1, Math.min(workers, availableParallelism()));
 }
 
 /**
@@ -72,6 +96,8 @@ class KafkaTransport implements RunTransport<KafkaLocation> {
     /** A resumed run's topics and offsets, as its manifest recorded them. */
     recorded?: Partial<Record<DatasetName, TopicRange>>,
   ) {
+    // A client that cannot load is a configuration error now, not a failed produce later.
+    if (spec.client === 'librdkafka') librdkafka();
     this.kafka = createKafka(brokers, `harness-${runId}`, log);
     if (recorded) Object.assign(this.topics, structuredClone(recorded));
     // The first contact starts now, alongside the sink's connect, bounded by connectTimeout;
@@ -110,22 +136,28 @@ class KafkaTransport implements RunTransport<KafkaLocation> {
     try {
       await this.reached;
       const range = this.topics[generator.dataset];
-      // Resuming: what the topic already holds of this run is not sent again (the header names each record).
-      const delivered = resume && range ? await deliveredRecords(this.kafka, range, this.runId, plan) : null;
+      // Resuming: what the topic already holds of this run is not sent again (its key or header names each record).
+      const delivered = resume && range ? await deliveredRecords(this.kafka, range, this.runId, plan, keyDecoder(generator)) : null;
+      const threads = producerThreads(this.spec.client, workers);
+      if (threads < workers) this.log(`[${generator.dataset}] ${threads} producer thread${threads > 1 ? 's' : ''}, not ${workers}: ${this.spec.client === 'librdkafka' ? 'librdkafka sends from threads of its own' : `${availableParallelism()} cores`}`);
       const result = await produceChunks<KafkaWriterOptions>({
         transport: kafka,
         writerOptions: {
           brokers: this.brokers,
           topic,
           runId: this.runId,
+          client: this.spec.client,
+          headers: this.spec.headers,
           acks: this.spec.acks,
           compression: this.spec.compression,
+          batchSize: this.spec.batchSize,
+          inFlight: this.spec.inFlight,
           ...(delivered ? { skip: delivered.partial } : {}),
         },
         generator,
         plan,
         shard,
-        workers,
+        workers: threads,
         paced,
         inFlight: this.spec.inFlight,
         log: this.log,
@@ -154,7 +186,7 @@ class KafkaTransport implements RunTransport<KafkaLocation> {
 
   /** The end offsets are known only once producing has finished; the sources wait for them. */
   sources(generators: Generator[]): Source[] {
-    return sourcesOver(this.kafka, this.location(), generators, (topic) => this.ended.then(() => topic.end));
+    return sourcesOver(this.kafka, this.runId, this.location(), generators, (topic) => this.ended.then(() => topic.end));
   }
 
   location(): KafkaLocation {
@@ -177,10 +209,10 @@ export const kafka = {
     // `harness pipeline` first meets the cluster when its consumers connect: bounded like a run's prepare.
     const reached = () => reachBrokers(brokers, location.connectTimeoutMs ?? defaultConnectTimeoutMs, log);
     let first: Promise<void> | undefined;
-    return sourcesOver(createKafka(brokers, `harness-pipeline-${runId}`, log), location, generators, (topic) => Promise.resolve(topic.end), () => (first ??= reached()));
+    return sourcesOver(createKafka(brokers, `harness-pipeline-${runId}`, log), runId, location, generators, (topic) => Promise.resolve(topic.end), () => (first ??= reached()));
   },
   deadLetterPublisher: (spec, { runId, env, log }) =>
-    spec.deadLetterTopic ? new KafkaDeadLetterTopic(createKafka(kafkaBrokers(env), `harness-dlq-${runId}`, log), (dataset) => spec.topics[dataset].name) : null,
+    spec.deadLetterTopic ? new KafkaDeadLetterTopic(createKafka(kafkaBrokers(env), `harness-dlq-${runId}`, log), runId, (dataset) => spec.topics[dataset].name) : null,
   deadLetterReader: (location, { runId, env, log }) => {
     const ranges: Partial<Record<DatasetName, DeadLetterRange>> = {};
     for (const [dataset, topic] of Object.entries(location.topics) as [DatasetName, TopicRange | undefined][]) {

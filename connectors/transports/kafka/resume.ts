@@ -1,7 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import { chunkRange, type ChunkPlan } from '../chunks.ts';
 import { BoundedTopicRead } from './bounded-read.ts';
-import { HARNESS_HEADER, headerValue, parseHarnessHeader } from './header.ts';
+import { messageIndex, type KeyDecoder } from './messages.ts';
 import type { Offsets } from './topics.ts';
 
 /** What of a dataset already sits in its topic, for `harness resume`: whole chunks, and records of partial ones. */
@@ -15,14 +15,15 @@ export interface Delivered {
 
 /**
  * Reads the run's range of the topic (from its start offsets to the high watermarks now) and marks
- * the records the run's `harness` header names: every record is a pure function of its index, so
- * what is not marked is what a resumed run still has to send.
+ * the record each message names (by its key, or by its `harness` header where the key cannot tell:
+ * a duplicate): every record is a pure function of its index, so what is not marked is what a
+ * resumed run still has to send.
  */
-export async function deliveredRecords(kafka: Kafka, range: { name: string; start: Offsets }, runId: string, plan: ChunkPlan): Promise<Delivered> {
+export async function deliveredRecords(kafka: Kafka, range: { name: string; start: Offsets }, runId: string, plan: ChunkPlan, decode: KeyDecoder): Promise<Delivered> {
   const seen = new Uint8Array(plan.count);
   const read = new BoundedTopicRead<number>(kafka, range, `harness-resume-${runId}`, (_partition, message) => {
-    const harness = parseHarnessHeader(headerValue(message, HARNESS_HEADER));
-    return harness && harness.runId === runId && harness.index >= 0 && harness.index < plan.count ? harness.index : null;
+    const index = messageIndex(message, runId, decode);
+    return index !== null && index < plan.count ? index : null;
   });
   try {
     await read.scan((indices) => {

@@ -1,5 +1,6 @@
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
-import { HARNESS_HEADER, headerValue as header, parseHarnessHeader } from './header.ts';
+import { headerValue as header } from './header.ts';
+import { messageIndex, type KeyDecoder } from './messages.ts';
 import type { Offsets } from './topics.ts';
 import type { DatasetName } from '../../../generators/generator.ts';
 import type { Checkpoint } from '../../../pipeline/sink.ts';
@@ -14,6 +15,10 @@ export interface KafkaSourceOptions {
   start: Offsets;
   /** The run's end offsets, known once producing has finished (seed 004: stop at the watermark). */
   end: Promise<Offsets>;
+  /** The run whose `harness` headers name records; a header of another run names none. */
+  runId: string;
+  /** Record key -> index, when the generator's keys are invertible. */
+  decode: KeyDecoder;
   /** Awaited before the consumer connects, when this is the first contact with the brokers (it bounds that contact). */
   firstContact?: () => Promise<void>;
 }
@@ -29,7 +34,8 @@ interface Delivery {
  * A consumer-group member reading one topic between the run's start and end offsets. Offsets the
  * sink committed win over the group's own: the consumer seeks to them on start, so a restart
  * resumes exactly after the last committed batch. kafkajs pushes batches; each waits here until
- * the pipeline has committed it.
+ * the sink has committed its last slice (`committed()`), so the group's own commits never run
+ * ahead of the sink's.
  */
 export class KafkaSource implements Source {
   readonly dataset: DatasetName;
@@ -38,6 +44,8 @@ export class KafkaSource implements Source {
   private endOffsets: Offsets | null = null;
   private readonly queue: Delivery[] = [];
   private current: Delivery | null = null;
+  /** Slices handed out and not yet committed, in order, each with the deliveries its commit releases. */
+  private readonly uncommitted: { batch: SourceBatch; releases: Delivery[] }[] = [];
   private closed = false;
 
   constructor(private readonly options: KafkaSourceOptions) {
@@ -69,6 +77,18 @@ export class KafkaSource implements Source {
       retry: { retries: 15 },
     });
     this.consumer = consumer;
+    // Seeking saves re-reading what the sink already has, and after a crash and rejoin it is what
+    // puts kafkajs back at the sink's offsets rather than the group's. Listened to before the
+    // first join, which may come as soon as the consumer runs.
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      for (const [partition, offset] of this.positions) {
+        try {
+          consumer.seek({ topic, partition, offset: String(offset) });
+        } catch {
+          // A rejoin in progress: the skip below covers what is re-read.
+        }
+      }
+    });
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({
@@ -93,32 +113,19 @@ export class KafkaSource implements Source {
         if (!this.closed) resolveOffset(batch.lastOffset());
       },
     });
-    // Seeking saves re-reading what the sink already has; correctness does not need it, since
-    // anything below the sink's offsets is skipped. After a crash and rejoin kafkajs resumes from
-    // the group's commits, which never run ahead of the sink's.
-    consumer.on(consumer.events.GROUP_JOIN, () => {
-      for (const [partition, offset] of this.positions) {
-        try {
-          consumer.seek({ topic, partition, offset: String(offset) });
-        } catch {
-          // A rejoin in progress: the skip below covers it.
-        }
-      }
-    });
   }
 
   async next(maxRecords: number): Promise<SourceBatch | 'idle' | 'end'> {
-    // Being asked again means the previous batch is committed: hand its Kafka batch back.
-    if (this.current && this.current.taken >= this.current.messages.length) {
-      this.current.release();
-      this.current = null;
-    }
+    // Handed out whole: released once its last slice is committed (`committed()`).
+    if (this.current && this.current.taken >= this.current.messages.length) this.current = null;
     while (!this.current && this.queue.length > 0) {
       const delivery = this.queue.shift() as Delivery;
       // A consumer that crashed and rejoined delivers again what is still queued here.
       const from = this.positions.get(delivery.partition) ?? 0;
       delivery.messages = delivery.messages.filter((m) => Number(m.offset) >= from);
       if (delivery.messages.length > 0) this.current = delivery;
+      // Nothing new: given back with the slices that hold its messages.
+      else if (this.uncommitted.length > 0) this.uncommitted.at(-1)?.releases.push(delivery);
       else delivery.release();
     }
     const delivery = this.current;
@@ -129,22 +136,32 @@ export class KafkaSource implements Source {
     const position = Number(last.offset) + 1;
     this.positions.set(delivery.partition, position);
     const end = this.endOffsets?.[delivery.partition];
-    return {
+    const batch: SourceBatch = {
       records: slice.map((m) => this.record(delivery.partition, m)),
       checkpoint: { source: this.sourceName(delivery.partition), position, done: end !== undefined && position >= end },
     };
+    this.uncommitted.push({ batch, releases: delivery.taken >= delivery.messages.length ? [delivery] : [] });
+    return batch;
+  }
+
+  /** The sink committed `batch` (and every one before it): a Kafka batch whose last slice it was goes back to kafkajs. */
+  committed(batch: SourceBatch): void {
+    for (let next = this.uncommitted.shift(); next; next = this.uncommitted.shift()) {
+      for (const delivery of next.releases) delivery.release();
+      if (next.batch === batch) return;
+    }
   }
 
   private record(partition: number, message: KafkaMessage): SourceRecord {
-    const harness = parseHarnessHeader(header(message, HARNESS_HEADER));
     const headers: Record<string, string> = {};
     for (const name of Object.keys(message.headers ?? {})) headers[name] = header(message, name) as string;
     return {
       bytes: message.value ?? Buffer.alloc(0),
       source: this.sourceName(partition),
       position: Number(message.offset),
-      producedAtMs: harness ? harness.sentAtMs : Number(message.timestamp),
-      recordIndex: harness ? harness.index : null,
+      // CreateTime: the producing client stamps each message as it sends it.
+      producedAtMs: Number(message.timestamp),
+      recordIndex: messageIndex(message, this.options.runId, this.options.decode),
       key: message.key,
       headers,
     };
@@ -158,7 +175,7 @@ export class KafkaSource implements Source {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const delivery of [this.current, ...this.queue]) delivery?.release();
+    for (const delivery of [this.current, ...this.queue, ...this.uncommitted.flatMap((u) => u.releases)]) delivery?.release();
     await this.consumer?.disconnect().catch(() => {});
   }
 }

@@ -1,56 +1,40 @@
-import type { Message } from 'kafkajs';
 import type { ChunkWriter, WriterContext } from '../transport.ts';
-import { createKafka, kafkajs } from './client.ts';
-import { formatHarnessHeader, HARNESS_HEADER } from './header.ts';
+import { chunkMessages } from './messages.ts';
+import type { ChunkProducer, ProducerSettings } from './producer.ts';
+import { openKafkajsProducer } from './producer-kafkajs.ts';
+import { openLibrdkafkaProducer } from './producer-librdkafka.ts';
+import type { KafkaTransportSpec } from './spec.ts';
 
 export interface KafkaWriterOptions {
   brokers: string[];
   topic: string;
   runId: string;
+  client: KafkaTransportSpec['client'];
+  /** Every message carries the `harness` header. */
+  headers: boolean;
   acks: -1 | 0 | 1;
   compression: 'none' | 'gzip';
+  batchSize: number;
+  inFlight: number;
   /** Records already in the topic (a resumed run): left out of their chunks. */
   skip?: number[];
 }
 
+const producers = { kafkajs: openKafkajsProducer, librdkafka: openLibrdkafkaProducer } satisfies Record<KafkaWriterOptions['client'], (settings: ProducerSettings) => Promise<ChunkProducer>>;
+
 /**
- * One producer of its own per thread; each chunk is one produce request. Key = the record's id (a
- * duplicate keeps its original's), value = the generator's bytes (malformed ones exactly as
- * made), and the harness header stamped with the send time, so messages are built only when the
- * chunk is due.
+ * One producer of its own per thread; each chunk is one send. The messages are built when the
+ * chunk is due: with `headers` they are stamped with the send time.
  */
 export async function openKafkaWriter(options: KafkaWriterOptions, { generator, startedAtMs, log }: WriterContext): Promise<ChunkWriter> {
-  const kafka = createKafka(options.brokers, `harness-producer-${options.runId}`, log);
-  // Idempotent and transactional producers are not used: the harness must not depend on
-  // broker-side transactions, and the sink's keys absorb a retry's duplicate.
-  const { CompressionTypes, Partitioners } = kafkajs();
-  const producer = kafka.producer({ allowAutoTopicCreation: true, idempotent: false, createPartitioner: Partitioners.DefaultPartitioner });
-  await producer.connect();
-  const compression = options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
-
-  const skip = new Set(options.skip ?? []);
-  const messagesOf = (first: number, end: number): Message[] => {
-    const messages: Message[] = [];
-    const sentAtMs = Date.now();
-    for (let i = first; i < end; i++) {
-      if (skip.has(i)) continue;
-      const { origin, plan } = generator.planner.origin(i);
-      const payload = generator.payloadOf(origin, plan);
-      const intendedAtMs = Math.round(startedAtMs + generator.schedule.offsetMs(i));
-      messages.push({
-        key: generator.recordKey(origin),
-        value: typeof payload === 'string' ? Buffer.from(payload) : payload,
-        headers: { [HARNESS_HEADER]: formatHarnessHeader({ runId: options.runId, index: i, sentAtMs, intendedAtMs }) },
-      });
-    }
-    return messages;
-  };
-
+  const { brokers, topic, acks, compression, batchSize, inFlight } = options;
+  const producer = await producers[options.client]({ brokers, topic, clientId: `harness-producer-${options.runId}`, acks, compression, batchSize, inFlight, log });
+  const messageOptions = { runId: options.runId, headers: options.headers, startedAtMs, skip: new Set(options.skip ?? []) };
   return {
     prepare: ({ first, end }) => async () => {
-      await producer.send({ topic: options.topic, acks: options.acks, compression, messages: messagesOf(first, end) });
+      await producer.send(chunkMessages(generator, first, end, messageOptions));
       return null;
     },
-    close: () => producer.disconnect().catch(() => {}),
+    close: () => producer.close(),
   };
 }

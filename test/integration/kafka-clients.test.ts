@@ -1,0 +1,111 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Kafka, logLevel, Partitioners, type KafkaMessage } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { kafka } from '../../connectors/transports/kafka/index.ts';
+import { BoundedTopicRead } from '../../connectors/transports/kafka/bounded-read.ts';
+import { headerValue, parseHarnessHeader } from '../../connectors/transports/kafka/header.ts';
+import { keyDecoder, messageIndex } from '../../connectors/transports/kafka/messages.ts';
+import { kafkaSpec, type KafkaTransportSpec } from '../../connectors/transports/kafka/spec.ts';
+import { ExitCode } from '../../core/exit-codes.ts';
+import { createGenerator } from '../../generators/index.ts';
+import { latestRunDir } from '../../runs/manifest.ts';
+import { generatorConfig } from '../../scenarios/datasets.ts';
+import { parseScenario } from '../../scenarios/load.ts';
+import type { Report } from '../../verifier/report.ts';
+import { runCli } from '../helpers/cli.ts';
+import { describeIfKafka, startMockBroker, uniqueTopic, type MockBroker } from '../helpers/kafka.ts';
+import { tempDir, writeScenario } from '../helpers/scenario.ts';
+
+/** Both producer clients; librdkafka's tests skip where its optional package does not load (a failure in CI). */
+const clients = [
+  { client: 'kafkajs', describe: describeIfKafka },
+  { client: 'librdkafka', describe: inject('librdkafkaUnavailable') === null ? describe : describe.skip },
+] as const;
+
+const count = 500;
+const scenario = parseScenario(`name: t\nseed: 21\ndatasets:\n  lol: { count: ${count}, faults: { duplicate: 0.05, malformed: 0.04 } }\n`, 'x.yaml');
+const generator = () => createGenerator('lol', generatorConfig(21, Date.UTC(2026, 0, 1), scenario.datasets.lol!));
+
+/** Produces the dataset through the transport, then reads every message of the run back. */
+async function produceAndRead(broker: MockBroker, spec: Partial<KafkaTransportSpec>) {
+  const transport = kafka.create(kafkaSpec.parse({ type: 'kafka', topics: { lol: { name: uniqueTopic() } }, batchSize: 100, ...spec }), {
+    runId: 'r1',
+    runDir: tempDir(),
+    env: { KAFKA_BROKERS: broker.bootstrap },
+    log: () => {},
+  });
+  await transport.prepare(['lol']);
+  const outcome = await transport.produce({ generator: generator(), count, paced: false });
+  await transport.finish();
+  await transport.close();
+  const range = transport.location().topics.lol!;
+  const client = new Kafka({ brokers: broker.brokers, logLevel: logLevel.NOTHING });
+  const read = new BoundedTopicRead(client, range, 'test-read', (partition, message) => ({ partition, message }));
+  const messages: { partition: number; message: KafkaMessage }[] = [];
+  try {
+    await read.scan((page) => messages.push(...page));
+  } finally {
+    await read.close();
+  }
+  return { outcome, messages, partitions: Object.keys(range.start).length };
+}
+
+for (const { client, describe: describeClient } of clients) {
+  describeClient(`transport.client: ${client}`, () => {
+    let broker: MockBroker;
+    beforeAll(async () => {
+      broker = await startMockBroker(1);
+    });
+    afterAll(() => broker.stop());
+
+    it('sends the header only where the key cannot name the record; every record once, in the partition kafkajs picks for its key', async () => {
+      const { outcome, messages, partitions } = await produceAndRead(broker, { client });
+      const g = generator();
+      const indices = messages.map(({ message }) => messageIndex(message, 'r1', keyDecoder(g)));
+      expect(indices.toSorted((a, b) => (a as number) - (b as number))).toEqual([...Array(count).keys()]);
+      const partitioner = Partitioners.DefaultPartitioner();
+      const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({ partitionId, leader: 1, partitionErrorCode: 0, replicas: [1], isr: [1] }));
+      for (const [at, { partition, message }] of messages.entries()) {
+        const index = indices[at] as number;
+        const duplicate = g.planner.plan(index).kind === 'duplicate';
+        expect(message.headers?.harness !== undefined).toBe(duplicate);
+        expect(String(message.key)).toBe(g.recordKey(g.planner.origin(index).origin));
+        expect(partition).toBe(partitioner({ topic: 't', partitionMetadata, message: { key: message.key, value: null } }));
+        // The send time is the message's own timestamp.
+        expect(Number(message.timestamp)).toBeGreaterThanOrEqual(outcome.startedAtMs);
+        expect(Number(message.timestamp)).toBeLessThanOrEqual(outcome.finishedAtMs);
+      }
+      expect(messages.filter(({ message }) => message.headers?.harness !== undefined).length).toBeGreaterThan(0);
+    });
+
+    it('headers: true stamps every message for consumers of your own', async () => {
+      const { messages } = await produceAndRead(broker, { client, headers: true });
+      expect(messages).toHaveLength(count);
+      const stamped = messages.map(({ message }) => parseHarnessHeader(headerValue(message, 'harness')));
+      expect(stamped.every((h) => h?.runId === 'r1' && h.sentAtMs > 0 && h.intendedAtMs > 0)).toBe(true);
+      expect(stamped.map((h) => h?.index).toSorted((a, b) => (a as number) - (b as number))).toEqual([...Array(count).keys()]);
+    });
+
+    // kafkajs's end-to-end runs are kafka.test.ts's.
+    if (client === 'librdkafka') it('runs end to end and passes, dead-letter topic included', async () => {
+      const cwd = tempDir();
+      const path = writeScenario(
+        cwd,
+        [
+          'name: kafka-client',
+          'seed: 21',
+          `transport: { type: kafka, client: ${client}, topics: { lol: { name: ${uniqueTopic()} } }, batchSize: 100 }`,
+          'pipeline: { type: reference, batchSize: 150, pollInterval: 20ms }',
+          'datasets:',
+          '  lol: { count: 600, rate: 0, faults: { duplicate: 0.03, malformed: 0.05, future: 0.01, late: 0.02 } }',
+        ].join('\n'),
+      );
+      const run = await runCli(['run', path, '--quiet'], { cwd, env: { KAFKA_BROKERS: broker.bootstrap } });
+      expect(run.code, run.stdout + run.stderr).toBe(ExitCode.ok);
+      const report = JSON.parse(readFileSync(join(latestRunDir(join(cwd, '.harness')), 'report.json'), 'utf8')) as Report;
+      expect(report.checks.find((c) => c.name === 'dlq-topic')?.figures).toMatchObject({ missed: 0, unmapped: 0, conflicting: 0, validDeadLettered: 0 });
+      expect(report.checks.find((c) => c.name === 'dlq-capture')?.figures).toMatchObject({ missed: 0, unmapped: 0, duplicates: 0 });
+    });
+  });
+}
