@@ -108,7 +108,7 @@ const pipeline = z.discriminatedUnion('type', [
       type: z.literal('reference').describe("The harness's own pipeline: validate, dead-letter, transform, sink."),
       batchSize: z.number().int().min(1).max(100_000).default(5000).describe('Records per sink transaction.'),
       futureTolerance: duration.prefault('1h').describe('Event times beyond now + this are future_timestamp.'),
-      pollInterval: duration.prefault('100ms').describe('How often the source looks for new files.'),
+      pollInterval: duration.prefault('100ms').describe('How often an idle source looks for new files: with the file transport, up to this much is added to a record\'s latency after its file is rotated in.'),
       faults: pipelineFaults.optional().describe('Faults injected on purpose, to prove the verifier catches them.'),
     })
     .strict(),

@@ -12,5 +12,5 @@ export const dlqTopic = deadLetterCheck({
   atLeastOnce: true,
   appliesTo: (context) => context.deadLetterStream !== null,
   place: (context) => `in ${context.deadLetterStream ?? 'the dead-letter stream'}`,
-  convention: () => "the <index> of the `harness` header the letter kept from its record",
+  convention: () => "the record index in the letter's `harness-dlq-index` header",
 });

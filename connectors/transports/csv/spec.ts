@@ -9,7 +9,9 @@ export const csvSpec = z
     rotateRecords: z.number().int().min(1).default(50_000).describe('Most records in one file.'),
     rotateInterval: duration
       .prefault('1s')
-      .describe('With a rate, also start a new file after this much time, so no record waits long for its file.'),
+      .describe(
+        'With a rate, also start a new file after this much time. Part of every record\'s latency: a record is readable only once its file is renamed into place, so it waits up to this long (half of it on average) before the pipeline can see it, plus up to pipeline.pollInterval.',
+      ),
   })
   .strict();
 
