@@ -292,7 +292,7 @@ describe('dlq-topic', () => {
     const result = check(await verifyWithTopic(sink, topic), 'dlq-topic');
     expect(result.figures).toMatchObject({ unmapped: 1, validDeadLettered: 0 });
     expect(result.status).toBe('fail');
-    expect(result.summary).toContain('`harness` header');
+    expect(result.summary).toContain('`harness-dlq-index` header');
   });
 
   it('is left out of a run without a dead-letter topic', async () => {
