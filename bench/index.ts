@@ -37,10 +37,10 @@ if (wants('kafka')) {
   const own = process.env.KAFKA_BROKERS ? null : buildMockBroker().ok ? await startMockBroker(1) : null;
   const brokers = process.env.KAFKA_BROKERS?.split(',') ?? own?.brokers;
   if (brokers) {
-    await benchKafka(brokers, [
+    pairs.push(...(await benchKafka(brokers, [
       { name: 'pglite', open: () => openPglite(join(mkdtempSync(join(tmpdir(), 'harness-bench-')), 'db')) },
       ...(url ? [{ name: 'postgres', open: () => openPostgres(url) }] : []),
-    ]);
+    ])));
   } else console.log('\nkafka: skipped (set KAFKA_BROKERS, or install librdkafka-dev for the test broker)');
   await own?.stop();
 }

@@ -14,7 +14,8 @@ import { createGenerator } from '../generators/index.ts';
 import { seedWord } from '../generators/random.ts';
 import { runPipeline } from '../pipeline/run-pipeline.ts';
 import { SqlSinkWriter } from '../connectors/sinks/sql/writer.ts';
-import { printTable } from './table.ts';
+import { pair, printTable, type Pair } from './table.ts';
+import { CsvTransport } from '../connectors/transports/csv/index.ts';
 
 const config = { seed: seedWord(3), baseTimeMs: Date.UTC(2026, 0, 1), rate: 0, faults: { duplicate: 0.02, malformed: 0.02, future: 0.01, late: 0.02 }, options: {} };
 /** What a scenario would set, and what the bare references use too. */
@@ -98,6 +99,17 @@ function librdkafkaMissing(): string | null {
 }
 
 /** The reference pipeline draining one run's topic into a SQL backend. */
+/** The same events through the file transport into the same backend: what Kafka -> SQL is held to. */
+async function csvPipelineRate(count: number, open: () => Promise<SqlClient>, name: string): Promise<number> {
+  const generator = createGenerator('ecommerce', config);
+  const files = new CsvTransport(mkdtempSync(join(tmpdir(), 'harness-bench-')), { rotateRecords: 50_000, rotateInterval: 1000 });
+  await files.produce({ generator, count, paced: false });
+  const sink = new SqlSinkWriter(await open(), { spec: sqlSinkSpec.parse({ type: 'sql', schema: `harness_bench_csv_${name}` }), datasets: ['ecommerce'], reset: true, uniqueKeys: true, uniqueDeadLetters: true });
+  const result = await runPipeline({ sources: files.sources([generator]), sink, batchSize: 5000, futureToleranceMs: 3_600_000, pollIntervalMs: 10, log: () => {} });
+  await sink.close();
+  return count / ((result.finishedAtMs - result.startedAtMs) / 1000);
+}
+
 async function pipelineRate(brokers: string[], count: number, open: () => Promise<SqlClient>, name: string): Promise<[number, number]> {
   const transport = kafkaTransport(brokers);
   const generator = createGenerator('ecommerce', config);
@@ -122,8 +134,10 @@ async function pipelineRate(brokers: string[], count: number, open: () => Promis
   return [records / ((result.finishedAtMs - result.startedAtMs) / 1000), records / ((result.finishedAtMs - (firstBatchAt ?? result.startedAtMs)) / 1000)];
 }
 
-export async function benchKafka(brokers: string[], backends: { name: string; open: () => Promise<SqlClient> }[]): Promise<void> {
+export async function benchKafka(brokers: string[], backends: { name: string; open: () => Promise<SqlClient> }[]): Promise<Pair[]> {
   const count = 300_000;
+  const pairs: Pair[] = [];
+  const rates: Partial<Record<string, number>> = {};
   const { kcat, bare } = await references(brokers, count);
   const ratio = (rate: number, reference: number | string) => (typeof reference === 'number' ? (rate / reference).toFixed(2) : '-');
   const rows: (string | number)[][] = [['bare kafkajs, 1 producer, pre-built messages', Math.round(bare), '1.00', ratio(bare, kcat)]];
@@ -139,6 +153,7 @@ export async function benchKafka(brokers: string[], backends: { name: string; op
       const threads = Math.min(workers, availableParallelism());
       const producers = workers === 1 ? '1 producer' : `--workers ${workers}${threads < workers ? ` (${threads} producer threads on ${threads} cores)` : ' (producers on worker threads)'}`;
       rows.push([`harness (${client}), ${producers}`, Math.round(rate), ratio(rate, bare), ratio(rate, kcat)]);
+      rates[`${client}-${workers}`] = rate;
     }
   }
   rows.push(['kcat -P (librdkafka), same keys and values', typeof kcat === 'number' ? Math.round(kcat) : kcat, ratio(typeof kcat === 'number' ? kcat : 0, bare), '1.00']);
@@ -147,10 +162,25 @@ export async function benchKafka(brokers: string[], backends: { name: string; op
     ['producer', 'msgs/s', 'x bare kafkajs', 'x kcat'],
     rows,
   );
-  const pipelineRows: (string | number)[][] = [];
-  for (const backend of backends) {
-    const [withJoin, steady] = await pipelineRate(brokers, 40_000, backend.open, backend.name);
-    pipelineRows.push([`Kafka -> ${backend.name}`, Math.round(withJoin), Math.round(steady)]);
+  const { 'kafkajs-1': one, 'kafkajs-2': two, 'kafkajs-4': four, 'librdkafka-1': native } = rates;
+  if (one) pairs.push(pair('produce, harness kafkajs vs bare kafkajs', [one, 'msgs/s'], [bare, 'msgs/s bare'], { at: 'least', bound: 0.85 }));
+  if (two && four) pairs.push(pair('produce, harness kafkajs --workers 4 vs 2', [four, 'msgs/s'], [two, 'msgs/s'], { at: 'least', bound: 1 }));
+  if (native) {
+    pairs.push(pair('produce, harness librdkafka', [native, 'msgs/s'], [150_000, 'msgs/s target'], { at: 'least', bound: 1 }));
+    if (typeof kcat === 'number') pairs.push(pair('produce, harness librdkafka vs kcat -P', [native, 'msgs/s'], [kcat, 'msgs/s kcat'], { at: 'least', bound: 0.25 }));
   }
-  printTable('reference pipeline over 40,000 events in Kafka', ['pipeline', 'records/s (with group join)', 'records/s (after the first batch)'], pipelineRows);
+  const pipelineRows: (string | number)[][] = [];
+  const events = 100_000;
+  for (const backend of backends) {
+    const [withJoin, steady] = await pipelineRate(brokers, events, backend.open, backend.name);
+    const csv = await csvPipelineRate(events, backend.open, backend.name);
+    pipelineRows.push([`Kafka -> ${backend.name}`, Math.round(withJoin), Math.round(steady), Math.round(csv), (steady / csv).toFixed(2)]);
+    pairs.push(pair(`pipeline Kafka -> ${backend.name} vs CSV -> ${backend.name}, once joined`, [steady, 'rows/s'], [csv, 'rows/s from files'], { at: 'least', bound: 0.8 }));
+  }
+  printTable(
+    `reference pipeline over ${events.toLocaleString('en-US')} events with faults`,
+    ['pipeline', 'records/s (with group join)', 'records/s (after the first batch)', 'CSV -> same sink', 'x CSV'],
+    pipelineRows,
+  );
+  return pairs;
 }

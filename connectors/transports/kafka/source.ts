@@ -27,15 +27,25 @@ interface Delivery {
   partition: number;
   messages: KafkaMessage[];
   taken: number;
+  /** Bytes of its values, counted against QUEUED_BYTES until it is taken whole. */
+  bytes: number;
   release: () => void;
 }
 
 /**
+ * Bytes of fetched records that may wait here: kafkajs goes on fetching until this much is queued,
+ * so the pipeline finds whole batches waiting rather than one fetch at a time.
+ */
+const QUEUED_BYTES = 16 * 2 ** 20;
+
+/**
  * A consumer-group member reading one topic between the run's start and end offsets. Offsets the
  * sink committed win over the group's own: the consumer seeks to them on start, so a restart
- * resumes exactly after the last committed batch. kafkajs pushes batches; each waits here until
- * the sink has committed its last slice (`committed()`), so the group's own commits never run
- * ahead of the sink's.
+ * resumes exactly after the last committed batch. kafkajs pushes batches; each goes back to it as
+ * soon as it is taken, so the next fetch overlaps the pipeline's work, and consecutive ones of a
+ * partition make one pipeline batch (a fetch holds a few hundred records; a transaction for each
+ * cost half the rate). The group's offsets are committed by hand from `committed()`, so they never
+ * run ahead of the sink's.
  */
 export class KafkaSource implements Source {
   readonly dataset: DatasetName;
@@ -44,8 +54,6 @@ export class KafkaSource implements Source {
   private endOffsets: Offsets | null = null;
   private readonly queue: Delivery[] = [];
   private current: Delivery | null = null;
-  /** Slices handed out and not yet committed, in order, each with the deliveries its commit releases. */
-  private readonly uncommitted: { batch: SourceBatch; releases: Delivery[] }[] = [];
   private closed = false;
 
   constructor(private readonly options: KafkaSourceOptions) {
@@ -94,7 +102,7 @@ export class KafkaSource implements Source {
     await consumer.run({
       // Every partition's next batch can wait in the queue while the pipeline works on one.
       partitionsConsumedConcurrently: Math.max(1, Object.keys(start).length),
-      autoCommit: true,
+      autoCommit: false,
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning }) => {
         const from = this.positions.get(batch.partition) ?? 0;
@@ -102,8 +110,10 @@ export class KafkaSource implements Source {
         const messages = batch.messages.filter((m) => Number(m.offset) >= from && Number(m.offset) < until);
         if (messages.length > 0) {
           let released = false;
-          const done = new Promise<void>((release) => this.queue.push({ partition: batch.partition, messages, taken: 0, release }));
+          const bytes = messages.reduce((n, m) => n + (m.value?.length ?? 0), 0);
+          const done = new Promise<void>((release) => this.queue.push({ partition: batch.partition, messages, taken: 0, bytes, release }));
           void done.then(() => (released = true));
+          if (this.queue.reduce((n, d) => n + d.bytes, 0) <= QUEUED_BYTES) this.queue.at(-1)?.release();
           // Keep the group membership alive while the pipeline works through the batch.
           while (!released && isRunning() && !this.closed) {
             await Promise.race([done, new Promise((r) => setTimeout(r, 2000))]);
@@ -116,40 +126,47 @@ export class KafkaSource implements Source {
   }
 
   async next(maxRecords: number): Promise<SourceBatch | 'idle' | 'end'> {
-    // Handed out whole: released once its last slice is committed (`committed()`).
-    if (this.current && this.current.taken >= this.current.messages.length) this.current = null;
-    while (!this.current && this.queue.length > 0) {
-      const delivery = this.queue.shift() as Delivery;
-      // A consumer that crashed and rejoined delivers again what is still queued here.
-      const from = this.positions.get(delivery.partition) ?? 0;
-      delivery.messages = delivery.messages.filter((m) => Number(m.offset) >= from);
-      if (delivery.messages.length > 0) this.current = delivery;
-      // Nothing new: given back with the slices that hold its messages.
-      else if (this.uncommitted.length > 0) this.uncommitted.at(-1)?.releases.push(delivery);
-      else delivery.release();
+    const records: SourceRecord[] = [];
+    let partition: number | null = null;
+    while (records.length < maxRecords) {
+      const delivery: Delivery | null = this.current ?? this.nextDelivery(partition);
+      if (!delivery) break;
+      this.current = delivery;
+      const from: number = delivery.partition;
+      partition = from;
+      const slice = delivery.messages.slice(delivery.taken, delivery.taken + maxRecords - records.length);
+      delivery.taken += slice.length;
+      for (const message of slice) records.push(this.record(from, message));
+      this.positions.set(from, Number((slice.at(-1) as KafkaMessage).offset) + 1);
+      if (delivery.taken >= delivery.messages.length) {
+        delivery.release();
+        this.current = null;
+      }
     }
-    const delivery = this.current;
-    if (!delivery) return this.finished() ? 'end' : 'idle';
-    const slice = delivery.messages.slice(delivery.taken, delivery.taken + maxRecords);
-    delivery.taken += slice.length;
-    const last = slice.at(-1) as KafkaMessage;
-    const position = Number(last.offset) + 1;
-    this.positions.set(delivery.partition, position);
-    const end = this.endOffsets?.[delivery.partition];
-    const batch: SourceBatch = {
-      records: slice.map((m) => this.record(delivery.partition, m)),
-      checkpoint: { source: this.sourceName(delivery.partition), position, done: end !== undefined && position >= end },
-    };
-    this.uncommitted.push({ batch, releases: delivery.taken >= delivery.messages.length ? [delivery] : [] });
-    return batch;
+    if (partition === null) return this.finished() ? 'end' : 'idle';
+    const position = this.positions.get(partition) as number;
+    const end = this.endOffsets?.[partition];
+    return { records, checkpoint: { source: this.sourceName(partition), position, done: end !== undefined && position >= end } };
   }
 
-  /** The sink committed `batch` (and every one before it): a Kafka batch whose last slice it was goes back to kafkajs. */
-  committed(batch: SourceBatch): void {
-    for (let next = this.uncommitted.shift(); next; next = this.uncommitted.shift()) {
-      for (const delivery of next.releases) delivery.release();
-      if (next.batch === batch) return;
+  /** The next queued delivery with records not yet taken; of `partition` when given, since a batch holds one partition. */
+  private nextDelivery(partition: number | null): Delivery | null {
+    for (;;) {
+      const at = partition === null ? (this.queue.length > 0 ? 0 : -1) : this.queue.findIndex((d) => d.partition === partition);
+      if (at === -1) return null;
+      const [delivery] = this.queue.splice(at, 1) as [Delivery];
+      // A consumer that crashed and rejoined delivers again what was taken already.
+      const from = this.positions.get(delivery.partition) ?? 0;
+      delivery.messages = delivery.messages.filter((m) => Number(m.offset) >= from);
+      if (delivery.messages.length > 0) return delivery;
+      delivery.release();
     }
+  }
+
+  /** The sink committed `batch`: the group's offset follows, for whoever watches its lag. */
+  committed(batch: SourceBatch): void {
+    const partition = Number(batch.checkpoint.source.slice(this.options.topic.length + 1));
+    void this.consumer?.commitOffsets([{ topic: this.options.topic, partition, offset: String(batch.checkpoint.position) }]).catch(() => {});
   }
 
   private record(partition: number, message: KafkaMessage): SourceRecord {
@@ -175,7 +192,7 @@ export class KafkaSource implements Source {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const delivery of [this.current, ...this.queue, ...this.uncommitted.flatMap((u) => u.releases)]) delivery?.release();
+    for (const delivery of [this.current, ...this.queue]) delivery?.release();
     await this.consumer?.disconnect().catch(() => {});
   }
 }
