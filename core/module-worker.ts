@@ -1,3 +1,6 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
 /**
@@ -9,8 +12,22 @@ export function startModuleWorker(callerUrl: string, moduleBaseName: string, wor
   const url = new URL(`./${moduleBaseName}${fromSources ? '.ts' : '.js'}`, callerUrl);
   const options = { workerData, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } };
   if (!fromSources) return new Worker(url, options);
-  const bootstrap = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(url.href)}); })`;
+  const bootstrap = `import(${JSON.stringify(tsxEsmApi())}).then(({ register }) => { register(); return import(${JSON.stringify(url.href)}); })`;
   return new Worker(bootstrap, { ...options, eval: true });
+}
+
+/**
+ * tsx's ESM API as a file URL, found from here: code evaluated in a worker resolves a bare name from
+ * the working directory, which may lie outside this project. `require.resolve` would pick the CommonJS
+ * build, whose `register` does not work when imported, so the path comes from tsx's exports map.
+ */
+function tsxEsmApi(): string {
+  const require = createRequire(import.meta.url);
+  const manifest = require.resolve('tsx/package.json');
+  const { exports } = require(manifest) as { exports: Record<string, { import: { default: string } }> };
+  const entry = exports['./esm/api']?.import.default;
+  if (!entry) throw new Error(`${manifest} exports no ./esm/api`);
+  return pathToFileURL(join(dirname(manifest), entry)).href;
 }
 
 /** Generation allocates many short-lived strings and buffers; a larger nursery means fewer scavenges. */

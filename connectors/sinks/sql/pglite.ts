@@ -1,81 +1,118 @@
 import { mkdirSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
-import { copyInSql, copyQuerySql, literal, scanWithCursor, type CopyQuery, type SqlClient, type SqlQueryable, type SqlTransaction } from './client.ts';
+import { copyInSql, scanWithCursor, type SqlClient, type SqlTransaction } from './client.ts';
 import { CopyTextParser } from './copy-text.ts';
-
-interface PgliteLike {
-  query<R>(sql: string, params?: unknown[], options?: { blob?: Blob }): Promise<{ rows: R[]; affectedRows?: number; blob?: Blob }>;
-}
+import { PgliteChannel, type OnPage, type RequestOptions } from './pglite-channel.ts';
 
 /**
- * Table blocks (8 KiB each) per COPY: about 6,000 narrow rows, a MiB of text held at a time (1,024
- * blocks gave no faster a verify and a larger peak).
- * PGlite's COPY writes to a blob rather than a stream, so the table is read in ranges of its blocks.
+ * Runs pieces of work one after another, in the order they were asked for: PGlite is a single
+ * connection, so a transaction must have it to itself from BEGIN to COMMIT.
  */
-const COPY_BLOCKS = 128;
+class Turns {
+  private last: Promise<unknown> = Promise.resolve();
+
+  take<T>(work: () => Promise<T>): Promise<T> {
+    const turn = this.last.then(work);
+    this.last = turn.catch(() => {});
+    return turn;
+  }
+}
+
+const encoder = new TextEncoder();
 
 /**
- * `copyOut` for PGlite: COPY ... TO '/dev/blob' over ranges of the table's blocks (a TID range scan
- * each, whatever indexes the table has), in one repeatable-read snapshot so the ranges add up to one
- * consistent table. Reading through a cursor instead went through PGlite's row parser: 20 s for
- * 1M rows where this takes 5 (measured).
+ * Real Postgres compiled to WASM, persisted under `dataDir`, on a thread of its own: the pipeline
+ * parses and validates the next batch while PGlite writes the last, as it does beside a server (on
+ * one thread PGlite's ~18 us a row and the pipeline's ~13 took turns). Every caller in this process
+ * shares the one connection; a transaction holds it from BEGIN to COMMIT while other callers wait.
  */
-async function copyPages(db: PGlite, query: CopyQuery, onRow: (fields: readonly (string | null)[]) => void): Promise<void> {
-  await db.transaction(async (tx) => {
-    await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
-    const { rows } = await tx.query<{ blocks: number }>(
-      `SELECT (pg_relation_size(${literal(query.from)}::regclass) / current_setting('block_size')::int)::float8 AS blocks`,
-    );
-    const blocks = rows[0]?.blocks ?? 0;
-    const parser = new CopyTextParser(onRow);
-    for (let first = 0; first < blocks; first += COPY_BLOCKS) {
-      const range = `ctid >= '(${first},0)'::tid AND ctid < '(${first + COPY_BLOCKS},0)'::tid`;
-      const page = { ...query, where: query.where ? `(${query.where}) AND ${range}` : range };
-      const result: { blob?: Blob } = await tx.query(`COPY (${copyQuerySql(page)}) TO '/dev/blob' (FORMAT text, ENCODING 'UTF8')`);
-      if (result.blob) parser.push(Buffer.from(await result.blob.arrayBuffer()));
-    }
-    parser.end();
-  });
-}
-
-function queryable(db: PgliteLike): SqlQueryable {
-  return {
-    async query<R extends Record<string, unknown>>(sql: string, params?: unknown[]) {
-      const result = await db.query<R>(sql, params);
-      return { rows: result.rows, affected: result.affectedRows ?? 0 };
-    },
-  };
-}
-
-/** PGlite's COPY reads from a blob where a server reads the wire. */
-function transactional(tx: PgliteLike): SqlTransaction {
-  return {
-    ...queryable(tx),
-    async copyIn(table, columns, rows) {
-      await tx.query(copyInSql(table, columns, `'/dev/blob'`), [], { blob: new Blob([rows]) });
-    },
-  };
-}
-
-/** Real Postgres compiled to WASM, in this process, persisted under `dataDir`. */
 export async function openPglite(dataDir: string): Promise<SqlClient> {
   mkdirSync(dataDir, { recursive: true });
-  const db = await PGlite.create(dataDir);
-  let closed = false;
+  const description = `pglite:${dataDir}`;
+  const channel = await PgliteChannel.open(dataDir, description);
+  const turns = new Turns();
+  const query = async <R extends Record<string, unknown>>(sql: string, params: unknown[] | undefined, options?: RequestOptions) => {
+    const { rows, affected } = await channel.request({ op: 'query', sql, params: params ?? [] }, options);
+    // The rows are what PGlite parsed for this statement, as its own query<R> returns them.
+    return { rows: rows as R[], affected };
+  };
+
+  /**
+   * A transaction's requests go straight to the thread: it holds the turn already. The first one
+   * carries BEGIN; `begun` says whether there is a transaction to end.
+   */
+  const transactional = () => {
+    let open = true;
+    let begun = false;
+    const next = <T>(send: (options: RequestOptions) => Promise<T>) => {
+      // As PGlite's own transaction object: work that outlives its transaction must not run outside it.
+      if (!open) return Promise.reject(new Error(`${description}: the transaction is over`));
+      const begin = !begun;
+      begun = true;
+      return send({ begin });
+    };
+    const tx: SqlTransaction = {
+      query: (sql, params) => next((options) => query(sql, params, options)),
+      copyIn: (table, columns, rows) =>
+        next(async (options) => {
+          const text = encoder.encode(rows);
+          await channel.request({ op: 'copyIn', sql: copyInSql(table, columns, `'/dev/blob'`), text }, { ...options, transfer: [text.buffer] });
+        }),
+    };
+    return {
+      tx,
+      /** Closes `tx` to further work; true when a transaction was begun and must be ended. */
+      end: () => {
+        open = false;
+        return begun;
+      },
+    };
+  };
+
+  let closing: Promise<void> | null = null;
   const client: SqlClient = {
     kind: 'pglite',
-    description: `pglite:${dataDir}`,
-    ...queryable(db),
+    description,
+    query: (sql, params) => turns.take(() => query(sql, params)),
     async exec(sql) {
-      await db.exec(sql);
+      await turns.take(() => channel.request({ op: 'exec', sql }));
     },
-    transaction: (work) => db.transaction((tx) => work(transactional(tx))),
+    transaction: (work) =>
+      turns.take(async () => {
+        const { tx, end } = transactional();
+        let result;
+        try {
+          result = await work(tx);
+        } catch (error) {
+          // A thread that died took the transaction with it: the work's error says more than this one.
+          if (end()) await channel.request({ op: 'exec', sql: 'ROLLBACK' }).catch(() => {});
+          throw error;
+        }
+        if (end()) await channel.request({ op: 'commit' });
+        return result;
+      }),
     scan: (sql, params, pageSize, onPage) => scanWithCursor(client, sql, params, pageSize, onPage),
-    copyOut: (query, onRow) => copyPages(db, query, onRow),
-    async close() {
-      if (closed) return;
-      closed = true;
-      await db.close();
+    copyOut: (copy, onRow) =>
+      turns.take(async () => {
+        const parser = new CopyTextParser(onRow);
+        // What `onRow` (or the parser) threw: the thread is told to stop, and the copy rejects with it.
+        const stopped: { error?: unknown } = {};
+        const onPage: OnPage = (page, acknowledge) => {
+          if (!('error' in stopped)) {
+            try {
+              parser.push(Buffer.from(page));
+            } catch (error) {
+              stopped.error = error;
+            }
+          }
+          acknowledge('error' in stopped);
+        };
+        await channel.request({ op: 'copyOut', query: copy }, { onPage });
+        if ('error' in stopped) throw stopped.error;
+        parser.end();
+      }),
+    close() {
+      closing ??= turns.take(() => channel.close());
+      return closing;
     },
   };
   return client;
