@@ -9,11 +9,9 @@ import { librdkafka } from '../connectors/transports/kafka/producer-librdkafka.t
 import type { KafkaTransportSpec } from '../connectors/transports/kafka/spec.ts';
 import { messageOf } from '../core/errors.ts';
 import type { SqlClient } from '../connectors/sinks/sql/client.ts';
-import { sqlSinkSpec } from '../connectors/sinks/sql/spec.ts';
 import { createGenerator } from '../generators/index.ts';
 import { seedWord } from '../generators/random.ts';
-import { runPipeline } from '../pipeline/run-pipeline.ts';
-import { SqlSinkWriter } from '../connectors/sinks/sql/writer.ts';
+import { drain, drainRate } from './pipeline.ts';
 import { pair, printTable, type Pair } from './table.ts';
 import { CsvTransport } from '../connectors/transports/csv/index.ts';
 
@@ -104,10 +102,7 @@ async function csvPipelineRate(count: number, open: () => Promise<SqlClient>, na
   const generator = createGenerator('ecommerce', config);
   const files = new CsvTransport(mkdtempSync(join(tmpdir(), 'harness-bench-')), { rotateRecords: 50_000, rotateInterval: 1000 });
   await files.produce({ generator, count, paced: false });
-  const sink = new SqlSinkWriter(await open(), { spec: sqlSinkSpec.parse({ type: 'sql', schema: `harness_bench_csv_${name}` }), datasets: ['ecommerce'], reset: true, uniqueKeys: true, uniqueDeadLetters: true });
-  const result = await runPipeline({ sources: files.sources([generator]), sink, batchSize: 5000, futureToleranceMs: 3_600_000, pollIntervalMs: 10, log: () => {} });
-  await sink.close();
-  return count / ((result.finishedAtMs - result.startedAtMs) / 1000);
+  return drainRate(count, await drain(files.sources([generator]), open, `harness_bench_csv_${name}`));
 }
 
 async function pipelineRate(brokers: string[], count: number, open: () => Promise<SqlClient>, name: string): Promise<[number, number]> {
@@ -117,21 +112,12 @@ async function pipelineRate(brokers: string[], count: number, open: () => Promis
   await transport.produce({ generator, count, paced: false });
   await transport.finish();
   let firstBatchAt: number | undefined;
-  const sink = new SqlSinkWriter(await open(), { spec: sqlSinkSpec.parse({ type: 'sql', schema: `harness_bench_kafka_${name}` }), datasets: ['ecommerce'], reset: true, uniqueKeys: true, uniqueDeadLetters: true });
-  const result = await runPipeline({
-    sources: transport.sources([generator]),
-    sink,
-    batchSize: 5000,
-    futureToleranceMs: 3_600_000,
-    pollIntervalMs: 10,
-    log: (line) => {
-      firstBatchAt ??= line.includes(' batch 1:') ? Date.now() : undefined;
-    },
+  const result = await drain(transport.sources([generator]), open, `harness_bench_kafka_${name}`, (line) => {
+    firstBatchAt ??= line.includes(' batch 1:') ? Date.now() : undefined;
   });
-  await sink.close();
   const records = result.datasets.ecommerce?.records ?? 0;
   // With the consumer group's first join (about 3 s on the test broker), and after it.
-  return [records / ((result.finishedAtMs - result.startedAtMs) / 1000), records / ((result.finishedAtMs - (firstBatchAt ?? result.startedAtMs)) / 1000)];
+  return [drainRate(records, result), drainRate(records, result, firstBatchAt)];
 }
 
 export async function benchKafka(brokers: string[], backends: { name: string; open: () => Promise<SqlClient> }[]): Promise<Pair[]> {

@@ -11,7 +11,8 @@ import { createTables, SqlSinkWriter, type SqlWriterOptions } from '../connector
 import { ecommerceColumns } from '../generators/ecommerce.ts';
 import { createGenerator } from '../generators/index.ts';
 import { seedWord } from '../generators/random.ts';
-import { runPipeline } from '../pipeline/run-pipeline.ts';
+import { runPipeline, type PipelineResult } from '../pipeline/run-pipeline.ts';
+import type { Source } from '../pipeline/source.ts';
 import { pair, printTable, type Pair } from './table.ts';
 
 export interface SqlBackend {
@@ -29,13 +30,23 @@ function writerOptions(schema: string): SqlWriterOptions {
   return { spec: sqlSinkSpec.parse({ type: 'sql', schema }), datasets: ['ecommerce'], reset: true, uniqueKeys: true, uniqueDeadLetters: true };
 }
 
+/** The reference pipeline draining `sources` (e-commerce) into a fresh schema of a SQL backend, as every pipeline bench runs it. */
+export async function drain(sources: Source[], open: () => Promise<SqlClient>, schema: string, log: (line: string) => void = () => {}): Promise<PipelineResult> {
+  const sink = new SqlSinkWriter(await open(), writerOptions(schema));
+  const result = await runPipeline({ sources, sink, batchSize: 5000, futureToleranceMs: 3_600_000, pollIntervalMs: 10, log });
+  await sink.close();
+  return result;
+}
+
+/** Records per second of a drain over `count` records. */
+export function drainRate(count: number, result: PipelineResult, fromMs = result.startedAtMs): number {
+  return count / ((result.finishedAtMs - fromMs) / 1000);
+}
+
 /** `harness pipeline`'s engine draining the files into a fresh schema: records per second. */
 async function pipelineRate(files: CsvTransport, count: number, backend: SqlBackend): Promise<number> {
   const generator = createGenerator('ecommerce', { seed: seedWord(1), baseTimeMs: Date.UTC(2026, 0, 1), rate: 0, faults: clean, options: {} });
-  const sink = new SqlSinkWriter(await backend.open(), writerOptions(`harness_bench_${backend.name}`));
-  const result = await runPipeline({ sources: files.sources([generator]), sink, batchSize: 5000, futureToleranceMs: 3_600_000, pollIntervalMs: 10, log: () => {} });
-  await sink.close();
-  return count / ((result.finishedAtMs - result.startedAtMs) / 1000);
+  return drainRate(count, await drain(files.sources([generator]), backend.open, `harness_bench_${backend.name}`));
 }
 
 /** The staging table and the statement that moves it into the table, as a hand-written loader would. */
