@@ -25,31 +25,26 @@ export const ecommerceRules: DatasetRules = defineRules({
   output: ecommerceOutput,
   validateBatch(lines, context) {
     const verdicts: Verdict[] = new Array(lines.length);
-    const plain: number[] = [];
-    const plainTexts: string[] = [];
     for (let i = 0; i < lines.length; i++) {
       const bytes = recordText(lines[i] as Buffer);
       if (!isUtf8(bytes)) verdicts[i] = reject('invalid_utf8', 'the line is not valid UTF-8');
       else if (bytes.length === 0) verdicts[i] = reject('column_count', 'empty line');
-      else if (bytes.includes(QUOTE)) verdicts[i] = validateFields(parseOne(bytes.toString('utf8')), context);
-      else {
-        plain.push(i);
-        plainTexts.push(bytes.toString('utf8'));
-      }
-    }
-    // Lines without quotes cannot interact through quoting, so they are parsed in one call. The
-    // record delimiter is fixed: left to csv-parse, a first line ending in \r\n would make \r\n the
-    // delimiter for the whole call, and a bare \r would split a line in two.
-    if (plain.length > 0) {
-      const records = parse(plainTexts.join('\n'), { ...CSV, skip_empty_lines: false }) as string[][];
-      if (records.length !== plain.length) throw new Error(`${records.length} CSV records for ${plain.length} lines`);
-      plain.forEach((lineIndex, n) => {
-        verdicts[lineIndex] = validateFields(records[n] as string[], context);
-      });
+      else verdicts[i] = validateFields(csvFields(bytes.toString('utf8'), bytes.includes(QUOTE)), context);
     }
     return verdicts;
   },
 });
+
+/**
+ * A line's CSV fields. Without a quote character CSV has nothing to unescape: its fields are the
+ * text between commas, which is what `split` returns and what csv-parse returns for such a line
+ * (a test holds the two equal). Most lines have no quote, and csv-parse cost 4.7 us of the main
+ * thread's 13 us a record in the main job (the largest single cost there, measured with --cpu-prof),
+ * so only lines with quotes go to it.
+ */
+export function csvFields(text: string, quoted: boolean): string[] | Verdict {
+  return quoted ? parseOne(text) : text.split(',');
+}
 
 /** One physical line is one record; a CR inside it is data. */
 const CSV = { relax_column_count: true, record_delimiter: '\n' } as const;

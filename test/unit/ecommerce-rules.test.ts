@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ecommerceRules } from '../../pipeline/rules/ecommerce.ts';
+import { parse } from 'csv-parse/sync';
+import { csvFields, ecommerceRules } from '../../pipeline/rules/ecommerce.ts';
+import { Rng } from '../../generators/random.ts';
 import type { Verdict } from '../../pipeline/rules/rules.ts';
 
 const context = { nowMs: Date.UTC(2026, 5, 1), futureToleranceMs: 3_600_000 };
@@ -67,5 +69,19 @@ describe('seed 001 validation rules', () => {
     const at = (ms: number) => good.replace('2026-01-29T10:00:00.000Z', new Date(ms).toISOString());
     expect(reasonOf(at(context.nowMs + context.futureToleranceMs - 1000))).toBe('ok');
     expect(reasonOf(at(context.nowMs + context.futureToleranceMs + 1000))).toBe('future_timestamp');
+  });
+
+  it('splits a line without quotes into exactly the fields csv-parse finds in it', () => {
+    // Commas next to each other and at the ends, spaces, tabs, a CR, multi-byte text: nothing a
+    // split could read differently from a CSV parser, as long as no quote is there.
+    const alphabet = ['a', 'Z', '0', ',', ',', ' ', '\t', '\r', 'é', '漢', '😀', '\\', "'", ';'];
+    const rng = new Rng(7);
+    for (let n = 0; n < 2000; n++) {
+      const length = 1 + Math.floor(rng.next() * 40);
+      let line = '';
+      for (let c = 0; c < length; c++) line += alphabet[Math.floor(rng.next() * alphabet.length)];
+      const [expected] = parse(line, { relax_column_count: true, record_delimiter: '\n' }) as string[][];
+      expect(csvFields(line, false), JSON.stringify(line)).toEqual(expected);
+    }
   });
 });
