@@ -105,7 +105,7 @@ export function roundTo(value: number, decimals: number): number {
  * - real: finite and within float4, |value| <= 3.4028235e38, and not so small that float4 makes it
  *   0 (PostgreSQL refuses underflow).
  * - timestamp: a whole epoch millisecond from 0001-01-01T00:00:00.000Z to 9999-12-31T23:59:59.999Z:
- *   the instants an RFC 3339 timestamp names, which is how the SQL writer sends them. It lies inside
+ *   the instants an RFC 3339 timestamp names, which is how an external pipeline writes them. It lies inside
  *   both timestamptz's range (4714 BC .. 294276 AD) and Date's (+-8.64e15 ms).
  * - boolean: true or false. NULL only where the field is nullable.
  */

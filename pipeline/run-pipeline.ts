@@ -159,7 +159,7 @@ interface PreparedBatch {
  */
 const VALIDATE_SLICE = 256;
 
-/** Decode, validate and transform: the CPU-bound half of a batch, run while the previous one is written. */
+/** Decode, validate, transform and encode for the sink: the CPU-bound half of a batch, run while the previous one is written. */
 async function prepareBatch(options: PipelineOptions, dataset: DatasetName, batch: SourceBatch): Promise<PreparedBatch> {
   const started = performance.now();
   const stats = emptyStats();
@@ -234,6 +234,7 @@ async function prepareBatch(options: PipelineOptions, dataset: DatasetName, batc
     stats.byReason[verdict.reason] = (stats.byReason[verdict.reason] ?? 0) + 1;
     deadLetter(i, faults?.hits('wrongReason', position) ? otherReason(verdict.reason) : verdict.reason, verdict.detail);
   });
+  await options.sink.prepare?.({ dataset, rows, producedAtMs, deadLetters, checkpoint: batch.checkpoint });
   return { dataset, tally: stats, batch, started, verdicts, valid, rows, producedAtMs, deadLetters, rowRecords, letterRecords, published };
 }
 

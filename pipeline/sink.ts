@@ -50,6 +50,11 @@ export interface Sink {
   connect(): Promise<void>;
   /** Checkpoints committed so far for a dataset, by source name. */
   checkpoints(dataset: DatasetName): Promise<Map<string, Checkpoint>>;
+  /**
+   * Optional work on a batch that needs no connection (encoding its rows for the wire), done once it
+   * is validated, while the batch before it is still being written; `writeBatch` then finds it done.
+   */
+  prepare?(batch: SinkBatch): Promise<void>;
   /** Returns how many rows were new (the rest were duplicates absorbed by the key). */
   writeBatch(batch: SinkBatch): Promise<{ inserted: number }>;
   /** Classifies an error thrown by `connect`, `checkpoints` or `writeBatch`. */

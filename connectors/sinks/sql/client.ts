@@ -10,10 +10,11 @@ export interface SqlQueryable {
 /** What a transaction's work can do: queries, and COPY of rows it has encoded itself. */
 export interface SqlTransaction extends SqlQueryable {
   /**
-   * `COPY table (columns) FROM STDIN` with `rows`, already in COPY text format (see copy-text.ts):
-   * the cheapest way into PostgreSQL for a batch, with no parameter per value to bind.
+   * `COPY table (columns) FROM STDIN` with `rows`, already in COPY text format (see copy-text.ts),
+   * as text or its UTF-8 bytes: the cheapest way into PostgreSQL for a batch, with no parameter per
+   * value to bind. The bytes are not modified (a retried write sends them again).
    */
-  copyIn(table: string, columns: readonly string[], rows: string): Promise<void>;
+  copyIn(table: string, columns: readonly string[], rows: string | Uint8Array): Promise<void>;
 }
 
 export interface SqlClient extends SqlQueryable {

@@ -43,16 +43,27 @@ export function createTableSql(schema: string, table: string, output: DatasetOut
  * The session's staging table for a dataset's batches: its data columns and `produced_at`, typed but
  * unconstrained, so COPY parses each value once and the key is enforced where the rows land. A
  * temporary table lives as long as its session (each pooled connection has its own), and is emptied
- * at every commit.
+ * at every commit. Times travel as epoch milliseconds (bigint) and become timestamptz in the INSERT
+ * (`fromStaged`): parsing ISO text in COPY cost PGlite 1.3 us a value, the arithmetic less than half.
  */
 export function stagingTable(table: string): string {
   return `pg_temp.${ident(`harness_stage_${table}`)}`;
 }
 
 export function createStagingTableSql(table: string, output: DatasetOutput): string {
-  const columns = Object.entries(output.fields).map(([name, f]) => `${ident(name)} ${sqlType(f)}`);
-  columns.push(`${ident(timingColumns[0])} timestamptz`);
+  const columns = Object.entries(output.fields).map(([name, f]) => `${ident(name)} ${stagedType(f)}`);
+  columns.push(`${ident(timingColumns[0])} bigint`);
   return `CREATE TEMPORARY TABLE IF NOT EXISTS ${stagingTable(table)} (${columns.join(', ')}) ON COMMIT DELETE ROWS`;
+}
+
+function stagedType(field: FieldSpec): string {
+  return field.type === 'timestamp' ? 'bigint' : sqlType(field);
+}
+
+/** A staged column as its table's value: epoch milliseconds to timestamptz, exactly (whole microseconds); NULL stays NULL. */
+export function fromStaged(column: string, field: FieldSpec | 'timestamp'): string {
+  const type = field === 'timestamp' ? field : field.type;
+  return type === 'timestamp' ? `(timestamptz 'epoch' + ${ident(column)} * interval '1 millisecond')` : ident(column);
 }
 
 /** The dead-letter table; without `unique` a dead letter can be written twice (only for injecting faults). */

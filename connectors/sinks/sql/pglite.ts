@@ -54,8 +54,9 @@ export async function openPglite(dataDir: string): Promise<SqlClient> {
       query: (sql, params) => next((options) => query(sql, params, options)),
       copyIn: (table, columns, rows) =>
         next(async (options) => {
-          const text = encoder.encode(rows);
-          await channel.request({ op: 'copyIn', sql: copyInSql(table, columns, `'/dev/blob'`), text }, { ...options, transfer: [text.buffer] });
+          // Text encoded here is this request's own, and moves to the thread; bytes given are copied.
+          const text = typeof rows === 'string' ? encoder.encode(rows) : rows;
+          await channel.request({ op: 'copyIn', sql: copyInSql(table, columns, `'/dev/blob'`), text }, { ...options, ...(typeof rows === 'string' ? { transfer: [text.buffer as ArrayBuffer] } : {}) });
         }),
     };
     return {

@@ -1,10 +1,11 @@
+import { setImmediate } from 'node:timers/promises';
 import type { DatasetName } from '../../../generators/generator.ts';
-import type { DatasetOutput } from '../../../pipeline/output.ts';
+import type { DatasetOutput, OutputRow } from '../../../pipeline/output.ts';
 import { datasetRules } from '../../../pipeline/rules/index.ts';
 import type { Checkpoint, Sink, SinkBatch, SinkFailure } from '../../../pipeline/sink.ts';
 import { ident, type SqlClient, type SqlQueryable, type SqlTransaction } from './client.ts';
 import { copyTextField } from './copy-text.ts';
-import { CHECKPOINT_TABLE, createCheckpointTableSql, createDeadLetterTableSql, createStagingTableSql, createTableSql, qualified, stagingTable, timingColumns } from './ddl.ts';
+import { CHECKPOINT_TABLE, createCheckpointTableSql, createDeadLetterTableSql, createStagingTableSql, createTableSql, fromStaged, qualified, stagingTable, timingColumns } from './ddl.ts';
 import type { SqlSinkSpec } from './spec.ts';
 import { classifySqlError } from './failures.ts';
 import { statisticsKeepers } from '../statistics.ts';
@@ -57,6 +58,8 @@ export async function createTables(client: SqlClient, options: SqlWriterOptions)
  */
 export class SqlSinkWriter implements Sink {
   private connected = false;
+  /** COPY text of batches encoded ahead (prepare), by their rows: a write takes its batch's and drops it. */
+  private readonly encoded = new WeakMap<readonly OutputRow[], Buffer>();
   private readonly statistics: Partial<Record<DatasetName, StatisticsKeeper>>;
 
   constructor(
@@ -88,47 +91,70 @@ export class SqlSinkWriter implements Sink {
     return new Map(rows.map((r) => [r.source, { source: r.source, position: Number(r.position), done: r.done }]));
   }
 
+  /** Encodes the batch's rows for COPY ahead of its write (see Sink.prepare), yielding between slices. */
+  async prepare(batch: SinkBatch): Promise<void> {
+    if (batch.rows.length === 0) return;
+    const output: DatasetOutput = datasetRules[batch.dataset].output;
+    let text = '';
+    for (let at = 0; at < batch.rows.length; at += ENCODE_SLICE) {
+      if (at > 0) await setImmediate();
+      text += copyText(output, batch, at, Math.min(at + ENCODE_SLICE, batch.rows.length));
+    }
+    this.encoded.set(batch.rows, Buffer.from(text));
+  }
+
+  /**
+   * Every statement of the batch is sent before any reply is awaited: PGlite's thread (or the
+   * server) runs them back to back instead of idling for this thread between them. The first
+   * failure is what rejects; the statements after it fail with the transaction.
+   */
   async writeBatch(batch: SinkBatch): Promise<{ inserted: number }> {
     const ingestedAt = new Date().toISOString();
     return this.client.transaction(async (tx) => {
-      const inserted = batch.rows.length > 0 ? await this.insertRows(tx, batch, ingestedAt) : 0;
-      if (batch.deadLetters.length > 0) await this.insertDeadLetters(tx, batch, ingestedAt);
+      const steps: Promise<unknown>[] = [];
+      const inserted = batch.rows.length > 0 ? this.insertRows(tx, batch, ingestedAt, steps) : Promise.resolve(0);
+      if (batch.deadLetters.length > 0) steps.push(this.insertDeadLetters(tx, batch, ingestedAt));
       // A part of a refused batch being isolated carries no checkpoint: its last part does.
       if (batch.checkpoint) {
-        await tx.query(
-          `INSERT INTO ${qualified(this.options.spec.schema, CHECKPOINT_TABLE)} (dataset, source, position, done, updated_at)
-           VALUES ($1, $2, $3, $4, $5)
-           ON CONFLICT (dataset, source) DO UPDATE SET position = EXCLUDED.position, done = EXCLUDED.done, updated_at = EXCLUDED.updated_at`,
-          [batch.dataset, batch.checkpoint.source, batch.checkpoint.position, batch.checkpoint.done, ingestedAt],
+        steps.push(
+          tx.query(
+            `INSERT INTO ${qualified(this.options.spec.schema, CHECKPOINT_TABLE)} (dataset, source, position, done, updated_at)
+             VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (dataset, source) DO UPDATE SET position = EXCLUDED.position, done = EXCLUDED.done, updated_at = EXCLUDED.updated_at`,
+            [batch.dataset, batch.checkpoint.source, batch.checkpoint.position, batch.checkpoint.done, ingestedAt],
+          ),
         );
       }
-      return { inserted };
+      const [count] = await Promise.all([inserted, ...steps]);
+      return { inserted: count };
     });
   }
 
   /**
    * The batch's rows travel by COPY, the cheapest way in (binding them as text arrays cost twice the
    * server's time, and more on the client: see README, Benchmarks), into the session's staging
-   * table; one INSERT .. SELECT moves them to the table, where the key absorbs a replay.
+   * table; one INSERT .. SELECT moves them to the table, where the key absorbs a replay. The
+   * statements go out at once (see writeBatch): `steps` gets those whose result is not the count.
    */
-  private async insertRows(tx: SqlTransaction, batch: SinkBatch, ingestedAt: string): Promise<number> {
+  private insertRows(tx: SqlTransaction, batch: SinkBatch, ingestedAt: string, steps: Promise<unknown>[]): Promise<number> {
     const output: DatasetOutput = datasetRules[batch.dataset].output;
     const table = this.options.spec.tables[batch.dataset];
     const stage = stagingTable(table);
     const names = [...Object.keys(output.fields), timingColumns[0]];
-    await tx.query(createStagingTableSql(table, output));
-    await tx.copyIn(stage, names, copyText(output, batch));
-    const columns = names.map(ident).join(', ');
-    const insert = `INSERT INTO ${qualified(this.options.spec.schema, table)} (${columns}, ${ident(timingColumns[1])})
-       SELECT ${columns}, $1::timestamptz FROM ${stage}
+    steps.push(tx.query(createStagingTableSql(table, output)));
+    // A part of a refused batch (isolate.ts) has rows of its own, not encoded ahead.
+    steps.push(tx.copyIn(stage, names, this.encoded.get(batch.rows) ?? copyText(output, batch, 0, batch.rows.length)));
+    this.encoded.delete(batch.rows);
+    const staged = [...Object.entries(output.fields).map(([name, f]) => fromStaged(name, f)), fromStaged(timingColumns[0], 'timestamp')];
+    const insert = `INSERT INTO ${qualified(this.options.spec.schema, table)} (${names.map(ident).join(', ')}, ${ident(timingColumns[1])})
+       SELECT ${staged.join(', ')}, $1::timestamptz FROM ${stage}
        ON CONFLICT DO NOTHING`;
     const statistics = this.statistics[batch.dataset];
-    if (!statistics) return (await tx.query(insert, [ingestedAt])).affected;
+    if (!statistics) return tx.query(insert, [ingestedAt]).then((result) => result.affected);
     // The statistics take what this very INSERT inserted: rows the key absorbed never count.
-    await statistics.lock(tx);
+    steps.push(statistics.lock(tx));
     const counted = statistics.statement(insert, [ingestedAt], batch.rows);
-    const { rows } = await tx.query<{ n: number }>(counted.sql, counted.params);
-    return Number(rows[0]?.n ?? 0);
+    return tx.query<{ n: number }>(counted.sql, counted.params).then(({ rows }) => Number(rows[0]?.n ?? 0));
   }
 
   private async insertDeadLetters(tx: SqlQueryable, batch: SinkBatch, at: string): Promise<void> {
@@ -164,22 +190,22 @@ export class SqlSinkWriter implements Sink {
 
 export { classifySqlError } from './failures.ts';
 
-/** A batch's rows and their send times as COPY text, in the staging table's column order. */
-function copyText(output: DatasetOutput, batch: SinkBatch): string {
+/** Rows encoded between two turns of the event loop, as validation is (see run-pipeline.ts). */
+const ENCODE_SLICE = 1024;
+
+/** Rows [from, to) of a batch and their send times as COPY text, in the staging table's column order (times as epoch ms). */
+function copyText(output: DatasetOutput, batch: SinkBatch, from: number, to: number): string {
   const fields = Object.entries(output.fields);
   let text = '';
-  // Records of one file, or of one produce request, share their send time: formatted once.
-  let sentMs = Number.NaN;
-  let sentAt = '';
-  batch.rows.forEach((row, r) => {
+  for (let r = from; r < to; r++) {
+    const row = batch.rows[r] as OutputRow;
     for (const [name, f] of fields) {
       const value = row[name];
-      text += copyTextField(value === null || value === undefined ? null : f.type === 'timestamp' ? new Date(value as number).toISOString() : String(value));
+      text += value === null || value === undefined ? '\\N' : f.type === 'timestamp' ? String(value) : copyTextField(String(value));
       text += '\t';
     }
-    const ms = batch.producedAtMs[r] as number;
-    if (ms !== sentMs) (sentMs = ms), (sentAt = new Date(ms).toISOString());
-    text += `${sentAt}\n`;
-  });
+    // A file's modification time has a fraction of a millisecond; the column keeps whole ones, as Date does.
+    text += `${Math.trunc(batch.producedAtMs[r] as number)}\n`;
+  }
   return text;
 }
