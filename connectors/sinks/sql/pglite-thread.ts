@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite, TransactionAbortedError } from '@electric-sql/pglite';
 import { copyQuerySql, literal, type CopyQuery } from './client.ts';
+import { createPglite } from './pglite-template.ts';
 import { errorFields, OPENING_ID, type PgliteMessage, type PgliteReply, type PgliteRequest, type PgliteWorkerData } from './pglite-protocol.ts';
 
 /**
@@ -109,7 +110,7 @@ async function perform(db: PGlite, id: number, request: PgliteRequest): Promise<
   }
 }
 
-const opening = PGlite.create(dataDir);
+const opening = createPglite(dataDir);
 opening.then(
   () => post({ id: OPENING_ID, ...NOTHING }),
   (error: unknown) => post({ id: OPENING_ID, error: errorFields(error) }),
