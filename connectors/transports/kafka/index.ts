@@ -11,7 +11,7 @@ import { KafkaDeadLetterReader, type DeadLetterRange } from './dead-letter-reade
 import { deliveredRecords } from './resume.ts';
 import { deadLetterTopicName, KafkaDeadLetterTopic } from './dead-letter-topic.ts';
 import { keyDecoder } from './messages.ts';
-import { librdkafka } from './producer-librdkafka.ts';
+import { LIBRDKAFKA_WINDOW, librdkafka } from './producer-librdkafka.ts';
 import { KafkaSource } from './source.ts';
 import { kafkaSpec, type KafkaTransportSpec } from './spec.ts';
 import { ensureTopic, highWatermarks, type Offsets } from './topics.ts';
@@ -72,6 +72,15 @@ function sourcesOver(
  */
 function producerThreads(client: KafkaTransportSpec['client'], workers: number): number {
   return client === 'librdkafka' ? 1 : Math.max(1, Math.min(workers, availableParallelism()));
+}
+
+/**
+ * Chunks the engine keeps outstanding. kafkajs: one produce request each. librdkafka confirms
+ * chunks by flushing its queue, which waits for every message in it: a large window keeps the
+ * waits rare (see LIBRDKAFKA_WINDOW).
+ */
+function chunksInFlight({ client, inFlight, batchSize }: KafkaTransportSpec): number {
+  return client === 'librdkafka' ? Math.max(inFlight, Math.ceil(LIBRDKAFKA_WINDOW / batchSize)) : inFlight;
 }
 
 /**
@@ -159,7 +168,7 @@ class KafkaTransport implements RunTransport<KafkaLocation> {
         shard,
         workers: threads,
         paced,
-        inFlight: this.spec.inFlight,
+        inFlight: chunksInFlight(this.spec),
         log: this.log,
         ...(signal ? { signal } : {}),
         ...(onDelivered ? { onDelivered } : {}),

@@ -18,7 +18,7 @@ export const kafkaSpec = z
       .enum(['kafkajs', 'librdkafka'])
       .default('kafkajs')
       .describe(
-        'Producer client. kafkajs: pure JavaScript, always installed. librdkafka: @confluentinc/kafka-javascript (an optional dependency with a native build), about 1.7x the throughput from one producer thread; consumers stay on kafkajs.',
+        'Producer client. kafkajs: pure JavaScript, always installed. librdkafka: @confluentinc/kafka-javascript (an optional dependency with a native build), about 3x the throughput from one producer thread; consumers stay on kafkajs.',
       ),
     headers: z
       .boolean()
