@@ -150,7 +150,10 @@ export async function benchKafka(brokers: string[], backends: { name: string; op
   );
   const { 'kafkajs-1': one, 'kafkajs-2': two, 'kafkajs-4': four, 'librdkafka-1': native } = rates;
   if (one) pairs.push(pair('produce, harness kafkajs vs bare kafkajs', [one, 'msgs/s'], [bare, 'msgs/s bare'], { at: 'least', bound: 0.85 }));
-  if (two && four) pairs.push(pair('produce, harness kafkajs --workers 4 vs 2', [four, 'msgs/s'], [two, 'msgs/s'], { at: 'least', bound: 1 }));
+  // Past the cores, --workers 4 runs as many producer threads as --workers 2: the same work, so
+  // "not slower" allows the runs' noise (0.97-1.09x measured between identical runs here).
+  const noise = availableParallelism() < 4 ? 0.95 : 1;
+  if (two && four) pairs.push(pair('produce, harness kafkajs --workers 4 vs 2', [four, 'msgs/s'], [two, 'msgs/s'], { at: 'least', bound: noise }));
   if (native) {
     pairs.push(pair('produce, harness librdkafka', [native, 'msgs/s'], [150_000, 'msgs/s target'], { at: 'least', bound: 1 }));
     if (typeof kcat === 'number') pairs.push(pair('produce, harness librdkafka vs kcat -P', [native, 'msgs/s'], [kcat, 'msgs/s kcat'], { at: 'least', bound: 0.25 }));
