@@ -8,6 +8,7 @@ import { BoundedTopicRead } from '../../connectors/transports/kafka/bounded-read
 import { headerValue, parseHarnessHeader } from '../../connectors/transports/kafka/header.ts';
 import { keyDecoder, messageIndex } from '../../connectors/transports/kafka/messages.ts';
 import { openLibrdkafkaProducer } from '../../connectors/transports/kafka/producer-librdkafka.ts';
+import type { ChunkProducer } from '../../connectors/transports/kafka/producer.ts';
 import { kafkaSpec, type KafkaTransportSpec } from '../../connectors/transports/kafka/spec.ts';
 import { ExitCode } from '../../core/exit-codes.ts';
 import { createGenerator } from '../../generators/index.ts';
@@ -90,42 +91,47 @@ for (const { client, describe: describeClient } of clients) {
     });
 
     if (client === 'librdkafka') {
-      const open = async (topic: string, brokers = broker.brokers) =>
-        openLibrdkafkaProducer({ brokers, topic, clientId: 'test', acks: -1, compression: 'none', batchSize: 100, inFlight: 4, log: () => {} });
       const messages = (n: number) => Array.from({ length: n }, (_, i) => ({ key: `k${i}`, value: Buffer.from(`v${i}`) }));
-
-      it('settles a send only once the broker has acknowledged its messages, not when they are queued', async () => {
-        const topic = uniqueTopic();
-        const producer = await open(topic);
+      /** A producer that has sent 5 messages (so it is connected and knows the topic), closed after `use`. */
+      const withProducer = async (topic: string, use: (producer: ChunkProducer) => Promise<void>, brokers = broker.brokers) => {
+        const producer = await openLibrdkafkaProducer({ brokers, topic, clientId: 'test', acks: -1, compression: 'none', batchSize: 100, inFlight: 4, log: () => {} });
         try {
-          await producer.send(messages(10));
-          await broker.command('rtt 1 800');
-          const started = performance.now();
-          await producer.send(messages(10));
-          // Each produce response is held 800 ms: queued is not sent.
-          expect(performance.now() - started).toBeGreaterThanOrEqual(750);
+          await producer.send(messages(5));
+          await use(producer);
         } finally {
-          await broker.command('rtt 1 0');
           await producer.close();
         }
+      };
+
+      it('settles a send only once the broker has acknowledged its messages, not when they are queued', async () => {
+        await withProducer(uniqueTopic(), async (producer) => {
+          await broker.command('rtt 1 800');
+          try {
+            const started = performance.now();
+            await producer.send(messages(10));
+            // Each produce response is held 800 ms: queued is not sent.
+            expect(performance.now() - started).toBeGreaterThanOrEqual(750);
+          } finally {
+            await broker.command('rtt 1 0');
+          }
+        });
       });
 
       it('holds a send while the broker is down and settles it once the broker is back, every message in the topic', async () => {
         const topic = uniqueTopic();
-        const producer = await open(topic);
-        try {
-          await producer.send(messages(5));
+        await withProducer(topic, async (producer) => {
           await broker.command('down -1');
-          let settled = false;
-          const sent = producer.send(messages(50)).then(() => (settled = true));
-          await sleep(1500);
-          expect(settled).toBe(false);
-          await broker.command('up -1');
-          await sent;
-        } finally {
-          await broker.command('up -1');
-          await producer.close();
-        }
+          try {
+            let settled = false;
+            const sent = producer.send(messages(50)).then(() => (settled = true));
+            await sleep(1500);
+            expect(settled).toBe(false);
+            await broker.command('up -1');
+            await sent;
+          } finally {
+            await broker.command('up -1');
+          }
+        });
         const admin = new Kafka({ brokers: broker.brokers, logLevel: logLevel.NOTHING }).admin();
         await admin.connect();
         const offsets = await admin.fetchTopicOffsets(topic);
@@ -136,15 +142,18 @@ for (const { client, describe: describeClient } of clients) {
       it('fails a send whose messages the broker refuses for good, and every send after it', async () => {
         // A broker of its own: the errors left queued must not reach the other tests.
         const refusing = await startMockBroker(1);
-        const producer = await open(uniqueTopic(), refusing.brokers);
         try {
-          await producer.send(messages(5));
-          // Produce (API 0) answered with INVALID_RECORD (87), which is not retriable.
-          await refusing.command('errors 0 50 87');
-          await expect(producer.send(messages(5))).rejects.toThrow(/invalid|record/i);
-          await expect(producer.send(messages(1))).rejects.toThrow(/invalid|record/i);
+          await withProducer(
+            uniqueTopic(),
+            async (producer) => {
+              // Produce (API 0) answered with INVALID_RECORD (87), which is not retriable.
+              await refusing.command('errors 0 50 87');
+              await expect(producer.send(messages(5))).rejects.toThrow(/invalid|record/i);
+              await expect(producer.send(messages(1))).rejects.toThrow(/invalid|record/i);
+            },
+            refusing.brokers,
+          );
         } finally {
-          await producer.close();
           await refusing.stop();
         }
       });
