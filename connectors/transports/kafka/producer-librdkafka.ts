@@ -152,7 +152,6 @@ export async function openLibrdkafkaProducer(settings: ProducerSettings): Promis
   // with a flush running beside it went 0.75x as fast. So a flush starts only once a window's
   // worth of messages waits, or no send has come for a while (the engine waits, paces, or is done).
   const idle = setTimeout(startFlush, FLUSH_WHEN_IDLE_MS);
-  idle.unref();
   const confirm = (messages: number): Promise<void> => {
     if (!round) {
       let resolve!: () => void;
