@@ -55,8 +55,9 @@ export async function openPglite(dataDir: string): Promise<SqlClient> {
       copyIn: (table, columns, rows) =>
         next(async (options) => {
           // Text encoded here is this request's own, and moves to the thread; bytes given are copied.
-          const text = typeof rows === 'string' ? encoder.encode(rows) : rows;
-          await channel.request({ op: 'copyIn', sql: copyInSql(table, columns, `'/dev/blob'`), text }, { ...options, ...(typeof rows === 'string' ? { transfer: [text.buffer as ArrayBuffer] } : {}) });
+          const own = typeof rows === 'string';
+          const text = own ? encoder.encode(rows) : rows;
+          await channel.request({ op: 'copyIn', sql: copyInSql(table, columns, `'/dev/blob'`), text }, { ...options, ...(own ? { transfer: [text.buffer as ArrayBuffer] } : {}) });
         }),
     };
     return {

@@ -76,9 +76,8 @@ const MESSAGE_TIMEOUT_MS = 60_000;
  * each): a bare loop over pre-built messages measured here 146-191k msgs/s with reports against
  * 400-444k with one flush at the end.
  *
- * A send resolves at the end of the first flush that began after its messages were queued. Sends
- * queued while a flush runs share the next one, so there is at most one flush at a time and one
- * more waiting. A failed delivery (after librdkafka's own retries) fails every send outstanding
+ * A send resolves at the end of a flush that began after its messages were queued; flushes run one
+ * after another, each for the sends queued before it began. A failed delivery (after librdkafka's own retries) fails every send outstanding
  * and every one after: its report is served before the flush that waits for it ends.
  *
  * The partitioner is kafkajs's (Java's murmur2), so a key lands in the same partition whichever
@@ -126,27 +125,14 @@ export async function openLibrdkafkaProducer(settings: ProducerSettings): Promis
   };
   /** Sends queued since the last flush began: the next flush confirms them. */
   let round: { confirmed: Promise<void>; resolve: () => void; reject: (error: Error) => void; messages: number } | null = null;
-  let flushing = false;
-  let again = false;
+  /** The flushes begun so far, one after another; it never rejects (each round takes its outcome). */
+  let flushes = Promise.resolve();
   const startFlush = (): void => {
     if (!round) return;
-    // The running flush may have seen the queue empty before these were queued: the next one.
-    if (flushing) {
-      again = true;
-      return;
-    }
-    const current = round;
+    const { resolve, reject } = round;
     round = null;
-    flushing = true;
-    flushOnce()
-      .then(current.resolve, current.reject)
-      .finally(() => {
-        flushing = false;
-        if (again) {
-          again = false;
-          startFlush();
-        }
-      });
+    // After the running flush, not with it: it may have seen the queue empty before these were queued.
+    flushes = flushes.then(flushOnce).then(resolve, reject);
   };
   // Flushing tells librdkafka to send at once, in small requests: measured here, a produce loop
   // with a flush running beside it went 0.75x as fast. So a flush starts only once a window's
