@@ -1,7 +1,7 @@
 import { FaultPlanner, type FaultRates, type DuplicateDistance, type MalformedKind, type OwnPlan } from './faults.ts';
 import type { LineBuffer, Payload } from './line-buffer.ts';
 import { streamKey } from './random.ts';
-import { Schedule, type Seasonality } from './schedule.ts';
+import { scheduleFor, type LoadProfileSpec, type Schedule, type Seasonality } from './load/index.ts';
 
 export const datasetNames = ['ecommerce', 'lol'] as const;
 export type DatasetName = (typeof datasetNames)[number];
@@ -11,8 +11,10 @@ export interface GeneratorConfig {
   seed: number;
   /** Event time of index 0, in epoch ms. */
   baseTimeMs: number;
-  /** Records per second the load profile aims for; 0 means as fast as possible. */
+  /** The simple form's mean records per second; 0 means as fast as possible. Ignored under `load`. */
   rate: number;
+  /** A k6-style load profile, which then sets every record's due time. */
+  load?: LoadProfileSpec;
   faults: FaultRates;
   duplicateDistance?: DuplicateDistance;
   /** Future-dated records are dated this far past their due time; absent: 2099-01-01 (seed 001). */
@@ -46,7 +48,7 @@ export abstract class Generator {
   ) {
     this.planner = new FaultPlanner(config.seed, dataset, config.faults, malformedKinds, config.duplicateDistance);
     this.contentKey = streamKey(config.seed, dataset, 'content');
-    this.schedule = new Schedule(config.rate, config.seasonality ?? null, config.baseTimeMs);
+    this.schedule = scheduleFor(config, config.baseTimeMs);
   }
 
   /** The record `origin` emits under its own plan (duplicates are resolved before this). */

@@ -7,6 +7,7 @@ export function generatorConfig(seed: number, baseTimeMs: number, spec: DatasetS
     seed,
     baseTimeMs,
     rate: spec.rate,
+    ...(spec.load ? { load: spec.load } : {}),
     faults: spec.faults,
     ...(spec.duplicateDistance ? { duplicateDistance: spec.duplicateDistance } : {}),
     ...(spec.futureOffset !== undefined ? { futureOffsetMs: spec.futureOffset } : {}),

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { duration, share } from './fields.ts';
 import { malformedRate, type MalformedKind } from '../generators/faults.ts';
 import { generators, type DatasetName } from '../generators/index.ts';
+import { loadProfileSpec, profileCount, type LoadProfileSpec } from '../generators/load/index.ts';
 import { transports } from '../connectors/transports/index.ts';
 import { sinkSpecs } from '../connectors/sinks/index.ts';
 
@@ -65,19 +66,51 @@ function expectations(malformedKinds: readonly MalformedKind[]) {
     .strict();
 }
 
+/** The most records one dataset may plan, whether counted or derived from a load profile. */
+export const MAX_COUNT = 1e12;
+
 function dataset<T extends z.ZodObject>(options: T, malformedKinds: readonly MalformedKind[]) {
   return z
     .object({
-      count: z.number().int().min(1).max(1e12).describe('Records to generate.'),
-      rate: z.number().min(0).default(0).describe('Mean records per second to aim for; 0 = as fast as possible.'),
-      seasonality: seasonality.optional().describe('Let the rate swing over a (daily) cycle around its mean; absent: flat.'),
+      count: z.number().int().min(1).max(MAX_COUNT).optional().describe('Records to generate; with `load`, derived from it (the integral of its rate), and if given it must agree.'),
+      rate: z.number().min(0).optional().describe('The simple load form: mean records per second to aim for; 0 (the default) = as fast as possible.'),
+      seasonality: seasonality.optional().describe('The simple form: let the rate swing over a (daily) cycle around its mean; absent: flat.'),
+      load: loadProfileSpec
+        .optional()
+        .describe("A load profile in k6's vocabulary (executor constant-arrival-rate or ramping-arrival-rate, startTime); instead of rate and seasonality."),
       faults: faultRates(malformedKinds).prefault({}).describe('Fault rates.'),
       duplicateDistance: duplicateDistance.optional().describe('How far back duplicates reach.'),
       futureOffset: duration.optional().describe('Date future records this far past their due time instead of 2099-01-01.'),
       options: options.prefault({} as z.input<T>).describe('Generator options.'),
       expect: expectations(malformedKinds).prefault({}).describe('What a correct pipeline does with each bad kind (default: dead-letter all, land duplicates once).'),
     })
-    .strict();
+    .strict()
+    .transform(withCount);
+}
+
+/**
+ * The count a dataset's load gives: the one written, or the integral of its profile's rate. Both
+ * written and disagreeing, or neither, is a problem at the fields concerned.
+ */
+function withCount<D extends { count?: number | undefined; rate?: number | undefined; seasonality?: unknown; load?: LoadProfileSpec | undefined }>(
+  spec: D,
+  ctx: z.core.$RefinementCtx<D>,
+): Omit<D, 'count' | 'rate'> & { count: number; rate: number } {
+  const problem = (path: string[], message: string) => {
+    ctx.addIssue({ code: 'custom', path, message, input: spec });
+    return z.NEVER;
+  };
+  const rate = spec.rate ?? 0;
+  if (!spec.load) return spec.count === undefined ? problem(['count'], 'count is required (or a load profile, `load`, to derive it from)') : { ...spec, count: spec.count, rate };
+  if (spec.rate !== undefined) return problem(['rate'], 'rate is the simple form of a load profile: give it or `load`, not both');
+  if (spec.seasonality !== undefined) return problem(['seasonality'], 'seasonality belongs to the simple form (rate); `load` sets the rate over time itself');
+  const derived = profileCount(spec.load);
+  if (derived < 1) return problem(['load'], 'the profile produces no record: its rate is 0 throughout');
+  if (derived > MAX_COUNT) return problem(['load'], `the profile produces ${derived} records, beyond the limit of ${MAX_COUNT} per dataset`);
+  if (spec.count !== undefined && spec.count !== derived) {
+    return problem(['count'], `count ${spec.count} disagrees with /load, whose rate integrates to ${derived} records; drop count or make them agree`);
+  }
+  return { ...spec, count: derived, rate };
 }
 
 /** Each transport owns its spec (connectors/transports/<type>/spec.ts); `type` tells them apart. */

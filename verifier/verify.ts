@@ -170,7 +170,7 @@ export async function verifyRun(manifest: RunManifest, reader: SinkReader, optio
       generation,
       slos: manifest.scenario.slos,
       window: { startMs: startMs - WINDOW_SLACK_MS, endMs: endMs + WINDOW_SLACK_MS },
-      intendedAtMs: (index) => (generation.rate > 0 ? generation.startedAtMs + generator.schedule.offsetMs(index) : null),
+      intendedAtMs: (index) => (generator.schedule.paced ? generation.startedAtMs + generator.schedule.offsetMs(index) : null),
       positionConvention:
         manifest.transport.type === 'csv'
           ? 'source = the file name and position = its 1-based physical line, the header being line 1'

@@ -87,8 +87,7 @@ export function registerGenerate(program: Command, context: CommandContext): voi
       const [name, spec] = datasets[0]!;
       const generator = createGenerator(name, generatorConfig(seed, baseTimeMs, spec));
       const count = options.count ? parseCount(options.count, '--count') : spec.count;
-      const { rotateRecords, rotateInterval } = fileRotation(scenario.transport);
-      const plan = filePlan(count, rotateRecords, rotateInterval, spec.rate);
+      const plan = filePlan(generator, count, fileRotation(scenario.transport));
       let header = generator.header;
       for (const f of shardChunks(plan, shard)) {
         const [first, end] = chunkRange(plan, f);

@@ -1,4 +1,5 @@
 import { HarnessError } from '../../core/errors.ts';
+import type { Schedule } from '../../generators/load/index.ts';
 
 /** Shard k of n (1-based): of the dataset's chunks (files, or Kafka batches), this one writes those with number % n == k - 1. */
 export interface Shard {
@@ -19,16 +20,30 @@ export function parseShard(text: string): Shard {
 }
 
 /**
- * How a dataset splits into chunks: chunk c holds indices [c * size, (c + 1) * size). The split
+ * How a dataset splits into chunks. Uniform: chunk c holds indices [c * size, (c + 1) * size).
+ * Scheduled: chunk c starts at index starts[c], so chunks follow a load profile's rate. The split
  * depends only on the scenario, so any worker, shard or machine produces the same chunk for c.
+ * Plain data: it crosses to worker threads.
  */
-export interface ChunkPlan {
-  count: number;
-  size: number;
-}
+export type ChunkPlan = { count: number; size: number } | { count: number; starts: Float64Array };
 
 export function chunkCount(plan: ChunkPlan): number {
-  return Math.ceil(plan.count / plan.size);
+  return 'starts' in plan ? plan.starts.length : Math.ceil(plan.count / plan.size);
+}
+
+/**
+ * Chunks of at most `maxRecords` that span at most `maxSpanMs` of the schedule from their first
+ * record's due time, so that at a ramp's low end a chunk (delivered when its last record is due)
+ * never holds back its first records for long. The walk costs one schedule inversion a chunk.
+ */
+export function scheduledPlan(schedule: Pick<Schedule, 'offsetMs' | 'dueBefore'>, count: number, maxRecords: number, maxSpanMs: number): ChunkPlan {
+  const starts: number[] = [];
+  for (let first = 0; first < count; ) {
+    starts.push(first);
+    const bySpan = schedule.dueBefore(schedule.offsetMs(first) + maxSpanMs);
+    first = Math.min(count, first + maxRecords, Math.max(first + 1, bySpan));
+  }
+  return { count, starts: Float64Array.from(starts) };
 }
 
 /** The chunk numbers shard `shard` produces, in order. */
@@ -45,6 +60,7 @@ export function splitAmong<T>(items: readonly T[], workers: number): T[][] {
 
 /** The index range [first, end) of chunk `chunk`. */
 export function chunkRange(plan: ChunkPlan, chunk: number): [number, number] {
+  if ('starts' in plan) return [plan.starts[chunk] as number, (plan.starts[chunk + 1] as number | undefined) ?? plan.count];
   const first = chunk * plan.size;
   return [first, Math.min(plan.count, first + plan.size)];
 }

@@ -112,7 +112,7 @@ export async function runJob<WriterOptions>(
       if (signal?.aborted) break;
       const [first, end] = chunkRange(job.plan, number);
       const deliver = writer.prepare({ number, first, end });
-      if (job.paced && job.config.rate > 0) {
+      if (job.paced && generator.schedule.paced) {
         const wait = job.startedAtMs + generator.schedule.offsetMs(end - 1) - Date.now();
         if (wait > 0) await sleep(wait);
       }

@@ -1,10 +1,13 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CsvTransport } from '../../connectors/transports/csv/index.ts';
 import { isFinished } from '../../connectors/transports/csv/line-reader.ts';
 import type { DatasetName } from '../../generators/generator.ts';
-import { generator, someFaults } from '../helpers/generated.ts';
+import { createGenerator } from '../../generators/index.ts';
+import { loadProfileSpec, profileCount } from '../../generators/load/index.ts';
+import { seedWord } from '../../generators/random.ts';
+import { BASE_TIME, generator, someFaults } from '../helpers/generated.ts';
 import { tempDir } from '../helpers/scenario.ts';
 
 /** Every data line of every file under `dirs`, headers dropped, sorted: the content, whatever the layout. */
@@ -68,5 +71,36 @@ describe.each([
     expect(isFinished(dataDir(root, 'out'))).toBe(false);
     await produce(root, 'out', 1, { index: 2, count: 2 });
     expect(isFinished(dataDir(root, 'out'))).toBe(true);
+  });
+});
+
+describe('generation under a ramping load profile', () => {
+  // 2,000 records over 8 s, from 50/s to 450/s: files follow the ramp (few records at its low end).
+  const load = loadProfileSpec.parse({ executor: 'ramping-arrival-rate', startRate: 50, stages: [{ target: 450, duration: '8s' }] });
+  const rampGenerator = () =>
+    createGenerator('ecommerce', { seed: seedWord(5), baseTimeMs: BASE_TIME, rate: 0, load, faults: someFaults, options: {} });
+  const count = profileCount(load);
+  const produce = (dir: string, workers: number, extra: { shard?: { index: number; count: number }; resume?: { startedAtMs: number } } = {}) =>
+    new CsvTransport(dir, { rotateRecords: 10_000, rotateInterval: 500 }).produce({ generator: rampGenerator(), count, workers, paced: false, ...extra });
+
+  it('gives the same files whole, on 2 workers, in 3 shards, and resumed after losing files', async () => {
+    const root = tempDir();
+    const one = await produce(join(root, 'one'), 1);
+    expect(one.records).toBe(2000);
+    // 500 ms of schedule a file: about 25 records at the start, about 225 at the end.
+    expect(one.files[0]!.count).toBeLessThan(40);
+    expect(one.files.at(-1)!.count).toBeGreaterThan(200);
+    await produce(join(root, 'two'), 2);
+    await Promise.all([1, 2, 3].map((k) => produce(join(root, `shard${k}`), 1, { shard: { index: k, count: 3 } })));
+    const reference = sortedLines([join(root, 'one/ecommerce')], 1);
+    expect(sortedLines([join(root, 'two/ecommerce')], 1)).toEqual(reference);
+    expect(sortedLines([1, 2, 3].map((k) => join(root, `shard${k}/ecommerce`)), 1)).toEqual(reference);
+
+    // A run that lost three files (killed before they were committed) is finished by resume.
+    for (const file of [one.files[0]!, one.files[5]!, one.files.at(-1)!]) rmSync(join(root, 'one/ecommerce', file.name));
+    const resumed = await produce(join(root, 'one'), 1, { resume: { startedAtMs: Date.now() } });
+    expect(resumed.records).toBe(2000);
+    expect(resumed.files.map((f) => f.name)).toEqual(one.files.map((f) => f.name));
+    expect(sortedLines([join(root, 'one/ecommerce')], 1)).toEqual(reference);
   });
 });

@@ -5,7 +5,7 @@ import { noFaults } from '../../generators/faults.ts';
 import { createGenerator } from '../../generators/index.ts';
 import { Oracle } from '../../generators/oracle.ts';
 import { Rng, streamKey } from '../../generators/random.ts';
-import { Schedule } from '../../generators/schedule.ts';
+import { SteadySchedule as Schedule } from '../../generators/load/steady.ts';
 import { Zipf } from '../../generators/zipf.ts';
 import { BASE_TIME, generator } from '../helpers/generated.ts';
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Generator } from '../../../generators/index.ts';
 import type { Source } from '../../../pipeline/source.ts';
 import type { KafkaTransportSpec } from '../kafka/spec.ts';
-import { chunkRange, shardChunks, wholeDataset, type ChunkPlan } from '../chunks.ts';
+import { chunkRange, scheduledPlan, shardChunks, wholeDataset, type ChunkPlan } from '../chunks.ts';
 import { produceChunks } from '../engine.ts';
 import type { CommittedFile, ProduceOutcome, ProduceRequest, RunTransport, TransportComponent } from '../transport.ts';
 import { CsvFileSource } from './source.ts';
@@ -16,9 +16,15 @@ export interface CsvLocation {
   dir: string;
 }
 
-/** Files hold `rotateRecords`, or with a rate `rotateInterval` of records, whichever is fewer. */
-export function filePlan(count: number, rotateRecords: number, rotateIntervalMs: number, rate: number): ChunkPlan {
-  const size = rate > 0 ? Math.max(1, Math.min(rotateRecords, Math.floor((rate * rotateIntervalMs) / 1000))) : rotateRecords;
+/**
+ * Files hold `rotateRecords`, or when paced `rotateInterval` of records, whichever is fewer: at
+ * the simple form's steady rate a fixed size, under a load profile as many as its schedule says.
+ */
+export function filePlan(generator: Generator, count: number, rotation: Rotation): ChunkPlan {
+  const { config, schedule } = generator;
+  if (config.load) return scheduledPlan(schedule, count, rotation.rotateRecords, rotation.rotateInterval);
+  const rate = config.rate;
+  const size = rate > 0 ? Math.max(1, Math.min(rotation.rotateRecords, Math.floor((rate * rotation.rotateInterval) / 1000))) : rotation.rotateRecords;
   return { count, size };
 }
 
@@ -50,7 +56,7 @@ export class CsvTransport implements RunTransport<CsvLocation> {
 
   async produce({ generator, count, workers = 1, shard = wholeDataset, paced = true, signal, onDelivered, resume }: ProduceRequest): Promise<ProduceOutcome> {
     const dir = datasetDir(this.dir, generator.dataset);
-    const plan = filePlan(count, this.rotation.rotateRecords, this.rotation.rotateInterval, generator.config.rate);
+    const plan = filePlan(generator, count, this.rotation);
     // A file is committed whole or not at all (temp name + rename): what exists is done.
     const stored = resume ? shardChunks(plan, shard).flatMap((chunk) => storedFile(dir, generator, plan, chunk)) : [];
     const done = new Set(stored.map((file) => file.name));

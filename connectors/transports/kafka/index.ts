@@ -3,7 +3,7 @@ import type { Kafka } from 'kafkajs';
 import { HarnessError, messageOf } from '../../../core/errors.ts';
 import type { DatasetName, Generator } from '../../../generators/index.ts';
 import type { Source } from '../../../pipeline/source.ts';
-import { wholeDataset } from '../chunks.ts';
+import { scheduledPlan, wholeDataset } from '../chunks.ts';
 import { produceChunks } from '../engine.ts';
 import type { Log, ProduceOutcome, ProduceRequest, RunTransport, TransportComponent } from '../transport.ts';
 import { createKafka, defaultConnectTimeoutMs, kafkaBrokers, reachBrokers } from './client.ts';
@@ -75,6 +75,12 @@ function producerThreads(client: KafkaTransportSpec['client'], workers: number):
 }
 
 /**
+ * Under a load profile a produce request holds at most this much of the schedule: sent when its
+ * last record is due, its first waited at most this long (and the rate's changes show per second).
+ */
+const PROFILE_BATCH_SPAN_MS = 100;
+
+/**
  * Chunks the engine keeps outstanding. kafkajs: one produce request each. librdkafka confirms
  * chunks by flushing its queue, which waits for every message in it: a large window keeps the
  * waits rare (see LIBRDKAFKA_WINDOW).
@@ -141,7 +147,7 @@ class KafkaTransport implements RunTransport<KafkaLocation> {
 
   async produce({ generator, count, workers = 1, shard = wholeDataset, paced = true, signal, onDelivered, resume }: ProduceRequest): Promise<ProduceOutcome> {
     const topic = this.spec.topics[generator.dataset].name;
-    const plan = { count, size: this.spec.batchSize };
+    const plan = generator.config.load ? scheduledPlan(generator.schedule, count, this.spec.batchSize, PROFILE_BATCH_SPAN_MS) : { count, size: this.spec.batchSize };
     try {
       await this.reached;
       const range = this.topics[generator.dataset];

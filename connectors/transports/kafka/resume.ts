@@ -1,5 +1,5 @@
 import type { Kafka } from 'kafkajs';
-import { chunkRange, type ChunkPlan } from '../chunks.ts';
+import { chunkCount, chunkRange, type ChunkPlan } from '../chunks.ts';
 import { BoundedTopicRead } from './bounded-read.ts';
 import { messageIndex, type KeyDecoder } from './messages.ts';
 import type { Offsets } from './topics.ts';
@@ -35,7 +35,7 @@ export async function deliveredRecords(kafka: Kafka, range: { name: string; star
   const wholeChunks = new Set<number>();
   const partial: number[] = [];
   let records = 0;
-  for (let chunk = 0; chunk * plan.size < plan.count; chunk++) {
+  for (let chunk = 0; chunk < chunkCount(plan); chunk++) {
     const [first, end] = chunkRange(plan, chunk);
     let present = 0;
     for (let i = first; i < end; i++) present += seen[i] as number;
