@@ -1,9 +1,10 @@
 import { reasonCodes, type ReasonCode } from '../core/reasons.ts';
 import { hashString } from '../generators/random.ts';
-import type { PipelineFaults } from '../scenarios/schema.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { SharedPipelineFault } from '../scenarios/schema.ts';
 import type { FieldSpec, OutputRow } from './output.ts';
 
-export type PipelineFaultName = Exclude<keyof PipelineFaults, 'corruptValue'> | `corruptValue.${string}`;
+export type PipelineFaultName = SharedPipelineFault | `corruptValue.${string}`;
 
 /**
  * Whether an injected pipeline fault hits this key. A pure function of fault and key, so a test can
@@ -35,4 +36,22 @@ export function corrupted(field: FieldSpec, value: OutputRow[string]): string | 
 /** Another reason than `reason`, deterministically. */
 export function otherReason(reason: ReasonCode): ReasonCode {
   return reasonCodes[(reasonCodes.indexOf(reason) + 1) % reasonCodes.length] as ReasonCode;
+}
+
+/**
+ * The injected capacity limit `maxRowsPerSec`: rows are admitted no faster than the cap since the
+ * first batch, so the pipeline drains at exactly that rate whatever the sink could do.
+ */
+export class RowRateCap {
+  private startedAtMs: number | null = null;
+  private admitted = 0;
+
+  constructor(private readonly rowsPerSec: number) {}
+
+  async admit(rows: number, signal?: AbortSignal): Promise<void> {
+    this.startedAtMs ??= Date.now();
+    this.admitted += rows;
+    const wait = this.startedAtMs + (this.admitted / this.rowsPerSec) * 1000 - Date.now();
+    if (wait > 0) await sleep(wait, undefined, signal ? { signal } : undefined).catch(() => {});
+  }
 }

@@ -1,8 +1,8 @@
 import { setImmediate, setTimeout as sleep } from 'node:timers/promises';
 import type { ReasonCode } from '../core/reasons.ts';
 import type { DatasetName } from '../generators/generator.ts';
-import type { PipelineFaults } from '../scenarios/schema.ts';
-import { corrupted, faultHits, otherReason, positionKey } from './faults.ts';
+import type { PipelineFaults, SharedPipelineFault } from '../scenarios/schema.ts';
+import { corrupted, faultHits, otherReason, positionKey, RowRateCap } from './faults.ts';
 import { datasetRules, datasetStatistics } from './rules/index.ts';
 import { rowKey, type Verdict } from './rules/rules.ts';
 import { safeText, type FieldSpec, type OutputRow } from './output.ts';
@@ -88,6 +88,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     await source.open(await waitOutOutage(sink, `[${source.dataset}] sink checkpoints`, () => sink.checkpoints(source.dataset), outagePolicy(options), options.log));
   }
   const active = new Set(sources);
+  const cap = options.faults?.maxRowsPerSec ? new RowRateCap(options.faults.maxRowsPerSec) : null;
   // One write in flight while the next batch is read and validated: a server works on the one while
   // this process works on the other (it had sat idle for half of each batch). Writes stay in order.
   let writing: Promise<void> = Promise.resolve();
@@ -106,6 +107,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
         else if (batch !== 'idle') {
           idle = false;
           const prepared = await prepareBatch(options, source.dataset, batch);
+          await cap?.admit(prepared.rows.length + prepared.deadLetters.length, options.signal);
           await written();
           // Stopped while the previous batch was written: this one is left for the next run.
           if (options.signal?.aborted) break;
@@ -299,7 +301,7 @@ class InjectedFaults {
     });
   }
 
-  hits(fault: Exclude<keyof PipelineFaults, 'corruptValue'>, key: string): boolean {
+  hits(fault: SharedPipelineFault, key: string): boolean {
     if (!faultHits(fault, this.faults[fault], key)) return false;
     this.stats.injected[injectedFigure[fault]]++;
     return true;
@@ -325,4 +327,4 @@ const injectedFigure = {
   duplicateDeadLetter: 'dlqDoubled',
   skewTimes: 'skewed',
   doubleCount: 'doubleCounted',
-} as const satisfies Record<Exclude<keyof PipelineFaults, 'corruptValue'>, keyof DatasetStats['injected']>;
+} as const satisfies Record<SharedPipelineFault, keyof DatasetStats['injected']>;

@@ -132,6 +132,12 @@ const pipelineFaults = z
     doubleCount: share
       .default(0)
       .describe("Share of records (LoL matches, by match id) the sink's statistics count twice; their rows land once."),
+    maxRowsPerSec: z
+      .number()
+      .positive()
+      .finite()
+      .optional()
+      .describe('Caps the rows the pipeline writes per second, like a sink that can take no more: a known capacity for harness find-max to find.'),
   })
   .strict();
 
@@ -218,6 +224,8 @@ export type TransportSpec = Scenario['transport'];
 export type KafkaTransportSpec = Extract<TransportSpec, { type: 'kafka' }>;
 export type Slos = Scenario['slos'];
 export type PipelineFaults = z.output<typeof pipelineFaults>;
+/** The faults that strike a share of records, each by its key (pipeline/faults.ts faultHits). */
+export type SharedPipelineFault = { [K in keyof PipelineFaults]-?: PipelineFaults[K] extends number ? K : never }[keyof PipelineFaults];
 
 /** Cross-field rules, checked once the shape is right. Each returns a path and a message. */
 export function crossFieldProblems(scenario: Scenario): { path: (string | number)[]; message: string }[] {
