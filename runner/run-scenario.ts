@@ -5,7 +5,7 @@ import { createTransport, type TransportLocation } from '../connectors/transport
 import type { RunTransport } from '../connectors/transports/transport.ts';
 import type { SinkLock } from '../connectors/sinks/sink.ts';
 import { HarnessError, messageOf } from '../core/errors.ts';
-import { createRunDir, currentProcess, HEARTBEAT_MS, MANIFEST_VERSION, newRunId, saveManifest, type DatasetManifest, type RunManifest } from '../runs/manifest.ts';
+import { countProduced, createRunDir, currentProcess, HEARTBEAT_MS, MANIFEST_VERSION, newRunId, saveManifest, type DatasetManifest, type RunManifest } from '../runs/manifest.ts';
 import { createGenerator, type Generator } from '../generators/index.ts';
 import { seedWord } from '../generators/random.ts';
 import { runPipeline } from '../pipeline/run-pipeline.ts';
@@ -20,6 +20,8 @@ import { scenarioDatasets } from './scenario-datasets.ts';
 
 export interface RunOptions {
   scenarioPath: string;
+  /** The scenario already loaded (and derived from that file, e.g. one step of find-max); default: read scenarioPath. */
+  scenario?: Scenario;
   /** The harness's own directory (`.harness`): runs go under it. */
   home: string;
   env: NodeJS.ProcessEnv;
@@ -64,7 +66,7 @@ export function withFaultOverrides(scenario: Scenario, faults: string | undefine
  * the reference pipeline consumes it, keeping the manifest current as it goes.
  */
 export async function runScenario(options: RunOptions): Promise<RunOutcome> {
-  const scenario = withFaultOverrides(loadScenario(options.scenarioPath, options.env).scenario, options.faults);
+  const scenario = withFaultOverrides(options.scenario ?? loadScenario(options.scenarioPath, options.env).scenario, options.faults);
   const runId = newRunId();
   const seed = seedWord(scenario.seed);
   const baseTimeMs = resolveBaseTime(scenario, options.baseTime);
@@ -195,6 +197,7 @@ async function produceDataset(options: ExecuteOptions, generator: Generator, sig
     signal,
     onDelivered: (records, file) => {
       dataset.records += records;
+      countProduced(dataset, records, Date.now());
       if (file) dataset.files.push(file);
     },
     ...(options.resume ? { resume: { startedAtMs: dataset.startedAtMs } } : {}),

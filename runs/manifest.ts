@@ -32,6 +32,12 @@ export interface DatasetManifest {
   /** Time zero of the load profile: record i was due at startedAtMs + its schedule offset. */
   startedAtMs: number;
   finishedAtMs: number;
+  /**
+   * Records delivered in each second since startedAtMs (index = whole seconds), counted by the
+   * harness's own producer as deliveries are confirmed; `harness resume` keeps the clock and adds to
+   * it. Absent in runs from before it was kept.
+   */
+  producedPerSecond?: number[];
   /** For file transports: the files written, so (file, line) maps back to a record index. */
   files: CommittedFile[];
 }
@@ -132,4 +138,13 @@ export function unfinishedGeneration(manifest: RunManifest): string | null {
   if (open.length === 0) return null;
   const state = isAlive(manifest) ? 'still running' : manifest.status === 'running' ? 'killed (its heartbeat stopped)' : manifest.status;
   return `generation of run ${manifest.runId} is incomplete (${state}): ${open.map(([name, d]) => `${name} ${d?.records} of ${d?.count} records`).join(', ')}`;
+}
+
+/** Counts `records` delivered at `nowMs` into the dataset's per-second production. */
+export function countProduced(dataset: DatasetManifest, records: number, nowMs: number): void {
+  const perSecond = (dataset.producedPerSecond ??= []);
+  const second = Math.max(0, Math.floor((nowMs - dataset.startedAtMs) / 1000));
+  // Seconds with no delivery are zeros, never holes: JSON would write a hole as null.
+  while (perSecond.length <= second) perSecond.push(0);
+  perSecond[second] = (perSecond[second] as number) + records;
 }

@@ -4,6 +4,7 @@ import type { DatasetOutput, OutputRow } from '../pipeline/output.ts';
 import type { StatisticSpec, StatisticsRow } from '../pipeline/statistics.ts';
 import type { DatasetManifest } from '../runs/manifest.ts';
 import type { Slos } from '../scenarios/schema.ts';
+import type { SeriesPoint, StageSummary } from './report.ts';
 import type { DeadLetterRow, SinkRow } from './sink-reader.ts';
 
 /** What a check knows of one dataset before any row is read: the regenerated truth and the run. */
@@ -105,6 +106,9 @@ export interface CheckResult {
   samples: Record<string, string[]>;
   /** Encoded HdrHistograms (base64, compressed), for re-rendering reports. */
   histograms?: Record<string, string>;
+  /** The per-second series and stage summaries (the `series` check); verifyRun lifts them into the report. */
+  series?: SeriesPoint[];
+  stages?: StageSummary[];
 }
 
 export const SAMPLE_LIMIT = 20;

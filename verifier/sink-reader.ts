@@ -26,6 +26,8 @@ export interface DeadLetterRow {
   recordIndex: number | null;
   reason: string;
   raw: Buffer;
+  /** When the sink wrote it (epoch ms); null where no time is kept (a dead-letter topic). */
+  ingestedAtMs: number | null;
 }
 
 /**

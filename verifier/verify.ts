@@ -147,6 +147,8 @@ export async function verifyRun(manifest: RunManifest, reader: SinkReader, optio
   const log = options.log ?? (() => {});
   const nowMs = options.nowMs ?? Date.now();
   const results: CheckResult[] = [];
+  const series: NonNullable<Report['series']> = {};
+  const stages: NonNullable<Report['stages']> = {};
   const startMs = Date.parse(manifest.createdAt);
   for (const name of Object.keys(manifest.scenario.datasets) as DatasetName[]) {
     const spec = manifest.scenario.datasets[name];
@@ -211,7 +213,13 @@ export async function verifyRun(manifest: RunManifest, reader: SinkReader, optio
         for (const row of rows) for (const run of runs) run.statistic?.(row);
       });
     }
-    results.push(...runs.map((run) => run.finish()));
+    for (const result of runs.map((run) => run.finish())) {
+      // Moved, not copied: a series of thousands of points belongs in the report once.
+      const { series: points, stages: summaries, ...check } = result;
+      if (points) series[name] = points;
+      if (summaries) stages[name] = summaries;
+      results.push(check);
+    }
   }
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
@@ -222,5 +230,7 @@ export async function verifyRun(manifest: RunManifest, reader: SinkReader, optio
     // Zero checks is no evidence, and no evidence is never a pass.
     verdict: results.length > 0 && results.every((r) => r.status === 'pass') ? 'pass' : 'fail',
     checks: results,
+    ...(Object.keys(series).length > 0 ? { series } : {}),
+    ...(Object.keys(stages).length > 0 ? { stages } : {}),
   };
 }

@@ -81,6 +81,7 @@ export function syntheticSink(scenarioInput: Record<string, unknown>): Synthetic
           recordIndex: null,
           reason: outcome.reason,
           raw: typeof payload === 'string' ? Buffer.from(payload) : payload,
+          ingestedAtMs: RUN_START + 1050 + index,
         });
       }
     }
@@ -135,7 +136,7 @@ export const DLQ_TOPIC = 'synthetic.dlq';
  * the `harness` header it kept, and where the record was read.
  */
 export function topicLetters(letters: DeadLetterRow[]): DeadLetterRow[] {
-  return letters.map((letter) => ({ ...letter, source: 'synthetic:0', recordIndex: letter.position - 2 }));
+  return letters.map((letter) => ({ ...letter, source: 'synthetic:0', recordIndex: letter.position - 2, ingestedAtMs: null }));
 }
 
 /** A dead-letter stream over letters held in memory, for the datasets it has letters of. */

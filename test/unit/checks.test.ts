@@ -185,7 +185,7 @@ describe('dlq-capture', () => {
       ['raw bytes altered', (s) => s.letters.ecommerce.slice(0, 3).forEach((l) => (l.raw = Buffer.concat([l.raw, Buffer.from('x')]))), { rawMismatches: 3 }],
       [
         'valid records dead-lettered',
-        (s) => s.letters.ecommerce.push({ source: FILE, position: 2, recordIndex: null, reason: 'wrong_type', raw: Buffer.alloc(0) }),
+        (s) => s.letters.ecommerce.push({ source: FILE, position: 2, recordIndex: null, reason: 'wrong_type', raw: Buffer.alloc(0), ingestedAtMs: RUN_START + 1050 }),
         { validDeadLettered: 1 },
       ],
     ];
@@ -251,7 +251,7 @@ describe('dlq-topic', () => {
       ['conflicting reasons', (t) => t.push(...t.slice(0, 2).map((l) => ({ ...l, reason: otherReason(l) }))), { conflicting: 2, wrongReason: 0, redeliveries: 0 }],
       ['raw bytes altered', (t) => t.slice(0, 3).forEach((l) => (l.raw = Buffer.concat([l.raw, Buffer.from('x')]))), { rawMismatches: 3 }],
       ['raw bytes altered in a redelivery', (t) => t.push({ ...t[0]!, raw: Buffer.from('x') }), { rawMismatches: 1, redeliveries: 1 }],
-      ['valid records dead-lettered', (t) => t.push({ source: 'synthetic:0', position: 1, recordIndex: 0, reason: 'wrong_type', raw: Buffer.alloc(0) }), { validDeadLettered: 1 }],
+      ['valid records dead-lettered', (t) => t.push({ source: 'synthetic:0', position: 1, recordIndex: 0, reason: 'wrong_type', raw: Buffer.alloc(0), ingestedAtMs: null }), { validDeadLettered: 1 }],
     ];
     for (const [name, inject, figures] of cases) {
       const sink = syntheticSink(ecommerce);

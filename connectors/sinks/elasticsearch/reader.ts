@@ -80,7 +80,7 @@ export class EsSinkReader implements SinkReader {
       await this.refresh(index);
       await scanIndex<Record<string, unknown>>(
         this.client,
-        { index, fields: ['source', 'position', 'record_index', 'reason', 'raw'], query: { term: { dataset } }, pageSize: PAGE_SIZE },
+        { index, fields: ['source', 'position', 'record_index', 'reason', 'raw', 'dead_lettered_at'], query: { term: { dataset } }, pageSize: PAGE_SIZE },
         (hits) =>
           onPage(
             hits.map((hit) => {
@@ -92,6 +92,7 @@ export class EsSinkReader implements SinkReader {
                 recordIndex: recordIndex === null || recordIndex === undefined ? null : Number(recordIndex),
                 reason: String(doc.reason ?? ''),
                 raw: typeof doc.raw === 'string' ? Buffer.from(doc.raw, 'base64') : Buffer.alloc(0),
+                ingestedAtMs: epochMs(doc.dead_lettered_at),
               };
             }),
           ),

@@ -146,14 +146,15 @@ export class SqlSinkReader implements SinkReader {
 
   async scanDeadLetters(dataset: DatasetName, onPage: (letters: DeadLetterRow[]) => void): Promise<void> {
     let page: DeadLetterRow[] = [];
-    await this.copy({ select: 'source, position, record_index, reason, raw', from: this.table('dlq'), where: `dataset = ${literal(dataset)}` }, (row) => {
-      const [source, position, recordIndex, reason, raw] = row;
+    await this.copy({ select: `source, position, record_index, reason, raw, ${selectExpression('dead_lettered_at', null)}`, from: this.table('dlq'), where: `dataset = ${literal(dataset)}` }, (row) => {
+      const [source, position, recordIndex, reason, raw, at] = row;
       page.push({
         source: source ?? '',
         position: Number(position),
         recordIndex: numberOrNull(recordIndex),
         reason: reason ?? '',
         raw: raw === null || raw === undefined ? Buffer.alloc(0) : parseBytea(raw),
+        ingestedAtMs: numberOrNull(at),
       });
       if (page.length >= COPY_PAGE_ROWS) {
         onPage(page);

@@ -78,5 +78,7 @@ function letterOf(topic: string, runId: string, partition: number, message: Kafk
     recordIndex: index !== null && index !== undefined && Number.isSafeInteger(index) && index >= 0 ? index : null,
     reason: headerValue(message, dlqHeaders.reason) ?? '',
     raw: message.value ?? Buffer.alloc(0),
+    // The topic is at least once and its message time is the publish, not the sink's write.
+    ingestedAtMs: null,
   };
 }
