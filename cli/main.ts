@@ -4,6 +4,7 @@ import { HarnessError, messageOf } from '../core/errors.ts';
 import { ExitCode } from '../core/exit-codes.ts';
 import type { CliIo } from './io.ts';
 import type { CommandContext } from './context.ts';
+import { registerFindMax } from './commands/find-max.ts';
 import { registerGenerate } from './commands/generate.ts';
 import { registerPipeline } from './commands/pipeline.ts';
 import { registerResume } from './commands/resume.ts';
@@ -23,6 +24,7 @@ export function createCli(context: CommandContext): Command {
   registerRun(program, context);
   registerResume(program, context);
   registerVerify(program, context);
+  registerFindMax(program, context);
   registerGenerate(program, context);
   registerPipeline(program, context);
   registerValidate(program, context);

@@ -1,0 +1,57 @@
+import Table from 'cli-table3';
+import type { FindMaxResult, FindMaxStep } from '../../runner/find-max/find-max.ts';
+import { formatNumber } from '../format.ts';
+
+const rate = (r: number) => formatNumber(Math.round(r));
+
+function stepRow(step: FindMaxStep): string[] {
+  return [
+    `${rate(step.targetPerSec)}${step.confirming ? ' (confirm)' : ''}`,
+    rate(step.producedPerSec),
+    rate(step.achievedPerSec),
+    step.p99Ms === null ? '-' : `${formatNumber(step.p99Ms)} ms`,
+    `${step.backlogSlopePerSec >= 0 ? '+' : ''}${rate(step.backlogSlopePerSec)}/s`,
+    step.pass ? 'pass' : `FAIL: ${step.reasons.join('; ')}`,
+  ];
+}
+
+/** The answer in one line, with its margin: the gap to the lowest rate that failed. */
+export function findMaxAnswer(result: FindMaxResult): string {
+  const { answerPerSec, lowestFailingPerSec, dataset } = result;
+  if (answerPerSec === null) return `find-max: ${dataset} could not sustain even --from ${rate(result.settings.fromPerSec)} rec/s`;
+  const margin =
+    lowestFailingPerSec === null
+      ? `nothing failed up to ${rate(answerPerSec)} rec/s (${result.ended})`
+      : `${rate(lowestFailingPerSec)} rec/s failed, so the capacity is within ${(((lowestFailingPerSec - answerPerSec) / answerPerSec) * 100).toFixed(1)}% above it`;
+  const caveats = [result.confirmed ? '' : 'not confirmed by a repeat step', result.ended === 'budget' ? 'the budget ran out' : '', result.ended === 'generator limit' ? 'the harness could produce no faster' : ''].filter(Boolean);
+  return `find-max: ${dataset} sustains ${rate(answerPerSec)} rec/s; ${margin}${caveats.length > 0 ? ` (${caveats.join(', ')})` : ''}`;
+}
+
+/** Every step as a table row, then the answer: printed by `harness find-max`. */
+export function renderFindMaxTerminal(result: FindMaxResult): string {
+  const table = new Table({
+    head: ['target rec/s', 'produced', 'achieved', 'p99', 'backlog slope', 'verdict'],
+    wordWrap: true,
+    colWidths: [16, 10, 10, 11, 15, 60],
+    style: { head: [], border: [] },
+  });
+  for (const step of result.steps) table.push(stepRow(step));
+  return `${table.toString()}\n${findMaxAnswer(result)}\n`;
+}
+
+/** The same as Markdown (a CI job summary). */
+export function renderFindMaxMarkdown(result: FindMaxResult): string {
+  const lines = [
+    `# find-max: ${result.scenario} / ${result.dataset}`,
+    '',
+    `**${findMaxAnswer(result).replace(/^find-max: /, '')}**`,
+    '',
+    `Steps of ${result.settings.stepMs / 1000} s (first ${result.settings.warmupS} s of each left out), budget ${Math.round(result.settings.budgetMs / 1000)} s, took ${Math.round(result.elapsedMs / 1000)} s.`,
+    '',
+    '| target rec/s | produced | achieved | p99 | backlog slope | verdict |',
+    '| ---: | ---: | ---: | ---: | ---: | --- |',
+    ...result.steps.map((s) => `| ${stepRow(s).join(' | ')} |`),
+    '',
+  ];
+  return lines.join('\n');
+}

@@ -1,0 +1,179 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { HarnessError } from '../../core/errors.ts';
+import type { DatasetName } from '../../generators/index.ts';
+import { loadProfileSpec, profileCount } from '../../generators/load/index.ts';
+import { newRunId } from '../../runs/manifest.ts';
+import { loadScenario } from '../../scenarios/load.ts';
+import type { Scenario } from '../../scenarios/schema.ts';
+import type { SeriesPoint } from '../../verifier/report.ts';
+import { runScenario, withFaultOverrides } from '../run-scenario.ts';
+import { scenarioDatasets } from '../scenario-datasets.ts';
+import { verifyRunDir } from '../verify-run.ts';
+import { judgeStep, type StepJudgement } from './judge.ts';
+import { defaultSearch, nextStep, type NextStep, type StepResult } from './search.ts';
+
+export interface FindMaxOptions {
+  scenarioPath: string;
+  home: string;
+  env: NodeJS.ProcessEnv;
+  /** The dataset whose rate is searched; default: the scenario's first. The others are left out of the steps. */
+  dataset?: DatasetName;
+  fromPerSec: number;
+  toPerSec: number;
+  /** Wall time the whole search may take; a step that would not fit is not started. */
+  budgetMs: number;
+  /** Length of each step's steady load. */
+  stepMs: number;
+  /** Keep each step's data and embedded database (default: only its manifest and reports). */
+  keepData?: boolean;
+  faults?: string;
+  log: (line: string) => void;
+  /** Called with each step as it is judged, for the table. */
+  onStep?: (step: FindMaxStep) => void;
+  signal?: AbortSignal;
+}
+
+export interface FindMaxStep extends StepJudgement {
+  runId: string;
+  /** The step's run directory (its manifest and reports stay there). */
+  runDir: string;
+  confirming: boolean;
+  wallMs: number;
+  series: SeriesPoint[];
+}
+
+export interface FindMaxResult {
+  schemaVersion: 1;
+  kind: 'find-max';
+  scenario: string;
+  dataset: DatasetName;
+  settings: { fromPerSec: number; toPerSec: number; budgetMs: number; stepMs: number; warmupS: number };
+  steps: FindMaxStep[];
+  /** The highest rate sustained within the SLOs with the rows right; null when even `from` failed. */
+  answerPerSec: number | null;
+  confirmed: boolean;
+  /** The lowest rate that failed, when one did: the answer lies within [answer, this). */
+  lowestFailingPerSec: number | null;
+  /** Why the search stopped. */
+  ended: 'converged' | 'reached --to' | 'budget' | 'from failed' | 'generator limit' | 'interrupted';
+  elapsedMs: number;
+  /** Where the result is written. */
+  dir: string;
+}
+
+/** Seconds at the start of each step left out of its judgement: the pipeline's first batches and file polls. */
+function warmupSeconds(stepMs: number): number {
+  return Math.min(3, Math.max(1, Math.floor(stepMs / 5000)));
+}
+
+/**
+ * `harness find-max`: runs steps of steady load (constant-arrival-rate at one rate for `stepMs`),
+ * each a whole run of the scenario's dataset verified as `harness run` would, and searches the
+ * highest rate whose step keeps the backlog flat, the latency SLOs met and the rows right.
+ */
+export async function findMax(options: FindMaxOptions): Promise<FindMaxResult> {
+  const started = Date.now();
+  const scenario = withFaultOverrides(loadScenario(options.scenarioPath, options.env).scenario, options.faults);
+  const dataset = options.dataset ?? scenarioDatasets(scenario)[0]?.[0];
+  if (!dataset || !scenario.datasets[dataset]) throw new HarnessError('usage', `--dataset ${options.dataset}: the scenario has no such dataset`);
+  if (!(options.fromPerSec > 0) || !(options.toPerSec >= options.fromPerSec)) {
+    throw new HarnessError('usage', `--from must be above 0 and at most --to (got --from ${options.fromPerSec}, --to ${options.toPerSec})`);
+  }
+  if (!(options.stepMs >= 2000)) throw new HarnessError('usage', `--step must be at least 2s, to leave steady seconds after the warm-up (got ${options.stepMs} ms)`);
+  const id = newRunId();
+  const dir = resolve(options.home, 'find-max', id);
+  mkdirSync(dir, { recursive: true });
+  const warmupS = warmupSeconds(options.stepMs);
+  const settings = { fromPerSec: options.fromPerSec, toPerSec: options.toPerSec, ...defaultSearch };
+  const steps: FindMaxStep[] = [];
+  let next: NextStep = nextStep(settings, []);
+  let ended: FindMaxResult['ended'] = 'converged';
+  options.log(`find-max ${id}: ${dataset} from ${options.fromPerSec} rec/s, steps of ${options.stepMs / 1000} s, budget ${Math.round(options.budgetMs / 1000)} s`);
+  while (next.kind === 'step') {
+    if (options.signal?.aborted) {
+      ended = 'interrupted';
+      break;
+    }
+    // A step costs its load plus the run's set-up, drain and verification, as the last one did.
+    const overheadMs = steps.length > 0 ? Math.max(...steps.map((s) => s.wallMs)) - options.stepMs : options.stepMs / 2;
+    if (steps.length > 0 && Date.now() - started + options.stepMs + overheadMs > options.budgetMs) {
+      ended = 'budget';
+      break;
+    }
+    const step = await runStep(scenario, dataset, next.targetPerSec, next.confirming, warmupS, { ...options, home: dir });
+    steps.push(step);
+    options.onStep?.(step);
+    if (step.generatorBound) {
+      ended = 'generator limit';
+      break;
+    }
+    next = nextStep(settings, steps.map(toSearch));
+  }
+  const done = next.kind === 'done' ? next : null;
+  const passing = steps.filter((s) => s.pass && !steps.some((f) => !f.pass && f.targetPerSec <= s.targetPerSec));
+  const answerPerSec = done?.answerPerSec ?? (passing.length > 0 ? Math.max(...passing.map((s) => s.targetPerSec)) : null);
+  const failing = steps.filter((s) => !s.pass).map((s) => s.targetPerSec);
+  if (answerPerSec === null && ended === 'converged') ended = 'from failed';
+  if (done && done.lowestFailingPerSec === null) ended = 'reached --to';
+  const result: FindMaxResult = {
+    schemaVersion: 1,
+    kind: 'find-max',
+    scenario: scenario.name,
+    dataset,
+    settings: { fromPerSec: options.fromPerSec, toPerSec: options.toPerSec, budgetMs: options.budgetMs, stepMs: options.stepMs, warmupS },
+    steps,
+    answerPerSec,
+    confirmed: done?.confirmed ?? false,
+    lowestFailingPerSec: failing.length > 0 ? Math.min(...failing) : null,
+    ended,
+    elapsedMs: Date.now() - started,
+    dir,
+  };
+  writeFileSync(join(dir, 'report.json'), `${JSON.stringify(result, null, 2)}\n`);
+  return result;
+}
+
+function toSearch(step: FindMaxStep): StepResult {
+  return { targetPerSec: step.targetPerSec, pass: step.pass, achievedPerSec: step.achievedPerSec, latencyBroke: step.latencyBroke, confirming: step.confirming };
+}
+
+/** The scenario of one step: only the searched dataset, at a constant rate for the step's length. */
+export function stepScenario(scenario: Scenario, dataset: DatasetName, ratePerSec: number, stepMs: number): Scenario {
+  const spec = scenario.datasets[dataset];
+  if (!spec) throw new HarnessError('usage', `the scenario has no dataset ${dataset}`);
+  const load = loadProfileSpec.parse({ executor: 'constant-arrival-rate', rate: ratePerSec, duration: stepMs });
+  const { seasonality: _seasonality, ...rest } = spec;
+  return {
+    ...scenario,
+    datasets: { [dataset]: { ...rest, rate: 0, load, count: profileCount(load) } },
+    // The step sets the rate: a throughput floor is not its to judge; stages are the scenario's, not the step's.
+    slos: { ...scenario.slos, throughput: {} },
+  };
+}
+
+async function runStep(
+  scenario: Scenario,
+  dataset: DatasetName,
+  targetPerSec: number,
+  confirming: boolean,
+  warmupS: number,
+  options: FindMaxOptions,
+): Promise<FindMaxStep> {
+  const started = Date.now();
+  options.log(`step at ${targetPerSec} rec/s${confirming ? ' (confirming)' : ''}`);
+  const { runDir, manifest } = await runScenario({
+    scenarioPath: options.scenarioPath,
+    scenario: stepScenario(scenario, dataset, targetPerSec, options.stepMs),
+    home: options.home,
+    env: options.env,
+    log: () => {},
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  const report = await verifyRunDir(runDir, options.env, () => {});
+  if (!options.keepData) {
+    for (const leftover of ['data', 'pglite']) rmSync(join(runDir, leftover), { recursive: true, force: true });
+  }
+  const judged = judgeStep(report, dataset, targetPerSec, options.stepMs / 1000, warmupS);
+  return { ...judged, runId: manifest.runId, runDir, confirming, wallMs: Date.now() - started, series: report.series?.[dataset] ?? [] };
+}

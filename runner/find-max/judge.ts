@@ -1,0 +1,80 @@
+import type { CheckResult } from '../../verifier/check.ts';
+import type { Report, SeriesPoint } from '../../verifier/report.ts';
+import type { DatasetName } from '../../generators/index.ts';
+
+/** What one step of find-max showed, judged from its run's report. */
+export interface StepJudgement {
+  targetPerSec: number;
+  /** Records/s the producer delivered over the steady part of the step. */
+  producedPerSec: number;
+  /** Records/s whose outcome (rows or a dead letter) landed over the steady part. */
+  achievedPerSec: number;
+  /** Growth of the backlog over the steady part, records/s (least squares over its seconds). */
+  backlogSlopePerSec: number;
+  /** Corrected p99 of the whole step, ms. */
+  p99Ms: number | null;
+  pass: boolean;
+  latencyBroke: boolean;
+  /** The harness could not produce the rate: the step says nothing about the pipeline. */
+  generatorBound: boolean;
+  /** Why it failed, one phrase each; empty when it passed. */
+  reasons: string[];
+}
+
+/** The backlog may grow by at most this share of the rate per second and still count as flat. */
+export const FLAT_BACKLOG_SHARE = 0.01;
+/** Below this share of the target, the producer itself fell behind. */
+const PRODUCED_SHARE = 0.97;
+/** Checks whose failure says the rows are wrong; any of them fails a step whatever its rate. */
+const correctness = new Set(['exactly-once', 'values', 'dlq-capture', 'dlq-topic', 'aggregates', 'freshness', 'generation']);
+
+/**
+ * Judges a step: the backlog stayed flat over the steady part (the seconds after `warmupS` up to
+ * the step's end, the drain after it left out), the latency SLOs held, and every correctness check
+ * passed. The throughput SLO is not the step's to judge: the step sets the rate.
+ */
+export function judgeStep(report: Report, dataset: DatasetName, targetPerSec: number, stepS: number, warmupS: number): StepJudgement {
+  const checks = report.checks.filter((c) => c.dataset === dataset);
+  const series = (report.series?.[dataset] ?? []).filter((p) => p.second >= warmupS && p.second < stepS);
+  const reasons: string[] = [];
+  const mean = (pick: (p: SeriesPoint) => number) => (series.length > 0 ? series.reduce((n, p) => n + pick(p), 0) / series.length : 0);
+  const producedPerSec = mean((p) => p.produced);
+  const achievedPerSec = mean((p) => p.ingested + p.deadLettered);
+  const backlogSlopePerSec = slope(series.map((p) => [p.second, p.backlog]));
+  if (series.length < 2) reasons.push(`no steady seconds to judge (${series.length} in the report's series)`);
+  const generatorBound = series.length >= 2 && producedPerSec < PRODUCED_SHARE * targetPerSec;
+  if (generatorBound) reasons.push(`the harness produced only ${Math.round(producedPerSec)} rec/s`);
+  if (backlogSlopePerSec > FLAT_BACKLOG_SHARE * targetPerSec) reasons.push(`backlog grew ${Math.round(backlogSlopePerSec)} rec/s`);
+  const latency = checks.find((c) => c.name === 'latency');
+  const broken = (latency?.slos ?? []).filter((s) => !s.met && s.name !== 'latency.impossibleTimes');
+  for (const s of broken) reasons.push(`${s.name} ${s.actual} ms > ${s.limit}`);
+  for (const c of checks.filter((c) => correctness.has(c.name) && c.status === 'fail')) reasons.push(`${c.name}: ${c.summary}`);
+  if (!checks.some((c) => c.name === 'exactly-once')) reasons.push('no exactly-once check: the rows were not proven');
+  return {
+    targetPerSec,
+    producedPerSec,
+    achievedPerSec,
+    backlogSlopePerSec,
+    p99Ms: figure(latency, 'corrected_p99_ms') ?? figure(latency, 'p99_ms'),
+    pass: reasons.length === 0,
+    latencyBroke: broken.length > 0,
+    generatorBound,
+    reasons,
+  };
+}
+
+function figure(check: CheckResult | undefined, name: string): number | null {
+  const value = check?.figures[name];
+  return value === undefined ? null : value;
+}
+
+/** Least-squares slope of y over x; 0 for fewer than two points. */
+export function slope(points: readonly (readonly [number, number])[]): number {
+  const n = points.length;
+  if (n < 2) return 0;
+  const mx = points.reduce((s, [x]) => s + x, 0) / n;
+  const my = points.reduce((s, [, y]) => s + y, 0) / n;
+  const sxy = points.reduce((s, [x, y]) => s + (x - mx) * (y - my), 0);
+  const sxx = points.reduce((s, [x]) => s + (x - mx) ** 2, 0);
+  return sxx === 0 ? 0 : sxy / sxx;
+}

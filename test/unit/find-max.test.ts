@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import { judgeStep, slope } from '../../runner/find-max/judge.ts';
+import { nextStep, type SearchSettings, type StepResult } from '../../runner/find-max/search.ts';
+import type { CheckResult } from '../../verifier/check.ts';
+import type { Report, SeriesPoint } from '../../verifier/report.ts';
+
+const settings: SearchSettings = { fromPerSec: 1000, toPerSec: 1_000_000, factor: 2, precision: 0.05 };
+
+/** A pipeline whose capacity is `capacity` rec/s (latency breaks above `latencyAt` when given): the search's view of a step at `rate`. */
+function pipeline(capacity: number, latencyAt = Infinity) {
+  return (rate: number, confirming: boolean): StepResult => ({
+    targetPerSec: rate,
+    pass: rate <= capacity && rate < latencyAt,
+    achievedPerSec: Math.min(rate, capacity),
+    latencyBroke: rate >= latencyAt,
+    confirming,
+  });
+}
+
+function search(step: (rate: number, confirming: boolean) => StepResult, limit = 30) {
+  const steps: StepResult[] = [];
+  for (let i = 0; i < limit; i++) {
+    const next = nextStep(settings, steps);
+    if (next.kind !== 'step') return { next, steps };
+    steps.push(step(next.targetPerSec, next.confirming));
+  }
+  throw new Error('the search did not end');
+}
+
+describe('find-max search', () => {
+  it.each([3_000, 7_777, 41_000, 64_000, 250_000])('finds a capacity of %i rec/s within 5%, never above it, and confirms it', (capacity) => {
+    const { next, steps } = search(pipeline(capacity));
+    expect(next.kind).toBe('done');
+    if (next.kind !== 'done') return;
+    expect(next.answerPerSec).toBeLessThanOrEqual(capacity);
+    expect(next.answerPerSec).toBeGreaterThanOrEqual(capacity * 0.95);
+    expect(next.confirmed).toBe(true);
+    expect(steps.at(-1)).toMatchObject({ confirming: true, targetPerSec: next.answerPerSec, pass: true });
+    // Doubling, then the failing step's achieved rate, then a little bisection: few steps.
+    expect(steps.length).toBeLessThanOrEqual(Math.ceil(Math.log2(capacity / 1000)) + 5);
+  });
+
+  it("stays under 0.95x a rate whose latency broke, as OMB's controller does", () => {
+    const { next, steps } = search(pipeline(50_000, 20_000));
+    expect(next).toMatchObject({ kind: 'done' });
+    for (const s of steps.filter((x) => x.pass)) expect(s.targetPerSec).toBeLessThan(0.95 * 32_000);
+    expect(next.kind === 'done' && next.answerPerSec).toBeGreaterThanOrEqual(0.95 * 0.95 * 20_000);
+  });
+
+  it('says none when even the first rate fails, and stops at --to', () => {
+    expect(search(pipeline(500)).next).toEqual({ kind: 'none' });
+    const capped = search(pipeline(1e9));
+    expect(capped.next).toMatchObject({ kind: 'done', answerPerSec: 1_000_000, lowestFailingPerSec: null });
+  });
+
+  it('goes on below a confirmation that failed', () => {
+    let flaky = true;
+    const base = pipeline(10_000);
+    const { next } = search((rate, confirming) => {
+      if (confirming && flaky) {
+        flaky = false;
+        return { ...base(rate, confirming), pass: false, achievedPerSec: rate * 0.9 };
+      }
+      return base(rate, confirming);
+    });
+    expect(next.kind).toBe('done');
+    expect(next.kind === 'done' && next.answerPerSec).toBeLessThan(10_000);
+    expect(next.kind === 'done' && next.confirmed).toBe(true);
+  });
+});
+
+function point(second: number, produced: number, ingested: number, backlog: number): SeriesPoint {
+  return { second, targetPerSec: produced, produced, ingested, deadLettered: 0, backlog, behind: 0, behindMaxMs: null, p50Ms: 5, p99Ms: 10, maxMs: 12 };
+}
+
+function check(name: string, status: 'pass' | 'fail', slos: CheckResult['slos'] = [], figures: CheckResult['figures'] = {}): CheckResult {
+  return { name, dataset: 'ecommerce', status, summary: `${name} ${status}`, figures, slos, samples: {} };
+}
+
+function report(series: SeriesPoint[], checks: CheckResult[]): Report {
+  return { schemaVersion: 1, runId: 'r', scenario: 's', generatedAt: '', sink: 'x', verdict: 'pass', checks, series: { ecommerce: series } } as Report;
+}
+
+describe('find-max step judgement', () => {
+  const passing = [check('exactly-once', 'pass'), check('dlq-capture', 'pass'), check('latency', 'pass', [], { corrected_p99_ms: 40 })];
+
+  it('passes a step whose backlog stays flat, and leaves the warm-up and the drain out', () => {
+    const series = [point(0, 1000, 0, 1000), ...[1, 2, 3, 4].map((s) => point(s, 1000, 1000, 200 + (s % 2) * 5)), point(5, 0, 200, 0)];
+    const judged = judgeStep(report(series, passing), 'ecommerce', 1000, 5, 1);
+    expect(judged).toMatchObject({ pass: true, producedPerSec: 1000, achievedPerSec: 1000, p99Ms: 40, reasons: [] });
+    expect(Math.abs(judged.backlogSlopePerSec)).toBeLessThan(10);
+  });
+
+  it('fails a step whose backlog grows by more than 1% of the rate a second', () => {
+    const series = [1, 2, 3, 4].map((s) => point(s, 1000, 970, 30 * s));
+    const judged = judgeStep(report(series, passing), 'ecommerce', 1000, 5, 1);
+    expect(judged.pass).toBe(false);
+    expect(judged.backlogSlopePerSec).toBeCloseTo(30);
+    expect(judged.reasons).toEqual(['backlog grew 30 rec/s']);
+  });
+
+  it('fails a step on a broken latency SLO or a wrong row, and flags a producer that fell behind', () => {
+    const series = [1, 2, 3].map((s) => point(s, 800, 800, 10));
+    const broken = [
+      check('exactly-once', 'fail'),
+      check('dlq-capture', 'pass'),
+      check('latency', 'fail', [{ name: 'latency.p99', bound: 'max', limit: 100, actual: 250, met: false }]),
+    ];
+    const judged = judgeStep(report(series, broken), 'ecommerce', 1000, 4, 1);
+    expect(judged).toMatchObject({ pass: false, latencyBroke: true, generatorBound: true });
+    expect(judged.reasons).toEqual(['the harness produced only 800 rec/s', 'latency.p99 250 ms > 100', 'exactly-once: exactly-once fail']);
+  });
+
+  it('fails a step with no series or no exactly-once check: no evidence is no pass', () => {
+    expect(judgeStep(report([], passing), 'ecommerce', 1000, 5, 1).pass).toBe(false);
+    const series = [1, 2, 3].map((s) => point(s, 1000, 1000, 10));
+    expect(judgeStep(report(series, [check('latency', 'pass')]), 'ecommerce', 1000, 4, 1).reasons).toEqual(['no exactly-once check: the rows were not proven']);
+  });
+
+  it('fits the slope by least squares', () => {
+    expect(slope([[0, 1], [1, 3], [2, 5]])).toBeCloseTo(2);
+    expect(slope([[0, 5]])).toBe(0);
+  });
+});
