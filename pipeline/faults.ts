@@ -55,3 +55,21 @@ export class RowRateCap {
     if (wait > 0) await sleep(wait, undefined, signal ? { signal } : undefined).catch(() => {});
   }
 }
+
+/** The injected stall `pauseAt`: once `after` ms have passed since `startedAtMs`, the caller takes no batch for `for` ms, once. */
+export class Pause {
+  private done = false;
+
+  constructor(
+    private readonly startedAtMs: number,
+    private readonly spec: { after: number; for: number },
+  ) {}
+
+  /** False at once, except the one time the pause is due: then true once it is over (or the signal fired). */
+  async hold(signal?: AbortSignal): Promise<boolean> {
+    if (this.done || Date.now() < this.startedAtMs + this.spec.after) return false;
+    this.done = true;
+    await sleep(this.spec.for, undefined, signal ? { signal } : undefined).catch(() => {});
+    return true;
+  }
+}

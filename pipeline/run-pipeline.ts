@@ -2,7 +2,7 @@ import { setImmediate, setTimeout as sleep } from 'node:timers/promises';
 import type { ReasonCode } from '../core/reasons.ts';
 import type { DatasetName } from '../generators/generator.ts';
 import type { PipelineFaults, SharedPipelineFault } from '../scenarios/schema.ts';
-import { corrupted, faultHits, otherReason, positionKey, RowRateCap } from './faults.ts';
+import { corrupted, faultHits, otherReason, Pause, positionKey, RowRateCap } from './faults.ts';
 import { datasetRules, datasetStatistics } from './rules/index.ts';
 import { rowKey, type Verdict } from './rules/rules.ts';
 import { safeText, type FieldSpec, type OutputRow } from './output.ts';
@@ -89,6 +89,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   }
   const active = new Set(sources);
   const cap = options.faults?.maxRowsPerSec ? new RowRateCap(options.faults.maxRowsPerSec) : null;
+  const pause = options.faults?.pauseAt ? new Pause(startedAtMs, options.faults.pauseAt) : null;
   // One write in flight while the next batch is read and validated: a server works on the one while
   // this process works on the other (it had sat idle for half of each batch). Writes stay in order.
   let writing: Promise<void> = Promise.resolve();
@@ -102,6 +103,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       let idle = true;
       for (const source of [...active]) {
         if (options.signal?.aborted || writeFailed) break;
+        if (await pause?.hold(options.signal)) options.log(`injected fault pauseAt: the pipeline took no batch for ${options.faults?.pauseAt?.for} ms`);
         const batch = await source.next(options.batchSize);
         if (batch === 'end') active.delete(source);
         else if (batch !== 'idle') {

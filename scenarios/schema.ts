@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { duration, share } from './fields.ts';
 import { malformedRate, type MalformedKind } from '../generators/faults.ts';
 import { generators, type DatasetName } from '../generators/index.ts';
-import { loadProfileSpec, profileCount, type LoadProfileSpec } from '../generators/load/index.ts';
+import { loadProfileSpec, profileCount, profileSchedule, type LoadProfileSpec } from '../generators/load/index.ts';
 import { transports } from '../connectors/transports/index.ts';
 import { sinkSpecs } from '../connectors/sinks/index.ts';
 
@@ -138,6 +138,14 @@ const pipelineFaults = z
       .finite()
       .optional()
       .describe('Caps the rows the pipeline writes per second, like a sink that can take no more: a known capacity for harness find-max to find.'),
+    pauseAt: z
+      .object({
+        after: duration.describe('When the pause begins, counted from the pipeline\'s start (e.g. 4s).'),
+        for: duration.describe('How long the pipeline takes no batch (e.g. 5s).'),
+      })
+      .strict()
+      .optional()
+      .describe('Stops the pipeline taking batches once, for a while, as a stalled consumer would: the per-second series shows the stall and the backlog it leaves.'),
   })
   .strict();
 
@@ -164,6 +172,32 @@ const sink = z.preprocess(
   (value) => (typeof value === 'object' && value !== null && !('type' in value) ? { ...value, type: 'sql' } : value),
   z.discriminatedUnion('type', sinkSpecs),
 );
+
+/** An SLO of one stage of a load profile, judged on that stage alone (the `series` check). */
+const stageSlo = z
+  .object({
+    dataset: z
+      .enum(Object.keys(generators) as [DatasetName, ...DatasetName[]])
+      .optional()
+      .describe('The dataset whose stage it is; absent: every dataset whose load profile has that stage.'),
+    stage: z.number().int().min(1).describe("The stage, numbered from 1 as reports name it (the profile's stages in order; the simple form `rate` has one)."),
+    latency: z
+      .object({
+        p50: duration.optional().describe('Median.'),
+        p90: duration.optional().describe('90th percentile.'),
+        p99: duration.optional().describe('99th percentile.'),
+        max: duration.optional().describe('Slowest row.'),
+      })
+      .strict()
+      .prefault({})
+      .describe('Upper bounds on the corrected latency (ingest minus intended send time) of rows whose intended send time falls in the stage.'),
+    minAchievedRatio: z
+      .number()
+      .positive()
+      .optional()
+      .describe('Lowest achieved / target rate over the stage (e.g. 0.95), both counted in records that have an outcome of their own (a row or a dead letter).'),
+  })
+  .strict();
 
 const slos = z
   .object({
@@ -192,6 +226,10 @@ const slos = z
       .strict()
       .prefault({})
       .describe('Lower bounds on rates.'),
+    stages: z
+      .array(stageSlo)
+      .default([])
+      .describe('SLOs per stage of a load profile (a spike may allow a higher p99); the verdict names the stage that broke one.'),
   })
   .strict();
 
@@ -244,6 +282,7 @@ export function crossFieldProblems(scenario: Scenario): { path: (string | number
     }
     if (scenario.pipeline.type === 'reference') problems.push(...referenceExpectationProblems(name as DatasetName, spec));
   }
+  problems.push(...stageSloProblems(scenario));
   const lolCount = scenario.datasets.lol?.count;
   if (lolCount !== undefined && lolCount > 0x1_0000_0000) {
     problems.push({
@@ -252,6 +291,27 @@ export function crossFieldProblems(scenario: Scenario): { path: (string | number
     });
   }
   return problems;
+}
+
+/** Each stage SLO names a stage that exists: in its dataset, or (without one) in at least one dataset. */
+function stageSloProblems(scenario: Scenario): { path: (string | number)[]; message: string }[] {
+  const stageCounts = new Map(
+    Object.entries(scenario.datasets).flatMap(([name, spec]) => (spec ? [[name, spec.load ? profileSchedule(spec.load).stages.length : 1] as const] : [])),
+  );
+  return scenario.slos.stages.flatMap((entry, i) => {
+    const at = ['slos', 'stages', i];
+    const { latency } = entry;
+    if (entry.minAchievedRatio === undefined && Object.values(latency).every((bound) => bound === undefined)) {
+      return [{ path: at, message: 'sets no bound: give latency (p50, p90, p99, max) or minAchievedRatio' }];
+    }
+    if (entry.dataset !== undefined) {
+      const stages = stageCounts.get(entry.dataset);
+      if (stages === undefined) return [{ path: [...at, 'dataset'], message: `${entry.dataset} is not a dataset of this scenario` }];
+      return entry.stage > stages ? [{ path: [...at, 'stage'], message: `${entry.dataset}'s load has ${stages} stage(s); there is no stage ${entry.stage}` }] : [];
+    }
+    const most = Math.max(0, ...stageCounts.values());
+    return entry.stage > most ? [{ path: [...at, 'stage'], message: `no dataset has a stage ${entry.stage} (the most stages any load has is ${most})` }] : [];
+  });
 }
 
 /**

@@ -28,7 +28,7 @@ describe('harness run / verify on the embedded default (CSV + PGlite)', () => {
     expect(report).toMatchObject({ schemaVersion: 1, verdict: 'pass' });
     expect(report.checks.map((c) => `${c.dataset}/${c.name}`)).toEqual([
       ...['ecommerce', 'lol'].flatMap((dataset) =>
-        ['exactly-once', 'values', 'dlq-capture', ...(dataset === 'lol' ? ['aggregates'] : []), 'freshness', 'latency', 'throughput'].map((check) => `${dataset}/${check}`),
+        ['exactly-once', 'values', 'dlq-capture', ...(dataset === 'lol' ? ['aggregates'] : []), 'freshness', 'latency', 'throughput', 'series'].map((check) => `${dataset}/${check}`),
       ),
     ]);
     const exactly = report.checks[0]!;

@@ -56,7 +56,7 @@ describe('a perfect sink', () => {
     const report = await verify(syntheticSink(scenario));
     expect(failing(report)).toEqual([]);
     expect(report.verdict).toBe('pass');
-    expect(report.checks.map((c) => c.name)).toEqual(['exactly-once', 'values', 'dlq-capture', ...statistics, 'freshness', 'latency', 'throughput']);
+    expect(report.checks.map((c) => c.name)).toEqual(['exactly-once', 'values', 'dlq-capture', ...statistics, 'freshness', 'latency', 'throughput', 'series']);
   });
 
   it('passes with seed 001 md5 ids, which the verifier maps with a table', async () => {
@@ -104,7 +104,7 @@ describe('exactly-once', () => {
     const sink = syntheticSink(ecommerce);
     sink.rows.ecommerce = [];
     const report = await verify(sink);
-    expect(failing(report)).toEqual(['exactly-once', 'values', 'latency', 'throughput']);
+    expect(failing(report)).toEqual(['exactly-once', 'values', 'latency', 'throughput', 'series']);
     expect(check(report, 'exactly-once').summary).toContain('no rows at all');
   });
 });
@@ -235,7 +235,7 @@ describe('dlq-topic', () => {
     topic.push(...topic.slice(0, 4), topic[0]!);
     const report = await verifyWithTopic(sink, topic);
     expect(failing(report)).toEqual([]);
-    expect(report.checks.map((c) => c.name)).toEqual(['exactly-once', 'values', 'dlq-capture', 'dlq-topic', 'freshness', 'latency', 'throughput']);
+    expect(report.checks.map((c) => c.name)).toEqual(['exactly-once', 'values', 'dlq-capture', 'dlq-topic', 'freshness', 'latency', 'throughput', 'series']);
     const result = check(report, 'dlq-topic');
     expect(result.figures).toMatchObject({ expected: check(report, 'dlq-capture').figures.expected, redeliveries: 5, missed: 0, conflicting: 0 });
     expect(result.figures.expected).toBeGreaterThan(100);
