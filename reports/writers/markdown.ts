@@ -1,5 +1,5 @@
 import type { ReportWriter } from '../writer.ts';
-import { formatSlo } from '../format.ts';
+import { formatSlo, stageLines } from '../format.ts';
 
 /** Fits a CI job summary ($GITHUB_STEP_SUMMARY). */
 export const markdownReport: ReportWriter = {
@@ -16,6 +16,8 @@ export const markdownReport: ReportWriter = {
         (c) => `| ${c.dataset} | ${c.name} | ${c.status === 'pass' ? 'pass' : '**FAIL**'} | ${c.summary} | ${c.slos.map(formatSlo).join('<br>') || '-'} |`,
       ),
     ];
+    const stages = stageLines(report);
+    if (stages.length > 0) lines.push('', '### Stages', '', ...stages.map((s) => `- ${s.line}: ${s.status === 'pass' ? 'pass' : '**FAIL**'}`));
     const failing = report.checks.filter((c) => c.status === 'fail');
     for (const check of failing) {
       lines.push('', `### ${check.dataset} / ${check.name}`);

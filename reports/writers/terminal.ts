@@ -1,6 +1,6 @@
 import Table from 'cli-table3';
 import type { Report } from '../../verifier/report.ts';
-import { formatSlo } from '../format.ts';
+import { formatSlo, stageLines } from '../format.ts';
 
 /** The table printed at the end of `harness run` and `harness verify`. */
 export function renderTerminal(report: Report): string {
@@ -20,8 +20,10 @@ export function renderTerminal(report: Report): string {
       .filter(([, items]) => items.length > 0)
       .map(([kind, items]) => `  ${c.dataset}/${c.name} ${kind}: ${items.slice(0, 5).join(', ')}${items.length > 5 ? ', ...' : ''}`),
   );
+  const stages = stageLines(report);
   return [
     table.toString(),
+    ...(stages.length > 0 ? ['stages:', ...stages.map((s) => `  ${s.line}: ${s.status === 'pass' ? 'pass' : 'FAIL'}`)] : []),
     ...(details.length > 0 ? ['samples:', ...details] : []),
     `verdict: ${report.verdict.toUpperCase()} (${report.checks.length - failing.length}/${report.checks.length} checks pass) — run ${report.runId}`,
     '',

@@ -45,6 +45,34 @@ describe('report writers', () => {
     expect(md).toContain('- missing: `k<1>`, `k2`');
   });
 
+  describe('with a series and stages', () => {
+    const stage = { startS: 0, endS: 4, targetPerSec: 1750, achievedPerSec: 1702, backlogAtEnd: 0, slos: [] };
+    const staged: Report = {
+      ...report,
+      series: { ecommerce: [{ second: 0, targetPerSec: 500, produced: 480, ingested: 470, deadLettered: 3, backlog: 7, behind: 0, behindMaxMs: null, p50Ms: 40, p99Ms: 90, maxMs: 95 }] },
+      stages: {
+        ecommerce: [
+          { ...stage, index: 0, label: 'stage 1 (ramp 500/s -> 3000/s)', p99Ms: 4312, status: 'pass' },
+          { ...stage, index: 1, label: 'stage 2 (steady 3000/s)', p99Ms: null, backlogAtEnd: 12000, status: 'fail' },
+        ],
+      },
+    };
+
+    it('JSON carries them whole, and an old report without them still renders', () => {
+      expect(JSON.parse(reportWriters.json.render(staged))).toMatchObject({ series: staged.series, stages: staged.stages });
+      expect(reportWriters.markdown.render(report)).not.toContain('Stages');
+      expect(renderTerminal(report)).not.toContain('stages:');
+    });
+
+    it('Markdown and the terminal show one line per stage', () => {
+      expect(reportWriters.markdown.render(staged)).toContain(
+        '### Stages\n\n- ecommerce stage 1 (ramp 500/s -> 3000/s): target 1,750/s, achieved 1,702/s, p99 4,312 ms, backlog at end 0: pass\n' +
+          '- ecommerce stage 2 (steady 3000/s): target 1,750/s, achieved 1,702/s, p99 -, backlog at end 12,000: **FAIL**\n',
+      );
+      expect(renderTerminal(staged)).toContain('stages:\n  ecommerce stage 1 (ramp 500/s -> 3000/s): target 1,750/s, achieved 1,702/s, p99 4,312 ms, backlog at end 0: pass\n  ecommerce stage 2');
+    });
+  });
+
   it('the terminal table ends with the verdict and shows samples of failures', () => {
     const text = renderTerminal(report);
     expect(text).toContain('ecommerce/exactly-once missing: k<1>, k2');
