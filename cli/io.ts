@@ -5,6 +5,15 @@ export interface CliIo {
   stderr: (text: string) => void;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** Where the live view draws (stderr) and whether it is a terminal; absent: not one, progress goes to `stderr` as lines. */
+  terminal?: Terminal;
+  /** The live view's clock; default Date.now. */
+  now?: () => number;
+}
+
+export interface Terminal {
+  stream: NodeJS.WritableStream & { columns?: number; rows?: number };
+  isTTY: boolean;
 }
 
 export function processIo(): CliIo {
@@ -13,5 +22,7 @@ export function processIo(): CliIo {
     stderr: (text) => process.stderr.write(text),
     env: process.env,
     cwd: process.cwd(),
+    terminal: { stream: process.stderr, isTTY: process.stderr.isTTY === true },
+    now: Date.now,
   };
 }

@@ -21,8 +21,12 @@ export interface PipelineOptions {
   faults?: PipelineFaults;
   /** Dead letters also go here (a Kafka topic), besides the sink's table. */
   deadLetterTopic?: DeadLetterPublisher;
-  /** Progress lines (one per batch), for the terminal. */
+  /** What the pipeline has to say (outages waited out, records the sink refused), for the terminal. */
   log: (line: string) => void;
+  /** One line per batch written (`--verbose`); default none. */
+  batchLog?: (line: string) => void;
+  /** Told of each batch once the sink has committed it: the live view's ingest figures (runner/monitor.ts). */
+  onBatch?: (dataset: DatasetName, batch: BatchProgress) => void;
   /** Stops the pipeline between batches (graceful shutdown, or a crash in tests). */
   signal?: AbortSignal;
   /** How long a sink that is unavailable is waited out (backoff 200 ms doubling to 5 s) before the run fails; default 5 minutes. */
@@ -32,6 +36,15 @@ export interface PipelineOptions {
 }
 
 export type BadRecordAction = 'dead-letter' | 'repair' | 'drop';
+
+/** A batch the sink has committed, as the run's monitor sees it. */
+export interface BatchProgress {
+  /** Every record the batch handled (landed, dead-lettered, dropped or absorbed), with its send time and index when known. */
+  records: readonly SourceRecord[];
+  /** Of them, the ones dead-lettered. */
+  deadLettered: number;
+  committedAtMs: number;
+}
 
 export interface DatasetStats {
   batches: number;
@@ -274,7 +287,8 @@ async function writeBatch(options: PipelineOptions, prepared: PreparedBatch, tot
   stats.duplicates += rowsWritten - inserted;
   stats.deadLettered += lettersWritten;
   addStats(total, stats);
-  options.log(
+  options.onBatch?.(dataset, { records: batch.records, deadLettered: lettersWritten, committedAtMs: Date.now() });
+  options.batchLog?.(
     `[${dataset}] batch ${total.batches}: ${batch.records.length} records, ${valid - refusedValid} valid, ${lettersWritten} dlq` +
       `${refused > 0 ? ` (${refused} sink_rejected, ${result.writes} writes)` : ''}, ` +
       `${rowsWritten - inserted} duplicates, ${ms.toFixed(0)} ms, ${Math.round((batch.records.length / ms) * 1000)} rec/s ` +

@@ -6,6 +6,7 @@ import { createGenerator } from '../generators/index.ts';
 import { runPipeline, type PipelineResult } from '../pipeline/run-pipeline.ts';
 import { generatorConfig } from '../scenarios/datasets.ts';
 import { scenarioSchema, type ReferencePipelineSpec } from '../scenarios/schema.ts';
+import { RunMonitor, type ProgressView } from './monitor.ts';
 import { referencePipelineSettings } from './reference-pipeline.ts';
 import { scenarioDatasets } from './scenario-datasets.ts';
 import { sinkSetup } from './sink-setup.ts';
@@ -20,7 +21,7 @@ export async function runPipelineForRun(
   env: NodeJS.ProcessEnv,
   log: (line: string) => void,
   signal?: AbortSignal,
-  options: { follow?: boolean } = {},
+  options: { follow?: boolean; progress?: ProgressView } = {},
 ): Promise<PipelineResult> {
   const manifest = loadManifest(runDir);
   const { scenario } = manifest;
@@ -48,11 +49,22 @@ export async function runPipelineForRun(
     scenario.pipeline.type === 'reference' ? scenario.pipeline : (scenarioSchema.shape.pipeline.parse({ type: 'reference' }) as ReferencePipelineSpec);
   const generators = scenarioDatasets(scenario).map(([name, dataset]) => createGenerator(name, generatorConfig(manifest.seed, manifest.baseTimeMs, dataset)));
   const sink = await sinkFor(scenario.sink).openWriter(manifest.sink, scenario.sink, env, sinkSetup(scenario, false, log));
+  // Production is over (or another process's): the monitor sees the pipeline's side only.
+  const monitor = new RunMonitor(
+    generators.map((g) => {
+      const dataset = manifest.datasets[g.dataset];
+      return { name: g.dataset, schedule: g.schedule, count: dataset?.records ?? 0, startedAtMs: () => dataset?.startedAtMs ?? Date.now(), files: dataset?.files ?? [] };
+    }),
+    scenario.slos.latency,
+  );
+  options.progress?.watch(monitor);
   try {
     const result = await runPipeline({
       sources: sourcesFor(manifest.transport, generators, { runId: manifest.runId, env, log }),
       sink,
       ...referencePipelineSettings(spec, scenario, env, manifest.runId, log),
+      ...(options.progress?.batchLog ? { batchLog: options.progress.batchLog } : {}),
+      onBatch: (dataset, batch) => monitor.batch(dataset, batch),
       signal: stop.signal,
     });
     if (died) throw new HarnessError('usage', `${unfinishedGeneration(loadManifest(runDir))}: its run stopped while the pipeline followed it; finish it with \`harness resume --run ${runDir}\``);
@@ -60,6 +72,7 @@ export async function runPipelineForRun(
     return result;
   } finally {
     if (watch) clearInterval(watch);
+    options.progress?.stop();
     signal?.removeEventListener('abort', abort);
     await sink.close();
     await lock.release();

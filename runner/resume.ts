@@ -1,6 +1,7 @@
 import { reopenTransport } from '../connectors/transports/index.ts';
 import { HarnessError } from '../core/errors.ts';
-import { currentProcess, isAlive, loadManifest } from '../runs/manifest.ts';
+import { currentProcess, describeAbort, isAlive, loadManifest } from '../runs/manifest.ts';
+import type { ProgressView } from './monitor.ts';
 import { executeRun, type RunOutcome } from './run-scenario.ts';
 
 export interface ResumeOptions {
@@ -8,6 +9,7 @@ export interface ResumeOptions {
   log: (line: string) => void;
   signal?: AbortSignal;
   workers?: number;
+  progress?: ProgressView;
 }
 
 /**
@@ -20,6 +22,11 @@ export async function resumeRun(runDir: string, options: ResumeOptions): Promise
   const manifest = loadManifest(runDir);
   if (isAlive(manifest)) {
     throw new HarnessError('usage', `run ${manifest.runId} is still running (its manifest was updated at ${manifest.updatedAt}): there is nothing to resume yet`);
+  }
+  if (manifest.status === 'aborted') {
+    // Stopped on purpose because an SLO was already lost: finishing it would judge a different run.
+    options.log(`run ${manifest.runId} was ${manifest.aborted ? describeAbort(manifest.aborted) : 'aborted'}; an aborted run is not resumed: start a new one`);
+    return { runDir, manifest, resumed: false };
   }
   const generated = Object.values(manifest.datasets).every((d) => d?.complete);
   const consumed = manifest.scenario.pipeline.type === 'external' || manifest.pipeline?.completed === true;

@@ -5,7 +5,7 @@ import { createTransport, type TransportLocation } from '../connectors/transport
 import type { RunTransport } from '../connectors/transports/transport.ts';
 import type { SinkLock } from '../connectors/sinks/sink.ts';
 import { HarnessError, messageOf } from '../core/errors.ts';
-import { countProduced, createRunDir, currentProcess, HEARTBEAT_MS, MANIFEST_VERSION, newRunId, saveManifest, type DatasetManifest, type RunManifest } from '../runs/manifest.ts';
+import { countProduced, createRunDir, currentProcess, describeAbort, HEARTBEAT_MS, MANIFEST_VERSION, newRunId, saveManifest, type DatasetManifest, type RunManifest } from '../runs/manifest.ts';
 import { createGenerator, type Generator } from '../generators/index.ts';
 import { seedWord } from '../generators/random.ts';
 import { runPipeline } from '../pipeline/run-pipeline.ts';
@@ -14,6 +14,7 @@ import { generatorConfig } from '../scenarios/datasets.ts';
 import { overrideFaults } from '../scenarios/fault-overrides.ts';
 import { loadScenario } from '../scenarios/load.ts';
 import { crossFieldProblems, type Scenario } from '../scenarios/schema.ts';
+import { RunMonitor, type ProgressView } from './monitor.ts';
 import { referencePipelineSettings } from './reference-pipeline.ts';
 import { sinkSetup } from './sink-setup.ts';
 import { scenarioDatasets } from './scenario-datasets.ts';
@@ -35,6 +36,8 @@ export interface RunOptions {
   faults?: string;
   /** `--shard k/n`: produce only this shard; the pipeline is left to run on its own. */
   shard?: Shard;
+  /** The live view, given the run's monitor once producing starts (and the pipeline's line per batch, with `--verbose`). */
+  progress?: ProgressView;
 }
 
 export interface RunOutcome {
@@ -102,7 +105,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   return executeRun({ ...options, manifest, runDir, transport, resume: false });
 }
 
-export interface ExecuteOptions extends Pick<RunOptions, 'env' | 'log' | 'signal' | 'workers' | 'shard'> {
+export interface ExecuteOptions extends Pick<RunOptions, 'env' | 'log' | 'signal' | 'workers' | 'shard' | 'progress'> {
   manifest: RunManifest;
   runDir: string;
   transport: RunTransport<TransportLocation>;
@@ -125,8 +128,21 @@ export async function executeRun(options: ExecuteOptions): Promise<RunOutcome> {
     manifest.updatedAt = new Date().toISOString();
     saveManifest(runDir, manifest);
   };
-  const heartbeat = setInterval(save, HEARTBEAT_MS);
   const stop = new AbortController();
+  // abortOnFail: the producers stop for good; the pipeline finishes what they produced, so nothing written is lost.
+  const halt = new AbortController();
+  let monitor: RunMonitor | null = null;
+  const judge = () => {
+    const breach = manifest.aborted ? null : monitor?.breach();
+    if (!breach) return;
+    manifest.aborted = breach;
+    log(`${describeAbort(breach)}: producers stop${runsPipeline ? '; the pipeline finishes what they produced' : ''}`);
+    halt.abort();
+  };
+  const heartbeat = setInterval(() => {
+    judge();
+    save();
+  }, HEARTBEAT_MS);
   const onAbort = () => stop.abort();
   options.signal?.addEventListener('abort', onAbort);
   let lock: SinkLock | null = null;
@@ -148,13 +164,25 @@ export async function executeRun(options: ExecuteOptions): Promise<RunOutcome> {
     save();
 
     const generators = scenarioDatasets(scenario).map(([name, spec]) => createGenerator(name, generatorConfig(manifest.seed, manifest.baseTimeMs, spec)));
-    const generation = Promise.all(generators.map((generator) => produceDataset(options, generator, stop.signal))).then(() => transport.finish());
+    const watched = new RunMonitor(
+      generators.map((g) => {
+        const dataset = manifest.datasets[g.dataset] as DatasetManifest;
+        return { name: g.dataset, schedule: g.schedule, count: dataset.count, startedAtMs: () => dataset.startedAtMs, files: dataset.files };
+      }),
+      scenario.slos.latency,
+    );
+    monitor = watched;
+    options.progress?.watch(watched);
+    const producing = { stop: AbortSignal.any([stop.signal, halt.signal]), halt: halt.signal };
+    const generation = Promise.all(generators.map((generator) => produceDataset(options, generator, producing, watched))).then(() => transport.finish());
     const pipeline =
       sink && pipelineSpec.type === 'reference'
         ? runPipeline({
             sources: transport.sources(generators),
             sink,
             ...referencePipelineSettings(pipelineSpec, scenario, options.env, runId, log),
+            ...(options.progress?.batchLog ? { batchLog: options.progress.batchLog } : {}),
+            onBatch: (dataset, batch) => watched.batch(dataset, batch),
             signal: stop.signal,
           })
         : Promise.resolve(null);
@@ -167,7 +195,7 @@ export async function executeRun(options: ExecuteOptions): Promise<RunOutcome> {
     const [, pipelineResult] = await Promise.all([failFast(generation), failFast(pipeline)]);
     manifest.transport = transport.location();
     manifest.pipeline = pipelineResult;
-    manifest.status = options.signal?.aborted ? 'interrupted' : 'finished';
+    manifest.status = options.signal?.aborted ? 'interrupted' : manifest.aborted ? 'aborted' : 'finished';
     return { runDir, manifest };
   } catch (error) {
     manifest.status = options.signal?.aborted ? 'interrupted' : 'failed';
@@ -175,6 +203,7 @@ export async function executeRun(options: ExecuteOptions): Promise<RunOutcome> {
     throw error;
   } finally {
     clearInterval(heartbeat);
+    options.progress?.stop();
     options.signal?.removeEventListener('abort', onAbort);
     manifest.peakRssBytes = process.resourceUsage().maxRSS * 1024;
     save();
@@ -185,7 +214,8 @@ export async function executeRun(options: ExecuteOptions): Promise<RunOutcome> {
 }
 
 /** Produces one dataset (what is missing of it, when resuming), counting into the manifest as chunks land. */
-async function produceDataset(options: ExecuteOptions, generator: Generator, signal: AbortSignal): Promise<void> {
+async function produceDataset(options: ExecuteOptions, generator: Generator, producing: { stop: AbortSignal; halt: AbortSignal }, monitor: RunMonitor): Promise<void> {
+  const signal = producing.stop;
   const dataset = options.manifest.datasets[generator.dataset] as DatasetManifest;
   if (options.resume && dataset.complete) return;
   if (!options.resume) dataset.startedAtMs = Date.now();
@@ -195,7 +225,9 @@ async function produceDataset(options: ExecuteOptions, generator: Generator, sig
     workers: options.workers ?? 1,
     ...(options.shard ? { shard: options.shard } : {}),
     signal,
+    endEarly: producing.halt,
     onDelivered: (records, file) => {
+      monitor.delivered(generator.dataset, records, file);
       dataset.records += records;
       countProduced(dataset, records, Date.now());
       if (file) dataset.files.push(file);

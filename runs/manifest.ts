@@ -13,9 +13,25 @@ export const MANIFEST_VERSION = 2;
 
 /**
  * `running` while the run is alive (its heartbeat `updatedAt` fresh); a `running` manifest with a
- * stale heartbeat is a run that was killed. `interrupted`: stopped by a signal; `failed`: by an error.
+ * stale heartbeat is a run that was killed. `interrupted`: stopped by a signal; `failed`: by an error;
+ * `aborted`: stopped on purpose because an SLO with abortOnFail was already lost (never resumed).
  */
-export type RunStatus = 'running' | 'interrupted' | 'failed' | 'finished';
+export type RunStatus = 'running' | 'interrupted' | 'failed' | 'finished' | 'aborted';
+
+/** Why an `aborted` run stopped: the first latency bound broken over the recent window, and when. */
+export interface AbortRecord {
+  atMs: number;
+  /** Seconds since the run started. */
+  second: number;
+  dataset: DatasetName;
+  /** The load profile's stage the dataset was in (its label). */
+  stage: string;
+  /** The bound, e.g. `latency.p99`. */
+  slo: string;
+  /** Over the recent window, ms. */
+  actual: number;
+  limit: number;
+}
 
 /** How often a live run refreshes its manifest, and after how long without it the run counts as dead. */
 export const HEARTBEAT_MS = 1000;
@@ -65,8 +81,16 @@ export interface RunManifest {
   process: { pid: number; host: string };
   /** What stopped a failed run. */
   error?: string;
+  /** Set when the run was aborted by an SLO with abortOnFail. */
+  aborted?: AbortRecord;
   /** Peak resident memory of the run, bytes. */
   peakRssBytes?: number;
+}
+
+/** `aborted at t=4s, stage 1 (steady 2000/s): [ecommerce] latency.p99 1.52 s > 1 s`, for the run's output and the verdict. */
+export function describeAbort(aborted: AbortRecord): string {
+  const seconds = (ms: number) => `${Number((ms / 1000).toPrecision(3))} s`;
+  return `aborted at t=${aborted.second}s, ${aborted.stage}: [${aborted.dataset}] ${aborted.slo} ${seconds(aborted.actual)} > ${seconds(aborted.limit)}`;
 }
 
 export const MANIFEST_FILE = 'manifest.json';
@@ -134,6 +158,8 @@ function processExists(pid: number): boolean {
 
 /** Why a run's generation is not whole, for messages; null when it is. */
 export function unfinishedGeneration(manifest: RunManifest): string | null {
+  // An aborted generation ended where it was stopped, on purpose: what it produced is all there will be.
+  if (manifest.status === 'aborted') return null;
   const open = Object.entries(manifest.datasets).filter(([, d]) => d && !d.complete);
   if (open.length === 0) return null;
   const state = isAlive(manifest) ? 'still running' : manifest.status === 'running' ? 'killed (its heartbeat stopped)' : manifest.status;

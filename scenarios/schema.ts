@@ -1,3 +1,4 @@
+import type { ObjectThreshold } from 'k6/options';
 import { z } from 'zod';
 import { duration, share } from './fields.ts';
 import { malformedRate, type MalformedKind } from '../generators/faults.ts';
@@ -217,6 +218,13 @@ const slos = z
         p99: duration.optional().describe('99th percentile.'),
         p999: duration.optional().describe('99.9th percentile.'),
         max: duration.optional().describe('Slowest row.'),
+        abortOnFail: z
+          .boolean()
+          .default(false)
+          .describe("k6's abortOnFail: stop the run once a bound is broken over the last few seconds (checked every second), instead of running on with the SLO already lost."),
+        delayAbortEval: duration
+          .prefault('0s')
+          .describe("k6's delayAbortEval: how long after the run starts the bounds begin to be checked for abortOnFail (a warm-up may be slow)."),
       })
       .strict()
       .prefault({})
@@ -262,6 +270,9 @@ export type TransportSpec = Scenario['transport'];
 export type KafkaTransportSpec = Extract<TransportSpec, { type: 'kafka' }>;
 export type Slos = Scenario['slos'];
 export type PipelineFaults = z.output<typeof pipelineFaults>;
+
+// k6's threshold options read as they do in k6 (ObjectThreshold: abortOnFail, delayAbortEval).
+true satisfies Required<Pick<ObjectThreshold, 'abortOnFail' | 'delayAbortEval'>> extends Pick<z.input<typeof slos>['latency'] & object, 'abortOnFail' | 'delayAbortEval'> ? true : false;
 /** The faults that strike a share of records, each by its key (pipeline/faults.ts faultHits). */
 export type SharedPipelineFault = { [K in keyof PipelineFaults]-?: PipelineFaults[K] extends number ? K : never }[keyof PipelineFaults];
 

@@ -8,6 +8,7 @@ import type { DatasetManifest, RunManifest } from '../runs/manifest.ts';
 import { generatorConfig } from '../scenarios/datasets.ts';
 import type { CheckContext, CheckResult, CheckRun, ObservedLetter, ObservedRow, StatisticsEvidence } from './check.ts';
 import { checks } from './checks/index.ts';
+import { abortedCheck, producedPart, type ProducedPart } from './produced.ts';
 import { REPORT_SCHEMA_VERSION, type Report } from './report.ts';
 import type { DeadLetterRow, DeadLetterStream, SinkReader, SinkRow } from './sink-reader.ts';
 
@@ -150,17 +151,22 @@ export async function verifyRun(manifest: RunManifest, reader: SinkReader, optio
   const series: NonNullable<Report['series']> = {};
   const stages: NonNullable<Report['stages']> = {};
   const startMs = Date.parse(manifest.createdAt);
+  // An aborted run never passes, and what it produced is still judged (never the remainder it did not).
+  const aborted = manifest.status === 'aborted' ? manifest.aborted : undefined;
+  if (aborted) results.push(abortedCheck(aborted));
   for (const name of Object.keys(manifest.scenario.datasets) as DatasetName[]) {
     const spec = manifest.scenario.datasets[name];
     if (!spec) continue;
-    const generation = manifest.datasets[name];
-    if (!generation || !generation.complete || generation.records < spec.count) {
-      results.push(incomplete(name, generation, spec.count));
+    const written = manifest.datasets[name];
+    if (!written || (!aborted && (!written.complete || written.records < spec.count))) {
+      results.push(incomplete(name, written, spec.count));
       continue;
     }
+    const part: ProducedPart = aborted ? producedPart(manifest, written) : { generation: written, judgedCount: written.count };
+    const { generation } = part;
     const generator: Generator = createGenerator(name, generatorConfig(manifest.seed, manifest.baseTimeMs, spec));
     const output = datasetOutputs[name];
-    const oracle = new Oracle(generator, generation.count, spec.expect, output.rowsPerRecord);
+    const oracle = new Oracle(generator, part.judgedCount, spec.expect, output.rowsPerRecord, part.produced);
     await reader.checkLayout(name);
     if (options.waitForMs) await waitForRows(reader, name, oracle.counts().expectedRows, options.waitForMs, log);
     // Rows an external pipeline wrote while verify waited for them are still this run's.

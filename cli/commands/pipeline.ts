@@ -4,19 +4,23 @@ import { ExitCode } from '../../core/exit-codes.ts';
 import { latestRunDir } from '../../runs/manifest.ts';
 import { runPipelineForRun } from '../../runner/pipeline-run.ts';
 import { untilStopped, type CommandContext } from '../context.ts';
+import { progressFor, withProgressOptions, type ProgressFlags } from '../progress.ts';
 
 export function registerPipeline(program: Command, context: CommandContext): void {
-  program
+  const command = program
     .command('pipeline')
     .description('run the reference pipeline alone over a run\'s data into its sink; resumes from the sink\'s checkpoints')
     .option('--run <dir>', 'run directory (default: the latest under <home>/runs)')
-    .option('--follow', 'wait for a generation that is not finished, even one whose run stopped (default: only while that run is alive)')
-    .action(async (options: { run?: string; follow?: boolean }) => {
-      const { io } = context;
-      const runDir = options.run ? resolve(io.cwd, options.run) : latestRunDir(context.home());
-      // SIGINT/SIGTERM stop between batches: what is committed stays, the rest resumes next time.
-      const result = await untilStopped((signal) => runPipelineForRun(runDir, io.env, (line) => io.stderr(`${line}\n`), signal, { follow: Boolean(options.follow) }));
-      io.stderr(`pipeline ${result.completed ? 'finished' : 'stopped'}: ${runDir}\n`);
-      context.exit(result.completed ? ExitCode.ok : ExitCode.interrupted);
-    });
+    .option('--follow', 'wait for a generation that is not finished, even one whose run stopped (default: only while that run is alive)');
+  withProgressOptions(command).action(async (options: ProgressFlags & { run?: string; follow?: boolean }) => {
+    const { io } = context;
+    const progress = progressFor(io, options);
+    const runDir = options.run ? resolve(io.cwd, options.run) : latestRunDir(context.home());
+    // SIGINT/SIGTERM stop between batches: what is committed stays, the rest resumes next time.
+    const result = await untilStopped((signal) =>
+      runPipelineForRun(runDir, io.env, progress.log, signal, { follow: Boolean(options.follow), progress }),
+    );
+    io.stderr(`pipeline ${result.completed ? 'finished' : 'stopped'}: ${runDir}\n`);
+    context.exit(result.completed ? ExitCode.ok : ExitCode.interrupted);
+  });
 }

@@ -2,22 +2,25 @@ import type { Command } from 'commander';
 import { parseShard } from '../../connectors/transports/chunks.ts';
 import { ExitCode } from '../../core/exit-codes.ts';
 import { runScenario } from '../../runner/run-scenario.ts';
+import { describeAbort } from '../../runs/manifest.ts';
 import { parseWorkers, untilStopped, verifyAndReport, type CommandContext } from '../context.ts';
+import { progressFor, withProgressOptions, type ProgressFlags } from '../progress.ts';
 
 export function registerRun(program: Command, context: CommandContext): void {
-  program
+  const command = program
     .command('run')
     .description('generate the scenario\'s datasets, run the pipeline, then verify (exit 0 when every SLO is met)')
     .argument('<scenario>', 'scenario file, e.g. scenarios/high-volume.yaml')
     .option('--base-time <iso>', 'event time of record 0, for byte-identical data (default: now)')
     .option('--no-verify', 'stop after the pipeline; verify later with `harness verify`')
-    .option('--quiet', 'no per-batch progress lines')
     .option('--workers <n>', 'worker threads generating each dataset', '1')
     .option('--faults <spec>', 'replace the fault rates: "none", or e.g. duplicate=0.01,malformed=0.02,click_event=0.01')
-    .option('--shard <k/n>', 'produce only shard k of n (several machines into one Kafka cluster); run the pipeline with `harness pipeline`')
-    .action(async (scenarioPath: string, options: { baseTime?: string; verify: boolean; quiet?: boolean; workers: string; faults?: string; shard?: string }) => {
+    .option('--shard <k/n>', 'produce only shard k of n (several machines into one Kafka cluster); run the pipeline with `harness pipeline`');
+  withProgressOptions(command).action(
+    async (scenarioPath: string, options: ProgressFlags & { baseTime?: string; verify: boolean; workers: string; faults?: string; shard?: string }) => {
       const { io } = context;
-      const log = options.quiet ? () => {} : (line: string) => io.stderr(`${line}\n`);
+      const progress = progressFor(io, options);
+      const { log } = progress;
       const started = Date.now();
       const { runDir, manifest } = await untilStopped((signal) =>
         runScenario({
@@ -29,6 +32,7 @@ export function registerRun(program: Command, context: CommandContext): void {
           workers: parseWorkers(options.workers),
           ...(options.shard ? { shard: parseShard(options.shard) } : {}),
           log,
+          progress,
           signal,
         }),
       );
@@ -38,8 +42,12 @@ export function registerRun(program: Command, context: CommandContext): void {
         context.exit(ExitCode.interrupted);
         return;
       }
-      io.stderr(`run ${manifest.runId} finished in ${seconds.toFixed(1)} s, peak RSS ${Math.round((manifest.peakRssBytes ?? 0) / 2 ** 20)} MiB: ${runDir}\n`);
+      const ended = manifest.aborted ? describeAbort(manifest.aborted) : 'finished';
+      io.stderr(`run ${manifest.runId} ${ended} (${seconds.toFixed(1)} s, peak RSS ${Math.round((manifest.peakRssBytes ?? 0) / 2 ** 20)} MiB): ${runDir}\n`);
+      // An aborted run has lost an SLO whatever verify finds in what landed.
+      if (manifest.aborted) context.exit(ExitCode.sloMissed);
       if (!options.verify || options.shard) return;
       await verifyAndReport(context, runDir, log);
-    });
+    },
+  );
 }

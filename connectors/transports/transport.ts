@@ -26,6 +26,12 @@ export interface ProduceRequest {
   /** Hold each chunk until its last record is due (default); false sends as fast as possible, same bytes. */
   paced?: boolean;
   signal?: AbortSignal;
+  /**
+   * Aborted when the production ends early and for good (an SLO's abortOnFail); `signal` is aborted
+   * too. Readers are then told the data is complete (a file transport's end marker), so a pipeline
+   * finishes what was produced instead of waiting for the rest.
+   */
+  endEarly?: AbortSignal;
   /** Told of each chunk once it is stored: the run manifest keeps count as it goes. */
   onDelivered?: (records: number, file: CommittedFile | null) => void;
   /**

@@ -19,7 +19,7 @@ describe('harness run / verify on the embedded default (CSV + PGlite)', () => {
   const cwd = tempDir();
 
   it('runs smoke.yaml end to end and exits 0', async () => {
-    const run = await runCli(['run', smoke, '--base-time', '2026-01-01T00:00:00Z'], { cwd });
+    const run = await runCli(['run', smoke, '--base-time', '2026-01-01T00:00:00Z', '--verbose'], { cwd });
     expect(run.stderr).toContain('[ecommerce] batch 1:');
     expect(run.code, run.stderr).toBe(ExitCode.ok);
     expect(run.stdout).toContain('verdict: PASS');

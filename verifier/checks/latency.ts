@@ -2,14 +2,14 @@ import * as hdr from 'hdr-histogram-js';
 import { Samples, slo, statusOf, type Check } from '../check.ts';
 
 const HOUR_MS = 3_600_000;
-const HIGHEST_MS = 24 * HOUR_MS;
+export const HIGHEST_MS = 24 * HOUR_MS;
 
-function newHistogram(): hdr.Histogram {
+export function newHistogram(): hdr.Histogram {
   return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: HIGHEST_MS, numberOfSignificantValueDigits: 3 });
 }
 
 /** Percentiles, never above the max (HdrHistogram reports a bucket's top, which can pass it). */
-function percentiles(histogram: hdr.Histogram): Record<string, number | null> {
+export function percentiles(histogram: hdr.Histogram): Record<string, number | null> {
   if (histogram.totalCount === 0) return { p50: null, p90: null, p99: null, p999: null, max: null };
   const max = histogram.maxValue;
   const at = (p: number) => Math.min(max, histogram.getValueAtPercentile(p));

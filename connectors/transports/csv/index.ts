@@ -54,7 +54,7 @@ export class CsvTransport implements RunTransport<CsvLocation> {
 
   async prepare(): Promise<void> {}
 
-  async produce({ generator, count, workers = 1, shard = wholeDataset, paced = true, signal, onDelivered, resume }: ProduceRequest): Promise<ProduceOutcome> {
+  async produce({ generator, count, workers = 1, shard = wholeDataset, paced = true, signal, endEarly, onDelivered, resume }: ProduceRequest): Promise<ProduceOutcome> {
     const dir = datasetDir(this.dir, generator.dataset);
     const plan = filePlan(generator, count, this.rotation);
     // A file is committed whole or not at all (temp name + rename): what exists is done.
@@ -74,7 +74,7 @@ export class CsvTransport implements RunTransport<CsvLocation> {
       ...(onDelivered ? { onDelivered } : {}),
       ...(resume ? { startedAtMs: resume.startedAtMs, only: (chunk: number) => !done.has(dataFileName(generator.dataset, chunk, generator.format)) } : {}),
     });
-    if (result.completed) writeDoneMarker(dir, shard, result.chunks);
+    if (result.completed || endEarly?.aborted) writeDoneMarker(dir, shard, result.chunks);
     const files = [...stored, ...result.files].sort((a, b) => a.firstIndex - b.firstIndex);
     return { startedAtMs: result.startedAtMs, finishedAtMs: Date.now(), records: files.reduce((n, f) => n + f.count, 0), files };
   }
