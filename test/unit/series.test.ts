@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HarnessError } from '../../core/errors.ts';
+import { countProduced, type DatasetManifest } from '../../runs/manifest.ts';
 import { parseScenario } from '../../scenarios/load.ts';
 import type { CheckResult } from '../../verifier/check.ts';
 import type { Report } from '../../verifier/report.ts';
@@ -161,5 +162,19 @@ describe('stage SLOs in a scenario', () => {
     expect(problems(scenario('    - { dataset: shop, stage: 1, latency: { p99: 2s } }\n'))).toContain('/slos/stages/0/dataset');
     expect(problems(scenario('    - { stage: 1, latency: { p999: 2s } }\n'))).toContain('/slos/stages/0/latency/p999: unknown key');
     expect(problems(scenario('    - { stage: 1 }\n'))).toContain('/slos/stages/0: sets no bound');
+  });
+});
+
+describe('per-second production in the manifest', () => {
+  it('counts deliveries by whole seconds since time zero, zeros where none came, and goes on from there on resume', () => {
+    const dataset: DatasetManifest = { count: 100, records: 0, complete: false, rate: 10, startedAtMs: 50_000, finishedAtMs: 50_000, files: [] };
+    countProduced(dataset, 5, 50_100);
+    countProduced(dataset, 7, 50_999);
+    countProduced(dataset, 3, 52_000);
+    expect(dataset.producedPerSecond).toEqual([12, 0, 3]);
+    // `harness resume` keeps startedAtMs and the array: a later delivery lands in its own second, the gap as zeros.
+    const resumed = JSON.parse(JSON.stringify(dataset)) as DatasetManifest;
+    countProduced(resumed, 4, 55_500);
+    expect(resumed.producedPerSecond).toEqual([12, 0, 3, 0, 0, 4]);
   });
 });
