@@ -122,12 +122,18 @@ export const series: Check = {
         const produced = producedPerSecond(context);
         const length = Math.max(1, produced.length, ingested.length, deadLettered.length, behind.length, maxMs.length);
         const due = (offsetMs: number) => (schedule.paced ? Math.min(oracle.count, schedule.dueBefore(offsetMs)) : 0);
-        const outcomesBefore = outcomeCounter(context);
+        // Each stage in seconds, and the indices due in it: [first, end).
+        const windows = stages.map((stage) => {
+          const startS = stage.startMs / 1000;
+          const endS = Number.isFinite(stage.endMs) ? stage.endMs / 1000 : Math.max(length, startS);
+          return { startS, endS, first: schedule.paced ? due(stage.startMs) : 0, end: schedule.paced ? due(endS * 1000) : oracle.count };
+        });
+        let cumulative = 0;
+        const producedBy = Array.from({ length }, (_, second) => Math.min(oracle.count, (cumulative += produced[second] ?? 0)));
+        const outcomesBefore = outcomeCounts(context, [...producedBy, ...windows.flatMap((w) => [w.first, w.end])]);
         const points: SeriesPoint[] = [];
-        let producedSoFar = 0;
         let seenSoFar = 0;
         for (let second = 0; second < length; second++) {
-          producedSoFar += produced[second] ?? 0;
           seenSoFar += (ingested[second] ?? 0) + (deadLettered[second] ?? 0);
           points.push({
             second,
@@ -136,7 +142,7 @@ export const series: Check = {
             ingested: ingested[second] ?? 0,
             deadLettered: deadLettered[second] ?? 0,
             // Below 0 only when a record lands before its delivery was confirmed to the producer.
-            backlog: Math.max(0, outcomesBefore(Math.min(producedSoFar, oracle.count)) - seenSoFar),
+            backlog: Math.max(0, outcomesBefore(producedBy[second] as number) - seenSoFar),
             behind: behind[second] ?? 0,
             behindMaxMs: behindMax[second] ?? null,
             p50Ms: at(histograms[second], 50),
@@ -145,12 +151,9 @@ export const series: Check = {
           });
         }
         const summaries = stages.map((stage, i): StageSummary => {
-          const startS = stage.startMs / 1000;
-          const endS = Number.isFinite(stage.endMs) ? stage.endMs / 1000 : Math.max(length, startS);
+          const { startS, endS, first, end } = windows[i] as (typeof windows)[number];
           const lengthS = endS - startS;
-          const [first, end] = schedule.paced ? [due(stage.startMs), due(endS * 1000)] : [0, oracle.count];
-          const before = outcomesBefore(first);
-          const outcomesDue = outcomesBefore(end) - before;
+          const outcomesDue = outcomesBefore(end) - outcomesBefore(first);
           const histogram = stageHistograms[i] as hdr.Histogram;
           const slos = stageSlos(context, i, histogram, outcomesDue > 0 ? (stageOutcomes[i] as number) / outcomesDue : null);
           const perSec = (n: number) => (lengthS > 0 ? Math.round(n / lengthS) : 0);
@@ -220,24 +223,22 @@ function producedPerSecond(context: CheckContext): number[] {
 }
 
 /**
- * Records with an outcome of their own (a row or a dead letter) among the first n indices. Asked
- * with n rising (the series), then rising again from the start (the stages): one walk per pass.
+ * Records with an outcome of their own (a row or a dead letter) among the first n indices, for each
+ * n asked: one walk over the indices, however many seconds and stages ask.
  */
-function outcomeCounter(context: CheckContext): (n: number) => number {
+function outcomeCounts(context: CheckContext, asked: number[]): (n: number) => number {
   const { oracle } = context;
-  let walked = 0;
+  const counts = new Map<number, number>();
   let counted = 0;
-  return (n) => {
-    if (n < walked) {
-      walked = 0;
-      counted = 0;
-    }
+  let walked = 0;
+  for (const n of [...new Set(asked)].sort((a, b) => a - b)) {
     for (; walked < n; walked++) {
       const type = oracle.outcome(walked).type;
       if (type === 'land' || type === 'dlq') counted++;
     }
-    return counted;
-  };
+    counts.set(n, counted);
+  }
+  return (n) => counts.get(n) ?? 0;
 }
 
 /** The SLOs the scenario sets on stage `index` (0-based) of this dataset, judged on the stage's figures. */
