@@ -7,8 +7,6 @@ export interface CliIo {
   cwd: string;
   /** Where the live view draws (stderr) and whether it is a terminal; absent: not one, progress goes to `stderr` as lines. */
   terminal?: Terminal;
-  /** The live view's clock; default Date.now. */
-  now?: () => number;
 }
 
 export interface Terminal {
@@ -23,6 +21,5 @@ export function processIo(): CliIo {
     env: process.env,
     cwd: process.cwd(),
     terminal: { stream: process.stderr, isTTY: process.stderr.isTTY === true },
-    now: Date.now,
   };
 }

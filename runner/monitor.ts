@@ -50,24 +50,21 @@ export interface DatasetFigures {
   etaMs: number | null;
 }
 
-/** Counts in one-second buckets, kept for the recent window only. */
+/** Counts as they come (a chunk, a batch: a few a second), kept for the rate window only. */
 class RecentCounts {
-  private readonly buckets = new Map<number, number>();
+  private events: { atMs: number; n: number }[] = [];
 
   add(atMs: number, n: number): void {
-    const second = Math.floor(atMs / 1000);
-    this.buckets.set(second, (this.buckets.get(second) ?? 0) + n);
-    for (const key of this.buckets.keys()) if (key < second - LATENCY_WINDOW_S) this.buckets.delete(key);
+    this.events.push({ atMs, n });
+    const from = atMs - RATE_WINDOW_MS;
+    if ((this.events[0] as { atMs: number }).atMs < from) this.events = this.events.filter((e) => e.atMs >= from);
   }
 
-  /** Per second over the last RATE_WINDOW_MS (less while the run is younger than that). */
+  /** Per second over the last RATE_WINDOW_MS (less while the dataset is younger than that). */
   rate(nowMs: number, sinceMs: number): number {
     const from = Math.max(nowMs - RATE_WINDOW_MS, sinceMs);
-    let n = 0;
-    for (const [second, count] of this.buckets) if ((second + 1) * 1000 > from && second * 1000 <= nowMs) n += count;
-    // Whole buckets are counted: the window is stretched to the bucket edges it touches.
-    const spanMs = Math.max(1000, Math.ceil(nowMs / 1000) * 1000 - Math.floor(from / 1000) * 1000);
-    return (n * 1000) / spanMs;
+    const n = this.events.reduce((sum, e) => (e.atMs > from && e.atMs <= nowMs ? sum + e.n : sum), 0);
+    return nowMs > from ? (n * 1000) / (nowMs - from) : 0;
   }
 }
 

@@ -18,7 +18,7 @@ export interface ProducedPart {
  * worker; with several, each worker stops at its own chunk and the last ones leave gaps: the gaps'
  * records are judged as never sent (they must be nowhere), the rest as usual.
  */
-export function producedPart(manifest: RunManifest, generation: DatasetManifest): ProducedPart {
+export function producedPart(manifest: Pick<RunManifest, 'transport'>, generation: DatasetManifest): ProducedPart {
   const produced = { ...generation, count: generation.records };
   if (manifest.transport.type !== 'csv') return { generation: produced, judgedCount: generation.records };
   const ranges = generation.files.map((f) => [f.firstIndex, f.firstIndex + f.count] as const).sort((a, b) => a[0] - b[0]);
