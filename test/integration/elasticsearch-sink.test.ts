@@ -156,6 +156,8 @@ describe.each(esBackends)('Elasticsearch sink and reader ($name)', ({ name, targ
       [9, 'json_parse', 99, '{"meta'],
       [11, 'sink_rejected', 1, '{"match":"EUW1_2"}'],
     ]);
+    // dead_lettered_at, for the series' dead letters per second.
+    expect(dead.every((l) => typeof l.ingestedAtMs === 'number' && Math.abs(l.ingestedAtMs - Date.now()) < 60_000)).toBe(true);
     const detail = (await es.client.get<{ detail: string }>({ index: es.spec.indices.dlq, id: 'lol:lol_matches:1:11' }))._source?.detail ?? '';
     expect(detail).toMatch(/the sink refused the record: .*(document_parsing_exception|mapper_parsing_exception).*\[kills\]/);
     expect(detail).toContain('EUW1_2:4');

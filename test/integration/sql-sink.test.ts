@@ -156,12 +156,17 @@ describe.each(backends)('SQL sink writer and reader on $name', ({ open }) => {
   it('commits rows, dead letters with their exact bytes, and the checkpoint together', async () => {
     await start();
     const raw = Buffer.from([0x65, 0xc3, 0x28, 0x2c]);
+    const before = Date.now();
     await sink.writeBatch(
       batch(['a'], 3, { deadLetters: [{ source: 'ecommerce-000001.csv', position: 3, recordIndex: null, reason: 'invalid_utf8', detail: 'bad bytes', raw }] }),
     );
     const checkpoints = await sink.checkpoints('ecommerce');
     expect(checkpoints.get('ecommerce-000001.csv')).toEqual({ source: 'ecommerce-000001.csv', position: 3, done: false });
-    expect(await letters()).toEqual([{ source: 'ecommerce-000001.csv', position: 3, recordIndex: null, reason: 'invalid_utf8', raw }]);
+    const [letter] = await letters();
+    expect(letter).toEqual({ source: 'ecommerce-000001.csv', position: 3, recordIndex: null, reason: 'invalid_utf8', raw, ingestedAtMs: expect.any(Number) });
+    // dead_lettered_at, for the series' dead letters per second: the time of the write.
+    expect(letter?.ingestedAtMs).toBeGreaterThanOrEqual(before);
+    expect(letter?.ingestedAtMs).toBeLessThanOrEqual(Date.now());
   });
 
   it('reads back dead letters holding every byte value 0..255, and awkward text in the source beside them', async () => {
@@ -176,7 +181,7 @@ describe.each(backends)('SQL sink writer and reader on $name', ({ open }) => {
     ];
     await sink.writeBatch(batch(['a'], 5, { deadLetters }));
     const back = (await letters()).sort((x, y) => x.position - y.position);
-    expect(back).toEqual(deadLetters.map(({ detail: _detail, ...letter }) => letter));
+    expect(back).toEqual(deadLetters.map(({ detail: _detail, ...letter }) => ({ ...letter, ingestedAtMs: expect.any(Number) })));
     expect(back[0]?.raw.equals(every)).toBe(true);
   });
 
