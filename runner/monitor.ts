@@ -234,17 +234,20 @@ export function stageAt(schedule: Schedule, offsetMs: number): string {
   return stages.find((s) => offsetMs < s.endMs)?.label ?? 'after the last stage';
 }
 
-/** Until the last record is ingested: from the recent ingest rate, never before the schedule's end; from production while ingestion is unknown. */
+/**
+ * Until the last record is ingested. Paced: the schedule's end, or the backlog at the recent ingest
+ * rate if that is later (a rate-based guess would swing with every stage of a ramp). Unpaced: what
+ * is left at the recent rate, ingested when known, produced otherwise.
+ */
 function eta(count: number, track: Track, elapsedMs: number, plannedMs: number | null, producedPerSec: number, ingestedPerSec: number | null): number | null {
-  const scheduled = plannedMs === null ? 0 : Math.max(0, plannedMs - elapsedMs);
-  if (track.handled !== null) {
-    const left = Math.max(0, count - track.handled);
-    if (left === 0) return 0;
-    return ingestedPerSec ? Math.max(scheduled, (left / ingestedPerSec) * 1000) : plannedMs === null ? null : scheduled;
-  }
-  if (plannedMs !== null) return scheduled;
-  const left = Math.max(0, count - track.produced);
-  return left === 0 ? 0 : producedPerSec > 0 ? (left / producedPerSec) * 1000 : null;
+  const backlog = track.handled === null ? 0 : Math.max(0, track.produced - track.handled);
+  // A backlog that nothing drains has no end to predict.
+  const drainMs = backlog === 0 ? 0 : ingestedPerSec ? (backlog / ingestedPerSec) * 1000 : null;
+  if (plannedMs !== null) return drainMs === null ? (elapsedMs < plannedMs ? plannedMs - elapsedMs : null) : Math.max(plannedMs - elapsedMs, drainMs, 0);
+  const done = track.handled ?? track.produced;
+  const rate = track.handled !== null ? ingestedPerSec : producedPerSec;
+  if (done >= count) return 0;
+  return rate ? ((count - done) / rate) * 1000 : null;
 }
 
 /** Who shows a run's progress while it goes (the CLI's live view): given the monitor when the run starts, stopped when it ends. */

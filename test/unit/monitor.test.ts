@@ -61,8 +61,8 @@ describe('RunMonitor', () => {
       ingested: 995,
       deadLettered: 5,
       backlog: 1000,
-      // 9000 records left at 500/s: past the schedule's own end.
-      etaMs: 18_000,
+      // The schedule's end: the backlog would drain sooner at 500/s (2 s).
+      etaMs: 7499,
     });
     // Corrected: record i committed at 2.5 s was due at i ms; its p99 is record ~10's (HdrHistogram: 3 digits).
     expect(figures!.p99Ms).toBeGreaterThanOrEqual(2485);
@@ -75,7 +75,14 @@ describe('RunMonitor', () => {
     monitor.delivered('ecommerce', 3000, null);
     expect(monitor.figures()[0]).toMatchObject({ ingested: null, ingestedPerSec: null, backlog: null, p99Ms: null, etaMs: 9999 - 4000 });
     monitor.ingested('ecommerce', 2000);
-    expect(monitor.figures()[0]).toMatchObject({ ingested: 2000, backlog: 1000, ingestedPerSec: 1000 });
+    expect(monitor.figures()[0]).toMatchObject({ ingested: 2000, backlog: 1000, ingestedPerSec: 1000, etaMs: 9999 - 4000 });
+    // Past the schedule's end: the backlog at the recent ingest rate, unknown while nothing drains it.
+    clock.now = START + 11_000;
+    monitor.delivered('ecommerce', 7000, null);
+    monitor.ingested('ecommerce', 4000);
+    expect(monitor.figures()[0]).toMatchObject({ backlog: 4000, ingestedPerSec: 2000, etaMs: 2000 });
+    clock.now = START + 14_000;
+    expect(monitor.figures()[0]).toMatchObject({ backlog: 4000, ingestedPerSec: 0, etaMs: null });
   });
 
   it('without a rate: no plan, no target, the ETA from the recent production rate; latency as measured', () => {
