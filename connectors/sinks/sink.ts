@@ -28,6 +28,16 @@ export interface SinkLock {
 }
 
 /**
+ * How far a pipeline the harness does not run has got, read from its sink. Cheap: meant to be read
+ * about once a second while that pipeline writes (each sink says how stale a figure can be).
+ */
+export interface SinkProbe {
+  /** Rows and dead letters in the sink now for `dataset` (rows: sink rows, e.g. 10 per LoL match). */
+  read(dataset: DatasetName): Promise<{ rows: number; deadLetters: number; atMs: number }>;
+  close(): Promise<void>;
+}
+
+/**
  * A sink as a component: its part of the scenario (`spec`), where a run's sink is (`locate`, kept in
  * the manifest without secrets), a writer for the reference pipeline and a reader for the verifier.
  * Adding a sink is one folder beside `sql/` plus one line in `index.ts`.
@@ -43,6 +53,8 @@ export interface SinkComponent<Spec extends { type: string }, Location> {
   /** Creates the tables (and with `reset`, empties them) without writing anything: `harness sink init`, external runs. */
   init(location: Location, spec: Spec, env: NodeJS.ProcessEnv, setup: SinkSetup): Promise<string>;
   openReader(location: Location, spec: Spec, env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<SinkReader>;
+  /** Opens a progress probe on the run's tables (or indices), which must exist (`init` or the writer made them). */
+  openProbe(location: Location, spec: Spec, env: NodeJS.ProcessEnv): Promise<SinkProbe>;
   /**
    * Takes the sink's schema (or index prefix) for one run: another run on it fails at once with a
    * configuration error naming the holder. Processes of the same run (`harness pipeline` beside the

@@ -299,6 +299,32 @@ describe.each(esBackends)('Elasticsearch sink and reader ($name)', ({ name, targ
     expect(row?.ingestedAtMs).not.toBeNull(); // the index's default pipeline stamped it
   });
 
+  // Live only: the mock's _count ignores a query, and the dead letters are counted per dataset by one.
+  it.runIf(name === 'live')('probes progress with the count API: no refresh, so within refreshInterval of the writes; dead letters per dataset; exact once the writer refreshes at its end', { timeout: 60_000 }, async () => {
+    es = await target({ refreshInterval: '1s' });
+    const sink = await writer(['lol', 'ecommerce']);
+    const probe = await es.component.openProbe(es.location, es.spec, es.env);
+    open.push(probe);
+    for (const dataset of ['lol', 'ecommerce'] as const) expect(await probe.read(dataset)).toMatchObject({ rows: 0, deadLetters: 0 });
+    const letter = (position: number) => ({ source: 'lol_matches:0', position, recordIndex: position, reason: 'json_parse' as const, detail: 'truncated', raw: Buffer.from('{"meta') });
+    const seen = async (dataset: 'lol' | 'ecommerce', rows: number, deadLetters: number) => {
+      // refresh_interval 1 s: visible within it, and a little for the request.
+      const until = Date.now() + 3_000;
+      let last = await probe.read(dataset);
+      while ((last.rows !== rows || last.deadLetters !== deadLetters) && Date.now() < until) last = await probe.read(dataset);
+      expect({ rows: last.rows, deadLetters: last.deadLetters }).toEqual({ rows, deadLetters });
+    };
+    await sink.writeBatch(batch(['EUW1_1'], 1, { deadLetters: [letter(5)] }));
+    await seen('lol', 10, 1);
+    await sink.writeBatch(batch(['EUW1_2', 'EUW1_3'], 3, { deadLetters: [letter(6), letter(7)] }));
+    await seen('lol', 30, 3);
+    // Another dataset's dead letters share the index and are not counted as lol's.
+    await sink.writeBatch({ dataset: 'ecommerce', rows: [purchase('E1')], producedAtMs: [AT], deadLetters: [{ ...letter(1), source: 'user_events:0' }], checkpoint: null });
+    await sink.close();
+    expect(await probe.read('ecommerce')).toMatchObject({ rows: 1, deadLetters: 1 });
+    expect(await probe.read('lol')).toMatchObject({ rows: 30, deadLetters: 3 });
+  });
+
   it(`locks its indices for one run: another run is refused at once naming the holder, the same run shares, a stale lock is taken over (${name})`, async () => {
     es = await target();
     const lock = (runId: string, holder = `harness run ${runId}`) => es.component.lock(es.location, es.spec, es.env, { holder, runId });

@@ -140,6 +140,37 @@ describe('PGlite on its own thread', () => {
     expect((await rejection(closing.query('SELECT 1'))).message).toMatch(/^pglite:.* is closed$/);
   });
 
+  it('one data directory opened twice in a process is one database on one thread; each handle closes its own, the last ends the thread', async () => {
+    const { db: first, thread, dataDir } = await openWithThread();
+    const started: unknown[] = [];
+    const onWorker = (message: unknown) => started.push(message);
+    subscribe('worker_threads', onWorker);
+    let second: SqlClient;
+    try {
+      second = await openPglite(join(dataDir, '.'));
+    } finally {
+      unsubscribe('worker_threads', onWorker);
+    }
+    expect(started).toEqual([]);
+    const exited = new Promise<number>((resolve) => thread.once('exit', resolve));
+    let ended = false;
+    void exited.then(() => (ended = true));
+    await first.exec('CREATE TABLE shared_t (k int PRIMARY KEY)');
+    // A transaction on one handle holds the connection: the other's query waits for its commit.
+    const inserting = first.transaction(async (tx) => {
+      await tx.query('INSERT INTO shared_t VALUES (1)');
+      await tx.query('INSERT INTO shared_t VALUES (2)');
+    });
+    expect((await second.query<{ n: number }>('SELECT count(*)::int AS n FROM shared_t')).rows).toEqual([{ n: 2 }]);
+    await inserting;
+    await first.close();
+    expect((await rejection(first.query('SELECT 1'))).message).toMatch(/^pglite:.* is closed$/);
+    expect((await second.query<{ n: number }>('SELECT count(*)::int AS n FROM shared_t')).rows).toEqual([{ n: 2 }]);
+    expect(ended).toBe(false);
+    await second.close();
+    await exited;
+  });
+
   it('an idle open database does not keep the process alive, and a closed one lets it exit at once', async () => {
     const tsx = join(import.meta.dirname, '../../node_modules/tsx/dist/esm/index.mjs');
     const module = join(import.meta.dirname, '../../connectors/sinks/sql/pglite.ts');

@@ -5,6 +5,7 @@ import { describeCluster, esLocationFor, openClient, type ClientFactory } from '
 import { classifyEsError, explainAuthFailure, preparingFailure } from './failures.ts';
 import { prepareIndices } from './indices.ts';
 import { lockIndices } from './lock.ts';
+import { EsSinkProbe } from './probe.ts';
 import { EsSinkReader } from './reader.ts';
 import { elasticsearchSinkSpec, type ElasticsearchLocation, type ElasticsearchSinkSpec } from './spec.ts';
 import { EsSinkWriter } from './writer.ts';
@@ -15,6 +16,20 @@ import { EsSinkWriter } from './writer.ts';
  * drive the very component the runner uses.
  */
 export function elasticsearchComponent(connect: ClientFactory = (env, location) => openClient(env, location)): SinkComponent<ElasticsearchSinkSpec, ElasticsearchLocation> {
+  /** A client that has reached the cluster: as the SQL reader's connect, a cluster that is down or restarting is waited for, then exit 3. */
+  const connected = async (env: NodeJS.ProcessEnv, location: ElasticsearchLocation, spec: ElasticsearchSinkSpec, log: (line: string) => void) => {
+    const client = connect(env, ours(location));
+    const description = describeCluster(env, location);
+    try {
+      await waitOutOutage({ description, classify: classifyEsError }, 'connecting', () => client.info(), { limitMs: spec.outageLimit }, log).catch((error: unknown) => {
+        throw explainAuthFailure(error, description, 'connecting');
+      });
+    } catch (error) {
+      await client.close();
+      throw error;
+    }
+    return { client, description };
+  };
   return {
     spec: elasticsearchSinkSpec,
     locate: (env) => esLocationFor(env),
@@ -43,18 +58,12 @@ export function elasticsearchComponent(connect: ClientFactory = (env, location) 
       }
     },
     async openReader(location, spec, env, log) {
-      const client = connect(env, ours(location));
-      const description = describeCluster(env, location);
-      try {
-        // As the SQL reader's connect: a cluster that is down or restarting is waited for, then exit 3.
-        await waitOutOutage({ description, classify: classifyEsError }, 'connecting', () => client.info(), { limitMs: spec.outageLimit }, log).catch((error: unknown) => {
-          throw explainAuthFailure(error, description, 'connecting');
-        });
-      } catch (error) {
-        await client.close();
-        throw error;
-      }
+      const { client, description } = await connected(env, location, spec, log);
       return new EsSinkReader(client, spec, description, log);
+    },
+    async openProbe(location, spec, env) {
+      const { client, description } = await connected(env, location, spec, () => {});
+      return new EsSinkProbe(client, spec, description);
     },
     async lock(location, spec, env, who) {
       const client = connect(env, ours(location));

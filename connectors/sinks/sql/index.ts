@@ -1,6 +1,7 @@
 import type { SinkComponent } from '../sink.ts';
 import { openSql, sinkLocationFor } from './open.ts';
 import { lockSchema } from './lock.ts';
+import { requireStatistics, SqlSinkProbe } from './probe.ts';
 import { SqlSinkReader } from './reader.ts';
 import { sqlSinkSpec, type SqlLocation, type SqlSinkSpec } from './spec.ts';
 import { statisticsTables } from './statistics.ts';
@@ -26,6 +27,17 @@ export const sql: SinkComponent<SqlSinkSpec, SqlLocation> = {
   },
   async openReader(location, spec, env, log) {
     return new SqlSinkReader(await openSql(location, env, { log, outageLimitMs: spec.outageLimit }), spec);
+  },
+  async openProbe(location, spec, env) {
+    // PGlite: the writer's own database when this process has it open (see openPglite).
+    const client = await openSql(location, env, { outageLimitMs: spec.outageLimit });
+    try {
+      await requireStatistics(client);
+    } catch (error) {
+      await client.close();
+      throw error;
+    }
+    return new SqlSinkProbe(client, spec);
   },
   lock: lockSchema,
 };

@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { copyInSql, scanWithCursor, type SqlClient, type SqlTransaction } from './client.ts';
 import { CopyTextParser } from './copy-text.ts';
 import { PgliteChannel, type OnPage, type RequestOptions } from './pglite-channel.ts';
@@ -19,13 +20,69 @@ class Turns {
 
 const encoder = new TextEncoder();
 
+/** The database open in this process per data directory, and how many callers hold it. */
+const open = new Map<string, { client: Promise<SqlClient>; holders: number }>();
+/** A database being closed by its last holder: opening it again waits for that. */
+const closing = new Map<string, Promise<void>>();
+
 /**
  * Real Postgres compiled to WASM, persisted under `dataDir`, on a thread of its own: the pipeline
  * parses and validates the next batch while PGlite writes the last, as it does beside a server (on
  * one thread PGlite's ~18 us a row and the pipeline's ~13 took turns). Every caller in this process
  * shares the one connection; a transaction holds it from BEGIN to COMMIT while other callers wait.
+ *
+ * A data directory opened twice in one process (the pipeline's writer and a progress probe, say)
+ * is one database, shared: two PGlite instances on one directory would each think they own it and
+ * corrupt it. Each caller closes its own handle; the thread ends when the last one does.
  */
 export async function openPglite(dataDir: string): Promise<SqlClient> {
+  const key = resolve(dataDir);
+  let entry = open.get(key);
+  if (!entry) {
+    const opened = { client: (closing.get(key) ?? Promise.resolve()).then(() => startPglite(dataDir)), holders: 0 };
+    open.set(key, opened);
+    opened.client.catch(() => {
+      if (open.get(key) === opened) open.delete(key);
+    });
+    entry = opened;
+  }
+  const held = entry;
+  held.holders++;
+  let client: SqlClient;
+  try {
+    client = await held.client;
+  } catch (error) {
+    held.holders--;
+    throw error;
+  }
+  return handle(client, () => {
+    if (--held.holders > 0) return Promise.resolve();
+    open.delete(key);
+    const closed = client.close().finally(() => {
+      if (closing.get(key) === closed) closing.delete(key);
+    });
+    closing.set(key, closed);
+    return closed;
+  });
+}
+
+/** One caller's handle on a shared database: closing it lets go of the database, and its later calls fail saying so. */
+function handle(client: SqlClient, release: () => Promise<void>): SqlClient {
+  let released: Promise<void> | null = null;
+  const live = <T>(work: () => Promise<T>): Promise<T> => (released ? Promise.reject(new Error(`${client.description} is closed`)) : work());
+  return {
+    kind: client.kind,
+    description: client.description,
+    query: (sql, params) => live(() => client.query(sql, params)),
+    exec: (sql) => live(() => client.exec(sql)),
+    transaction: (work) => live(() => client.transaction(work)),
+    scan: (sql, params, pageSize, onPage) => live(() => client.scan(sql, params, pageSize, onPage)),
+    copyOut: (query, onRow) => live(() => client.copyOut(query, onRow)),
+    close: () => (released ??= release()),
+  };
+}
+
+async function startPglite(dataDir: string): Promise<SqlClient> {
   mkdirSync(dataDir, { recursive: true });
   const description = `pglite:${dataDir}`;
   const channel = await PgliteChannel.open(dataDir, description);
