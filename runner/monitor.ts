@@ -124,6 +124,8 @@ class Track {
  */
 export class RunMonitor {
   private readonly tracks = new Map<DatasetName, Track>();
+  /** Set when the producers were stopped for good (abortOnFail): the schedule no longer applies. */
+  private stoppedProducing = false;
 
   constructor(
     datasets: readonly MonitoredDataset[],
@@ -166,13 +168,18 @@ export class RunMonitor {
     track.handledCounts.add(atMs, records);
   }
 
+  /** The producers stopped for good (abortOnFail): from now on only the backlog's drain is left. */
+  producersStopped(): void {
+    this.stoppedProducing = true;
+  }
+
   figures(): DatasetFigures[] {
     const nowMs = this.now();
     return [...this.tracks.values()].map((track) => {
       const { schedule, count, name } = track.spec;
       const zero = track.spec.startedAtMs();
       const elapsedMs = Math.max(0, nowMs - zero);
-      const plannedMs = schedule.paced ? schedule.offsetMs(count - 1) : null;
+      const plannedMs = schedule.paced && !this.stoppedProducing ? schedule.offsetMs(count - 1) : null;
       const producedPerSec = track.producedCounts.rate(nowMs, zero);
       const ingestedPerSec = track.handled === null ? null : track.handledCounts.rate(nowMs, zero);
       const ingested = track.handled === null ? null : track.handled - track.deadLettered;
@@ -181,8 +188,8 @@ export class RunMonitor {
         dataset: name,
         elapsedMs,
         plannedMs,
-        stage: stageAt(schedule, elapsedMs),
-        targetPerSec: schedule.paced ? schedule.rateAt(elapsedMs) : null,
+        stage: this.stoppedProducing ? 'producers stopped' : stageAt(schedule, elapsedMs),
+        targetPerSec: this.stoppedProducing ? 0 : schedule.paced ? schedule.rateAt(elapsedMs) : null,
         producedPerSec,
         ingestedPerSec,
         produced: track.produced,
@@ -190,7 +197,7 @@ export class RunMonitor {
         deadLettered: track.deadLettered,
         backlog,
         p99Ms: track.recentLatency(nowMs).p99 ?? null,
-        etaMs: eta(count, track, elapsedMs, plannedMs, producedPerSec, ingestedPerSec),
+        etaMs: eta(this.stoppedProducing ? track.produced : count, track, elapsedMs, plannedMs, producedPerSec, ingestedPerSec),
       };
     });
   }

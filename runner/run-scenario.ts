@@ -136,6 +136,7 @@ export async function executeRun(options: ExecuteOptions): Promise<RunOutcome> {
     const breach = manifest.aborted ? null : monitor?.breach();
     if (!breach) return;
     manifest.aborted = breach;
+    monitor?.producersStopped();
     log(`${describeAbort(breach)}: producers stop${runsPipeline ? '; the pipeline finishes what they produced' : ''}`);
     halt.abort();
   };

@@ -83,6 +83,10 @@ describe('RunMonitor', () => {
     expect(monitor.figures()[0]).toMatchObject({ backlog: 4000, ingestedPerSec: 2000, etaMs: 2000 });
     clock.now = START + 14_000;
     expect(monitor.figures()[0]).toMatchObject({ backlog: 4000, ingestedPerSec: 0, etaMs: null });
+    // Aborted: no plan any more, what is left is the backlog's drain.
+    monitor.producersStopped();
+    monitor.ingested('ecommerce', 1000);
+    expect(monitor.figures()[0]).toMatchObject({ stage: 'producers stopped', targetPerSec: 0, plannedMs: null, backlog: 3000, ingestedPerSec: 500, etaMs: 6000 });
   });
 
   it('without a rate: no plan, no target, the ETA from the recent production rate; latency as measured', () => {
