@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { openPglite } from '../connectors/sinks/sql/pglite.ts';
 import { openPostgres } from '../connectors/sinks/sql/postgres.ts';
 import { postgresUrl } from '../connectors/sinks/sql/open.ts';
+import { benchFindMax } from './find-max.ts';
 import { benchGeneration } from './generation.ts';
 import { buildMockBroker, startMockBroker } from '../test/kafka-mock/broker.ts';
 import { benchKafka } from './kafka.ts';
@@ -11,12 +12,13 @@ import { benchMainJob } from './main-job.ts';
 import { benchMemory } from './memory.ts';
 import { benchBesideHog } from './hog.ts';
 import { benchPipeline } from './pipeline.ts';
+import { benchProbe } from './probe.ts';
 import { benchVerify, verifyBenchOptions } from './verify.ts';
 import { printPairs, type Pair } from './table.ts';
 
 /**
- * `npm run bench [-- section...]`: sections are `generation`, `pipeline`, `kafka`, `main-job`,
- * `verify`, `memory` and `hog` (default: all); a summary of every harness figure beside its reference
+ * `npm run bench [-- section...]`: sections are `generation`, `pipeline`, `probe`, `kafka`, `main-job`,
+ * `verify`, `memory`, `hog` and `find-max` (default: all); a summary of every harness figure beside its reference
  * ends it. Set PG_URL to add the PostgreSQL server beside embedded PGlite, and KAFKA_BROKERS to
  * measure a real cluster instead of the test broker (librdkafka's mock cluster).
  */
@@ -31,6 +33,13 @@ if (wants('pipeline')) {
   pairs.push(...(await benchPipeline(Number(process.env.BENCH_COUNT ?? 1_000_000), [
     { name: 'pglite', open: () => openPglite(dataDir), dataDir },
     ...(url ? [{ name: 'postgres', open: () => openPostgres(url), url }] : []),
+  ])));
+}
+if (wants('probe')) {
+  // Fifteen drains a backend (five rounds of three): fewer rows each than `pipeline` drains.
+  pairs.push(...(await benchProbe(Number(process.env.BENCH_COUNT ?? 300_000), [
+    { name: 'pglite', location: { kind: 'pglite', dataDir: join(mkdtempSync(join(tmpdir(), 'harness-bench-')), 'db') }, env: {} },
+    ...(url ? [{ name: 'postgres', location: { kind: 'postgres' as const, url }, env: { PG_URL: url } }] : []),
   ])));
 }
 if (wants('kafka')) {
@@ -67,5 +76,6 @@ if (wants('hog')) {
   );
   await own?.stop();
 }
+if (wants('find-max')) pairs.push(...(await benchFindMax()));
 printPairs(pairs);
 if (!url) console.log('\n(set PG_URL to measure the PostgreSQL server too)');

@@ -56,7 +56,9 @@ export interface FindMaxResult {
   /** The lowest rate that failed, when one did: the answer lies within [answer, this). */
   lowestFailingPerSec: number | null;
   /** Why the search stopped. */
-  ended: 'converged' | 'reached --to' | 'budget' | 'from failed' | 'generator limit' | 'interrupted';
+  ended: 'converged' | 'reached --to' | 'budget' | 'from failed' | 'interrupted';
+  /** The lowest failing step failed (also) because the harness fell behind its own schedule: the answer may be the producer's limit. */
+  producerLimited: boolean;
   elapsedMs: number;
   /** Where the result is written. */
   dir: string;
@@ -104,10 +106,6 @@ export async function findMax(options: FindMaxOptions): Promise<FindMaxResult> {
     const step = await runStep(scenario, dataset, next.targetPerSec, next.confirming, warmupS, { ...options, home: dir });
     steps.push(step);
     options.onStep?.(step);
-    if (step.generatorBound) {
-      ended = 'generator limit';
-      break;
-    }
     next = nextStep(settings, steps.map(toSearch));
   }
   const done = next.kind === 'done' ? next : null;
@@ -127,6 +125,7 @@ export async function findMax(options: FindMaxOptions): Promise<FindMaxResult> {
     confirmed: done?.confirmed ?? false,
     lowestFailingPerSec: failing.length > 0 ? Math.min(...failing) : null,
     ended,
+    producerLimited: steps.some((s) => !s.pass && s.generatorBound && s.targetPerSec === Math.min(...failing)),
     elapsedMs: Date.now() - started,
     dir,
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { judgeStep, slope } from '../../runner/find-max/judge.ts';
+import { judgeStep, scheduleBacklog, slope } from '../../runner/find-max/judge.ts';
 import { nextStep, type SearchSettings, type StepResult } from '../../runner/find-max/search.ts';
 import type { CheckResult } from '../../verifier/check.ts';
 import type { Report, SeriesPoint } from '../../verifier/report.ts';
@@ -84,31 +84,47 @@ function report(series: SeriesPoint[], checks: CheckResult[]): Report {
 describe('find-max step judgement', () => {
   const passing = [check('exactly-once', 'pass'), check('dlq-capture', 'pass'), check('latency', 'pass', [], { corrected_p99_ms: 40 })];
 
-  it('passes a step whose backlog stays flat, and leaves the warm-up and the drain out', () => {
-    const series = [point(0, 1000, 0, 1000), ...[1, 2, 3, 4].map((s) => point(s, 1000, 1000, 200 + (s % 2) * 5)), point(5, 0, 200, 0)];
+  it('passes a step whose backlog stays flat against the schedule, and leaves the warm-up and the drain out', () => {
+    // Deliveries come in chunks (1,400 then 600 a second), ingest keeps pace: flat against the schedule.
+    const series = [point(0, 1000, 800, 200), ...[1, 2, 3, 4].map((s) => ({ ...point(s, s % 2 ? 1400 : 600, 1000, s % 2 ? 600 : 0), targetPerSec: 1000 })), { ...point(5, 0, 200, 0), targetPerSec: 0 }];
     const judged = judgeStep(report(series, passing), 'ecommerce', 1000, 5, 1);
     expect(judged).toMatchObject({ pass: true, producedPerSec: 1000, achievedPerSec: 1000, p99Ms: 40, reasons: [] });
-    expect(Math.abs(judged.backlogSlopePerSec)).toBeLessThan(10);
+    expect(judged.backlogSlopePerSec).toBeCloseTo(0);
+    expect(scheduleBacklog(series)).toEqual([200, 200, 200, 200, 200, 0]);
   });
 
   it('fails a step whose backlog grows by more than 1% of the rate a second', () => {
-    const series = [1, 2, 3, 4].map((s) => point(s, 1000, 970, 30 * s));
+    const series = [...[0, 1, 2, 3, 4].map((s) => point(s, 1000, 970, 30 * (s + 1))), { ...point(5, 0, 150, 0), targetPerSec: 0 }];
     const judged = judgeStep(report(series, passing), 'ecommerce', 1000, 5, 1);
     expect(judged.pass).toBe(false);
     expect(judged.backlogSlopePerSec).toBeCloseTo(30);
     expect(judged.reasons).toEqual(['backlog grew 30 rec/s']);
   });
 
+  it('scales the schedule by the share of records that have an outcome (duplicates have none)', () => {
+    // 10% duplicates: 900 outcomes a second for 1,000 records, all landed: flat.
+    const series = [0, 1, 2, 3].map((s) => point(s, 1000, 900, 0));
+    expect(scheduleBacklog(series).map((b) => Math.round(b))).toEqual([0, 0, 0, 0]);
+  });
+
   it('fails a step on a broken latency SLO or a wrong row, and flags a producer that fell behind', () => {
-    const series = [1, 2, 3].map((s) => point(s, 800, 800, 10));
+    // 3 s at 1000/s, 600 of its records sent late: more than the 5% the producer may lag.
+    const series = [1, 2, 3].map((s) => ({ ...point(s, 1000, 1000, 10), behind: 200, behindMaxMs: 1800 + s }));
     const broken = [
       check('exactly-once', 'fail'),
       check('dlq-capture', 'pass'),
       check('latency', 'fail', [{ name: 'latency.p99', bound: 'max', limit: 100, actual: 250, met: false }]),
     ];
-    const judged = judgeStep(report(series, broken), 'ecommerce', 1000, 4, 1);
+    const judged = judgeStep(report(series, broken), 'ecommerce', 1000, 3, 1);
     expect(judged).toMatchObject({ pass: false, latencyBroke: true, generatorBound: true });
-    expect(judged.reasons).toEqual(['the harness produced only 800 rec/s', 'latency.p99 250 ms > 100', 'exactly-once: exactly-once fail']);
+    expect(judged.reasons).toEqual([
+      'the harness fell behind its schedule: 600 records sent over 1 s late (up to 1803 ms)',
+      'latency.p99 250 ms > 100',
+      'exactly-once: exactly-once fail',
+    ]);
+    // A few late records are noise, not a producer that could not keep up.
+    const fewLate = [1, 2, 3].map((s) => ({ ...point(s, 1000, 1000, 10), behind: 20, behindMaxMs: 1100 }));
+    expect(judgeStep(report(fewLate, passing), 'ecommerce', 1000, 4, 1)).toMatchObject({ pass: true, generatorBound: false });
   });
 
   it('fails a step with no series or no exactly-once check: no evidence is no pass', () => {

@@ -1,0 +1,56 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ExitCode } from '../../core/exit-codes.ts';
+import type { FindMaxResult } from '../../runner/find-max/find-max.ts';
+import { runCli } from '../helpers/cli.ts';
+import { tempDir, writeScenario } from '../helpers/scenario.ts';
+
+/** E-commerce with every fault kind through a reference pipeline capped at `cap` rows/s (pipeline.faults.maxRowsPerSec). */
+const capped = (cap: number) => `name: capped
+seed: 3
+transport: { type: csv, rotateRecords: 2000, rotateInterval: 200ms }
+pipeline: { type: reference, batchSize: 250, pollInterval: 20ms, faults: { maxRowsPerSec: ${cap} } }
+datasets:
+  ecommerce:
+    count: 1
+    faults: { duplicate: 0.02, malformed: 0.02, future: 0.01, late: 0.01 }
+`;
+
+function resultOf(cwd: string): FindMaxResult {
+  const root = join(cwd, '.harness/find-max');
+  const [id] = readdirSync(root);
+  return JSON.parse(readFileSync(join(root, id!, 'report.json'), 'utf8')) as FindMaxResult;
+}
+
+describe('harness find-max on the reference pipeline (CSV + PGlite)', () => {
+  it('finds an injected throughput cap within ±10%, with every step verified', async () => {
+    const cwd = tempDir();
+    const path = writeScenario(cwd, capped(3000));
+    const run = await runCli(['find-max', path, '--from', '1200', '--step', '5s', '--budget', '3m'], { cwd, env: { PG_URL: '', DATABASE_URL: '' } });
+    expect(run.code, run.stderr).toBe(ExitCode.ok);
+    const result = resultOf(cwd);
+    expect(result.answerPerSec).toBeGreaterThanOrEqual(2700);
+    expect(result.answerPerSec).toBeLessThanOrEqual(3300);
+    expect(result.confirmed).toBe(true);
+    // Every step was a whole run, its rows proven: the passing ones by a verdict with no correctness failure.
+    for (const step of result.steps) expect(step.series.length).toBeGreaterThan(3);
+    const failing = result.steps.filter((s) => !s.pass);
+    expect(failing.length).toBeGreaterThan(0);
+    expect(failing.every((s) => s.reasons.some((r) => r.startsWith('backlog grew')))).toBe(true);
+    expect(run.stdout).toMatch(/find-max: ecommerce sustains [\d,]+ rec\/s; [\d,]+ rec\/s failed/);
+    expect(run.stdout).toContain('backlog slope');
+  });
+
+  it('exits 1 when even --from cannot be sustained, and 2 on a bad option', async () => {
+    const cwd = tempDir();
+    const path = writeScenario(cwd, capped(400));
+    const run = await runCli(['find-max', path, '--from', '1500', '--step', '4s', '--budget', '1m'], { cwd, env: { PG_URL: '', DATABASE_URL: '' } });
+    expect(run.code, run.stderr).toBe(ExitCode.sloMissed);
+    expect(run.stdout).toContain('could not sustain even --from 1,500 rec/s');
+    expect(resultOf(cwd)).toMatchObject({ answerPerSec: null, ended: 'from failed' });
+    const bad = await runCli(['find-max', path, '--step', 'soon'], { cwd });
+    expect(bad.code).toBe(ExitCode.usage);
+    expect(bad.stderr).toContain('--step takes a duration like 30s or 5m, got "soon"');
+  });
+});
