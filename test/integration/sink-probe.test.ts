@@ -11,6 +11,8 @@ import { HarnessError } from '../../core/errors.ts';
 import type { DatasetName } from '../../generators/generator.ts';
 import { runPipeline } from '../../pipeline/run-pipeline.ts';
 import type { Sink } from '../../pipeline/sink.ts';
+import { feedMonitor, followSink } from '../../runner/follow-sink.ts';
+import { participant } from '../helpers/elasticsearch.ts';
 import { generator, someFaults } from '../helpers/generated.ts';
 import { dropSchema, PG_URL } from '../helpers/postgres.ts';
 import { freshSinkSpec } from '../helpers/sinks.ts';
@@ -139,6 +141,67 @@ describe('the SQL sink progress probe on PGlite', () => {
       await session.close();
     } finally {
       await sink.close();
+    }
+  });
+});
+
+describe('following a sink (followSink) and feeding a run monitor (feedMonitor), on PGlite', () => {
+  const location = (): SqlLocation => ({ kind: 'pglite', dataDir: join(tempDir('harness-probe-'), 'db') });
+  const letter = (position: number) => ({ source: 'lol_matches:0', position, recordIndex: position, reason: 'json_parse' as const, detail: 'truncated', raw: Buffer.from('{') });
+  const matchRows = (id: string) => Array.from({ length: 10 }, (_, i) => participant(id, i + 1));
+  const lolBatch = (ids: string[], deadLetters: ReturnType<typeof letter>[]) => {
+    const rows = ids.flatMap(matchRows);
+    return { dataset: 'lol' as const, rows, producedAtMs: rows.map(() => Date.now()), deadLetters, checkpoint: null };
+  };
+
+  it('reads every dataset each round until aborted, and the monitor gets the records handled since the last read (10 rows a LoL match, plus dead letters)', async () => {
+    const spec = freshSinkSpec();
+    const where = location();
+    const sink = await sql.openWriter(where, spec, {}, setup(['lol', 'ecommerce']));
+    await sink.connect();
+    const probe = await sql.openProbe(where, spec, {});
+    try {
+      await sink.writeBatch(lolBatch(['M1', 'M2'], [letter(1)]));
+      const calls: [DatasetName, number][] = [];
+      const stop = new AbortController();
+      const following = followSink(probe, ['lol', 'ecommerce'], feedMonitor({ ingested: (dataset, records) => calls.push([dataset, records]) }), stop.signal, { everyMs: 20 });
+      const until = async (n: number) => {
+        while (calls.length < n) await sleep(10);
+      };
+      await until(2);
+      await sleep(100); // rounds that find nothing new tell the monitor nothing
+      expect(calls).toEqual([
+        ['lol', 3],
+        ['ecommerce', 0],
+      ]);
+      await sink.writeBatch(lolBatch(['M3'], []));
+      await until(3);
+      expect(calls[2]).toEqual(['lol', 1]);
+      stop.abort();
+      await following;
+      const settled = calls.length;
+      await sleep(60);
+      expect(calls.length).toBe(settled);
+    } finally {
+      await probe.close();
+      await sink.close();
+    }
+  });
+
+  it("goes on past a failed read when told of failures, and without onError ends with the read's error", async () => {
+    const probe = await sql.openProbe(location(), freshSinkSpec(), {});
+    try {
+      const errors: unknown[] = [];
+      const stop = new AbortController();
+      const following = followSink(probe, ['ecommerce'], () => {}, stop.signal, { everyMs: 10, onError: (error) => errors.push(error) });
+      while (errors.length < 3) await sleep(10);
+      stop.abort();
+      await following;
+      expect(errors[0]).toBeInstanceOf(HarnessError);
+      const ended = await followSink(probe, ['ecommerce'], () => {}, new AbortController().signal).catch((e: unknown) => e);
+      expect((ended as Error).message).toMatch(/does not exist/);
+    } finally {
+      await probe.close();
     }
   });
 });
