@@ -14,6 +14,7 @@ import { generatorConfig } from '../scenarios/datasets.ts';
 import { overrideFaults } from '../scenarios/fault-overrides.ts';
 import { loadScenario } from '../scenarios/load.ts';
 import { crossFieldProblems, type Scenario } from '../scenarios/schema.ts';
+import { followExternalPipeline } from './follow-sink.ts';
 import { RunMonitor, type ProgressView } from './monitor.ts';
 import { referencePipelineSettings } from './reference-pipeline.ts';
 import { sinkSetup } from './sink-setup.ts';
@@ -23,6 +24,8 @@ export interface RunOptions {
   scenarioPath: string;
   /** The scenario already loaded (and derived from that file, e.g. one step of find-max); default: read scenarioPath. */
   scenario?: Scenario;
+  /** Told the run's directory once its sink and transport are ready, before anything is produced (find-max starts an external pipeline there). */
+  onReady?: (runDir: string) => void;
   /** The harness's own directory (`.harness`): runs go under it. */
   home: string;
   env: NodeJS.ProcessEnv;
@@ -105,7 +108,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   return executeRun({ ...options, manifest, runDir, transport, resume: false });
 }
 
-export interface ExecuteOptions extends Pick<RunOptions, 'env' | 'log' | 'signal' | 'workers' | 'shard' | 'progress'> {
+export interface ExecuteOptions extends Pick<RunOptions, 'env' | 'log' | 'signal' | 'workers' | 'shard' | 'progress' | 'onReady'> {
   manifest: RunManifest;
   runDir: string;
   transport: RunTransport<TransportLocation>;
@@ -148,6 +151,9 @@ export async function executeRun(options: ExecuteOptions): Promise<RunOutcome> {
   options.signal?.addEventListener('abort', onAbort);
   let lock: SinkLock | null = null;
   let sink: Sink | null = null;
+  // pipeline: external: the pipeline under test seen through a probe on its sink (follow-sink.ts).
+  const unfollow = new AbortController();
+  let following: Promise<void> = Promise.resolve();
   try {
     const writes = runsPipeline || (pipelineSpec.type === 'external' && !options.shard);
     if (writes) lock = await sinkComponent.lock(manifest.sink, scenario.sink, options.env, { holder: `harness ${options.resume ? 'resume' : 'run'} ${runId}`, runId, log });
@@ -163,6 +169,7 @@ export async function executeRun(options: ExecuteOptions): Promise<RunOutcome> {
     manifest.transport = transport.location();
     log(`sink: ${sink?.description ?? 'left to another pipeline'}; transport: ${describeTransport(manifest)}`);
     save();
+    options.onReady?.(runDir);
 
     const generators = scenarioDatasets(scenario).map(([name, spec]) => createGenerator(name, generatorConfig(manifest.seed, manifest.baseTimeMs, spec)));
     const watched = new RunMonitor(
@@ -173,6 +180,10 @@ export async function executeRun(options: ExecuteOptions): Promise<RunOutcome> {
       scenario.slos.latency,
     );
     monitor = watched;
+    if (pipelineSpec.type === 'external' && !options.shard) {
+      const open = () => sinkComponent.openProbe(manifest.sink, scenario.sink, options.env);
+      following = followExternalPipeline(open, generators.map((g) => g.dataset), watched, unfollow.signal, log);
+    }
     options.progress?.watch(watched);
     const producing = { stop: AbortSignal.any([stop.signal, halt.signal]), halt: halt.signal };
     const generation = Promise.all(generators.map((generator) => produceDataset(options, generator, producing, watched))).then(() => transport.finish());
@@ -204,6 +215,8 @@ export async function executeRun(options: ExecuteOptions): Promise<RunOutcome> {
     throw error;
   } finally {
     clearInterval(heartbeat);
+    unfollow.abort();
+    await following;
     options.progress?.stop();
     options.signal?.removeEventListener('abort', onAbort);
     manifest.peakRssBytes = process.resourceUsage().maxRSS * 1024;

@@ -32,8 +32,9 @@ export function registerFindMax(program: Command, context: CommandContext): void
     .option('--budget <duration>', 'wall time for the whole search; a step that would not fit is not started', '3m')
     .option('--step <duration>', 'steady load per step (the first seconds of each are warm-up)', '10s')
     .option('--faults <spec>', 'replace the fault rates, as for harness run')
+    .option('--exec <command>', 'pipeline: external: the shell command that runs your pipeline over one step (HARNESS_RUN_DIR, HARNESS_RUN_ID set), started and stopped with each step')
     .option('--keep-data', "keep each step's data files and embedded database (default: only manifests and reports)")
-    .action(async (scenarioPath: string, options: { dataset?: string; from: string; to: string; budget: string; step: string; faults?: string; keepData?: boolean }) => {
+    .action(async (scenarioPath: string, options: { dataset?: string; from: string; to: string; budget: string; step: string; faults?: string; keepData?: boolean; exec?: string }) => {
       const { io } = context;
       if (options.dataset !== undefined && !(datasetNames as readonly string[]).includes(options.dataset)) {
         throw new HarnessError('usage', `--dataset takes ${datasetNames.join(' or ')}, got "${options.dataset}"`);
@@ -51,6 +52,7 @@ export function registerFindMax(program: Command, context: CommandContext): void
           stepMs: durationOption(options.step, '--step'),
           ...(options.faults ? { faults: options.faults } : {}),
           ...(options.keepData ? { keepData: true } : {}),
+          ...(options.exec ? { exec: options.exec } : {}),
           log,
           onStep: (step) =>
             log(

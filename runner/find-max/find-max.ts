@@ -1,12 +1,13 @@
+import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { HarnessError } from '../../core/errors.ts';
 import type { DatasetName } from '../../generators/index.ts';
 import { loadProfileSpec, profileCount } from '../../generators/load/index.ts';
 import { newRunId } from '../../runs/manifest.ts';
 import { loadScenario } from '../../scenarios/load.ts';
 import type { Scenario } from '../../scenarios/schema.ts';
-import type { SeriesPoint } from '../../verifier/report.ts';
+import type { Report, SeriesPoint } from '../../verifier/report.ts';
 import { runScenario, withFaultOverrides } from '../run-scenario.ts';
 import { scenarioDatasets } from '../scenario-datasets.ts';
 import { verifyRunDir } from '../verify-run.ts';
@@ -27,6 +28,13 @@ export interface FindMaxOptions {
   stepMs: number;
   /** Keep each step's data and embedded database (default: only its manifest and reports). */
   keepData?: boolean;
+  /**
+   * For `pipeline: external`: a shell command that runs the pipeline under test over one step's run,
+   * started as each step's run begins (with HARNESS_RUN_DIR and HARNESS_RUN_ID in its environment)
+   * and stopped once the step is verified. Without it an external pipeline must follow every
+   * step's data on its own (a consumer of the scenario's Kafka topics does).
+   */
+  exec?: string;
   faults?: string;
   log: (line: string) => void;
   /** Called with each step as it is judged, for the table. */
@@ -161,18 +169,56 @@ async function runStep(
 ): Promise<FindMaxStep> {
   const started = Date.now();
   options.log(`step at ${targetPerSec} rec/s${confirming ? ' (confirming)' : ''}`);
-  const { runDir, manifest } = await runScenario({
-    scenarioPath: options.scenarioPath,
-    scenario: stepScenario(scenario, dataset, targetPerSec, options.stepMs),
-    home: options.home,
-    env: options.env,
-    log: () => {},
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
-  const report = await verifyRunDir(runDir, options.env, () => {});
+  let pipeline: ExternalPipeline | null = null;
+  try {
+    const { runDir, manifest } = await runScenario({
+      scenarioPath: options.scenarioPath,
+      scenario: stepScenario(scenario, dataset, targetPerSec, options.stepMs),
+      home: options.home,
+      env: options.env,
+      log: () => {},
+      ...(options.exec ? { onReady: (dir: string) => (pipeline = startExternal(options.exec as string, dir, options)) } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    const report = await verifyRunDir(runDir, options.env, () => {});
+    return finishStep(report, runDir, manifest.runId, dataset, targetPerSec, confirming, warmupS, started, options);
+  } finally {
+    await (pipeline as ExternalPipeline | null)?.stop();
+  }
+}
+
+function finishStep(
+  report: Report,
+  runDir: string,
+  runId: string,
+  dataset: DatasetName,
+  targetPerSec: number,
+  confirming: boolean,
+  warmupS: number,
+  started: number,
+  options: FindMaxOptions,
+): FindMaxStep {
   if (!options.keepData) {
     for (const leftover of ['data', 'pglite']) rmSync(join(runDir, leftover), { recursive: true, force: true });
   }
   const judged = judgeStep(report, dataset, targetPerSec, options.stepMs / 1000, warmupS);
-  return { ...judged, runId: manifest.runId, runDir, confirming, wallMs: Date.now() - started, series: report.series?.[dataset] ?? [] };
+  return { ...judged, runId, runDir, confirming, wallMs: Date.now() - started, series: report.series?.[dataset] ?? [] };
+}
+
+interface ExternalPipeline {
+  stop(): Promise<void>;
+}
+
+/** The user's pipeline over one step's run, its output passed through to the log. */
+function startExternal(command: string, runDir: string, options: FindMaxOptions): ExternalPipeline {
+  const child = spawn(command, { shell: true, env: { ...options.env, HARNESS_RUN_DIR: runDir, HARNESS_RUN_ID: basename(runDir) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  for (const stream of [child.stdout, child.stderr]) stream.on('data', (chunk: Buffer) => options.log(`  [exec] ${chunk.toString('utf8').trimEnd()}`));
+  child.once('error', (error) => options.log(`  [exec] could not start "${command}": ${error.message}`));
+  return {
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
 }

@@ -1,9 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../core/exit-codes.ts';
 import type { FindMaxResult } from '../../runner/find-max/find-max.ts';
 import { runCli } from '../helpers/cli.ts';
+import { describeIfPostgres, dropSchema, PG_URL, uniqueSchema } from '../helpers/postgres.ts';
 import { tempDir, writeScenario } from '../helpers/scenario.ts';
 
 /** E-commerce with every fault kind through a reference pipeline capped at `cap` rows/s (pipeline.faults.maxRowsPerSec). */
@@ -52,5 +53,38 @@ describe('harness find-max on the reference pipeline (CSV + PGlite)', () => {
     const bad = await runCli(['find-max', path, '--step', 'soon'], { cwd });
     expect(bad.code).toBe(ExitCode.usage);
     expect(bad.stderr).toContain('--step takes a duration like 30s or 5m, got "soon"');
+  });
+});
+
+describeIfPostgres('harness find-max on an external pipeline (psql, docs/examples), observed through its sink', () => {
+  const schema = uniqueSchema('fm_ext');
+  afterAll(() => dropSchema(schema));
+
+  it('runs the pipeline over each step with --exec and judges it from the rows it wrote', async () => {
+    const cwd = tempDir();
+    const path = writeScenario(
+      cwd,
+      `name: external-find-max
+seed: 8
+transport: { type: csv, rotateRecords: 5000, rotateInterval: 1s }
+pipeline: { type: external, waitFor: 30s }
+sink: { schema: ${schema} }
+datasets:
+  ecommerce:
+    count: 1
+    faults: { duplicate: 0.02, malformed: 0.03, future: 0.01, late: 0.01 }
+`,
+    );
+    const exec = `${join(import.meta.dirname, '../../docs/examples/ecommerce-pipeline.sh')} "$HARNESS_RUN_DIR/data/ecommerce" ${schema}`;
+    const run = await runCli(['find-max', path, '--from', '50', '--to', '100', '--step', '8s', '--exec', exec], { cwd, env: { PG_URL, PATH: process.env.PATH } });
+    expect(run.code, run.stderr).toBe(ExitCode.ok);
+    const result = resultOf(cwd);
+    expect(result).toMatchObject({ answerPerSec: 100, confirmed: true, ended: 'reached --to' });
+    // Each step's rows were the external pipeline's, proven: every step passed its correctness checks with a series.
+    for (const step of result.steps) {
+      expect(step.pass, step.reasons.join('; ')).toBe(true);
+      expect(step.series.reduce((n, p) => n + p.ingested, 0)).toBeGreaterThan(step.targetPerSec * 3);
+    }
+    expect(run.stderr).toContain('[exec]');
   });
 });

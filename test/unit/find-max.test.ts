@@ -98,7 +98,7 @@ describe('find-max step judgement', () => {
     const judged = judgeStep(report(series, passing), 'ecommerce', 1000, 5, 1);
     expect(judged.pass).toBe(false);
     expect(judged.backlogSlopePerSec).toBeCloseTo(30);
-    expect(judged.reasons).toEqual(['backlog grew 30 rec/s']);
+    expect(judged.reasons).toEqual(['backlog grew 30 rec/s (±0)']);
   });
 
   it('scales the schedule by the share of records that have an outcome (duplicates have none)', () => {
@@ -115,7 +115,7 @@ describe('find-max step judgement', () => {
       check('dlq-capture', 'pass'),
       check('latency', 'fail', [{ name: 'latency.p99', bound: 'max', limit: 100, actual: 250, met: false }]),
     ];
-    const judged = judgeStep(report(series, broken), 'ecommerce', 1000, 3, 1);
+    const judged = judgeStep(report(series, broken), 'ecommerce', 1000, 4, 1);
     expect(judged).toMatchObject({ pass: false, latencyBroke: true, generatorBound: true });
     expect(judged.reasons).toEqual([
       'the harness fell behind its schedule: 600 records sent over 1 s late (up to 1803 ms)',
@@ -133,8 +133,26 @@ describe('find-max step judgement', () => {
     expect(judgeStep(report(series, [check('latency', 'pass')]), 'ecommerce', 1000, 4, 1).reasons).toEqual(['no exactly-once check: the rows were not proven']);
   });
 
+  it('passes a ragged backlog whose growth is within its noise, and fails a ragged one that grows beyond it', () => {
+    // A pipeline that lands two files every other second: flat on average, lumpy per second.
+    const lumpy = (short: number) => {
+      const seconds = [0, 1, 2, 3, 4, 5, 6, 7].map((s) => point(s, 100, s === 0 ? 0 : s % 2 ? 0 : 200 - 2 * short, 0));
+      // The drain after the step lands the rest: every record has its outcome in the end.
+      const rest = 800 - seconds.reduce((n, p) => n + p.ingested, 0);
+      return [...seconds, { ...point(8, 0, rest, 0), targetPerSec: 0 }];
+    };
+    expect(judgeStep(report(lumpy(0), passing), 'ecommerce', 100, 8, 1).pass).toBe(true);
+    const behind = judgeStep(report(lumpy(40), passing), 'ecommerce', 100, 8, 1);
+    expect(behind.pass).toBe(false);
+    expect(behind.reasons[0]).toMatch(/^backlog grew \d+ rec\/s \(±\d+\)$/);
+  });
+
   it('fits the slope by least squares', () => {
-    expect(slope([[0, 1], [1, 3], [2, 5]])).toBeCloseTo(2);
-    expect(slope([[0, 5]])).toBe(0);
+    expect(slope([[0, 1], [1, 3], [2, 5]])).toEqual({ slope: 2, standardError: 0 });
+    expect(slope([[0, 5]])).toEqual({ slope: 0, standardError: 0 });
+    // Ragged: the same trend with lumps around it has a standard error that covers them.
+    const ragged = slope([[0, 0], [1, 100], [2, 0], [3, 100], [4, 0], [5, 100]]);
+    expect(ragged.slope).toBeCloseTo(8.57, 1);
+    expect(ragged.standardError).toBeGreaterThan(10);
   });
 });

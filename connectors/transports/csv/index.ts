@@ -1,6 +1,6 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Generator } from '../../../generators/index.ts';
+import type { DatasetName, Generator } from '../../../generators/index.ts';
 import type { Source } from '../../../pipeline/source.ts';
 import type { KafkaTransportSpec } from '../kafka/spec.ts';
 import { chunkRange, scheduledPlan, shardChunks, wholeDataset, type ChunkPlan } from '../chunks.ts';
@@ -52,7 +52,10 @@ export class CsvTransport implements RunTransport<CsvLocation> {
     private readonly rotation: Rotation,
   ) {}
 
-  async prepare(): Promise<void> {}
+  /** Each dataset's directory exists before any file: a pipeline under test started beside the run can watch it at once. */
+  async prepare(datasets: readonly DatasetName[]): Promise<void> {
+    for (const dataset of datasets) mkdirSync(datasetDir(this.dir, dataset), { recursive: true });
+  }
 
   async produce({ generator, count, workers = 1, shard = wholeDataset, paced = true, signal, endEarly, onDelivered, resume }: ProduceRequest): Promise<ProduceOutcome> {
     const dir = datasetDir(this.dir, generator.dataset);
