@@ -16,7 +16,7 @@ export interface SearchSettings {
   precision: number;
 }
 
-export const defaultSearch = { factor: 2, precision: 0.05 } as const;
+export const defaultSearch = { factor: 3, precision: 0.05 } as const;
 
 /** How far above what a failing step achieved the capacity may still be (that step's warm-up and noise). */
 const ACHIEVED_HEADROOM = 1.05;
