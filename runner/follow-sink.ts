@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SinkProbe } from '../connectors/sinks/sink.ts';
 import type { DatasetName } from '../generators/generator.ts';
+import { messageOf } from '../core/errors.ts';
 import { datasetRules } from '../pipeline/rules/index.ts';
 
 export type ProbeRead = Awaited<ReturnType<SinkProbe['read']>>;
@@ -59,4 +60,47 @@ export function feedMonitor(monitor: IngestCounter): (dataset: DatasetName, read
     handled.set(dataset, now);
     monitor.ingested(dataset, now - (before ?? 0), read.atMs);
   };
+}
+
+/**
+ * `pipeline: external`: the run's monitor learns what the pipeline under test has ingested from a
+ * probe on its sink, a read a second, until `signal`. The figures serve the live view and
+ * abortOnFail, not the verdict, so a sink that cannot be probed costs the run its ingestion figures
+ * (said once), never the run; a failing read is said once until a read succeeds again.
+ */
+export async function followExternalPipeline(
+  open: () => Promise<SinkProbe>,
+  datasets: readonly DatasetName[],
+  monitor: IngestCounter,
+  signal: AbortSignal,
+  log: (line: string) => void,
+): Promise<void> {
+  let probe: SinkProbe;
+  try {
+    probe = await open();
+  } catch (error) {
+    log(`no ingestion figures for the pipeline under test: its sink cannot be probed (${messageOf(error)})`);
+    return;
+  }
+  const feed = feedMonitor(monitor);
+  let failing = false;
+  try {
+    await followSink(
+      probe,
+      datasets,
+      (dataset, read) => {
+        failing = false;
+        feed(dataset, read);
+      },
+      signal,
+      {
+        onError: (error) => {
+          if (!failing) log(`reading the sink's progress failed (${messageOf(error)}); the ingestion figures wait for a read that succeeds`);
+          failing = true;
+        },
+      },
+    );
+  } finally {
+    await probe.close().catch(() => {});
+  }
 }

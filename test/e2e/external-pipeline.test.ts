@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
@@ -228,5 +228,49 @@ describeIfPostgres('harness verify waiting (waitFor) for a pipeline still at wor
     const freshness = report(result.stdout).checks.find((c) => c.name === 'freshness')!;
     expect(freshness.figures.rowsOutsideRun, freshness.summary).toBe(0);
     expect(result.code).toBe(ExitCode.ok);
+  });
+});
+
+describeIfPostgres('harness run with pipeline: external, watching the pipeline under test through its sink', () => {
+  const schema = uniqueSchema();
+  const cwd = tempDir();
+  const env = { PG_URL };
+  afterAll(() => dropSchema(schema));
+
+  it("shows the pipeline's ingest rate and backlog in the progress lines, read from the sink once a second", { timeout: 120_000 }, async () => {
+    const path = writeScenario(
+      cwd,
+      [
+        'name: external-watched',
+        'seed: 32',
+        'transport: { type: csv, rotateRecords: 250, rotateInterval: 250ms }',
+        'pipeline: { type: external, waitFor: 30s }',
+        `sink: { schema: ${schema} }`,
+        'datasets:',
+        '  ecommerce: { count: 5000, rate: 1000 }',
+        '',
+      ].join('\n'),
+    );
+    const running = runCli(['run', path, '--no-verify', '--progress-interval', '1s'], { cwd, env });
+    // The pipeline under test: the reference pipeline on its own, following the run's files from the first one (its tables are ready then).
+    let runDir: string | null = null;
+    while (!runDir) {
+      try {
+        const dir = latestRunDir(join(cwd, '.harness'));
+        if (readdirSync(join(dir, 'data/ecommerce')).some((name) => name.endsWith('.csv'))) runDir = dir;
+      } catch {
+        // Not there yet.
+      }
+      if (!runDir) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const consuming = runCli(['pipeline', '--run', runDir, '--follow', '--quiet'], { cwd, env });
+    const [produced, consumed] = await Promise.all([running, consuming]);
+    expect(produced.code, produced.stderr).toBe(ExitCode.ok);
+    expect(consumed.code, consumed.stderr).toBe(ExitCode.ok);
+    const lines = produced.stderr.split('\n').filter((line) => line.startsWith('progress [ecommerce]'));
+    // Ingestion is known (not "-"), and at some second the sink had taken rows at a rate.
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.every((line) => /ingested \d+\/s {2}backlog \d+/.test(line)), lines.join('\n')).toBe(true);
+    expect(lines.some((line) => /ingested [1-9]\d*\/s/.test(line)), lines.join('\n')).toBe(true);
   });
 });

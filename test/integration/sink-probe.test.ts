@@ -11,7 +11,7 @@ import { HarnessError } from '../../core/errors.ts';
 import type { DatasetName } from '../../generators/generator.ts';
 import { runPipeline } from '../../pipeline/run-pipeline.ts';
 import type { Sink } from '../../pipeline/sink.ts';
-import { feedMonitor, followSink } from '../../runner/follow-sink.ts';
+import { feedMonitor, followExternalPipeline, followSink } from '../../runner/follow-sink.ts';
 import { participant } from '../helpers/elasticsearch.ts';
 import { generator, someFaults } from '../helpers/generated.ts';
 import { dropSchema, PG_URL } from '../helpers/postgres.ts';
@@ -203,6 +203,27 @@ describe('following a sink (followSink) and feeding a run monitor (feedMonitor),
     } finally {
       await probe.close();
     }
+  });
+});
+
+describe('followExternalPipeline: the ingestion figures of a pipeline harness does not run', () => {
+  it("a sink that cannot be probed costs the run its figures, said once; reads that keep failing are said once", { timeout: 30_000 }, async () => {
+    const lines: string[] = [];
+    const monitor = { ingested: () => {} };
+    const unreachable = () => sql.openProbe({ kind: 'postgres', url: 'postgres://elsewhere/db' }, freshSinkSpec(), {});
+    await followExternalPipeline(unreachable, ['ecommerce'], monitor, new AbortController().signal, (line) => lines.push(line));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^no ingestion figures for the pipeline under test: its sink cannot be probed \(.*set PG_URL/);
+
+    lines.length = 0;
+    const stop = new AbortController();
+    const tablesMissing = () => sql.openProbe({ kind: 'pglite', dataDir: join(tempDir('harness-probe-'), 'db') }, freshSinkSpec(), {});
+    const following = followExternalPipeline(tablesMissing, ['ecommerce'], monitor, stop.signal, (line) => lines.push(line));
+    await sleep(5_000); // several reads, a second apart, every one failing
+    stop.abort();
+    await following;
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^reading the sink's progress failed \(.*does not exist.*\); the ingestion figures wait for a read that succeeds$/);
   });
 });
 
