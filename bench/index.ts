@@ -36,8 +36,8 @@ if (wants('pipeline')) {
   ])));
 }
 if (wants('probe')) {
-  // Fifteen drains a backend (five rounds of three): fewer rows each than `pipeline` drains.
-  pairs.push(...(await benchProbe(Number(process.env.BENCH_COUNT ?? 300_000), [
+  // 27 drains a backend (nine rounds of three): fewer rows each than `pipeline` drains.
+  pairs.push(...(await benchProbe(Number(process.env.BENCH_COUNT ?? 200_000), [
     { name: 'pglite', location: { kind: 'pglite', dataDir: join(mkdtempSync(join(tmpdir(), 'harness-bench-')), 'db') }, env: {} },
     ...(url ? [{ name: 'postgres', location: { kind: 'postgres' as const, url }, env: { PG_URL: url } }] : []),
   ])));

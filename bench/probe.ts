@@ -32,7 +32,7 @@ const variants = [
  * own drain without a probe, and the median round's reported: on a shared machine one drain can be
  * 30% off the next, far more than a probe costs, and a round keeps the compared drains close in time.
  */
-const ROUNDS = 5;
+const ROUNDS = 9;
 
 interface Drained {
   rate: number;
