@@ -151,6 +151,7 @@ describeIfPostgres('an external pipeline in plain SQL (docs/examples/ecommerce-p
       'freshness:pass',
       'latency:pass',
       'throughput:pass',
+      'series:pass',
     ]);
     const dlq = result.checks.find((c) => c.name === 'dlq-capture')!;
     expect(dlq.figures.captured).toBe(dlq.figures.expected);
