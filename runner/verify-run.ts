@@ -5,6 +5,7 @@ import { writeReports } from '../reports/index.ts';
 import type { Report } from '../verifier/report.ts';
 import type { DeadLetterStream } from '../verifier/sink-reader.ts';
 import { verifyRun } from '../verifier/verify.ts';
+import { runSummary } from './run-summary.ts';
 
 /**
  * `harness verify`: reads the run's manifest, checks its sinks through their readers (and the
@@ -19,7 +20,8 @@ export async function verifyRunDir(runDir: string, env: NodeJS.ProcessEnv, log: 
     const reader = await sinkFor(manifest.scenario.sink).openReader(manifest.sink, manifest.scenario.sink, env, log);
     try {
       const pipeline = manifest.scenario.pipeline;
-      const report = await verifyRun(manifest, reader, { ...(pipeline.type === 'external' ? { waitForMs: pipeline.waitFor } : {}), log, nowMs, deadLetters });
+      const verified = await verifyRun(manifest, reader, { ...(pipeline.type === 'external' ? { waitForMs: pipeline.waitFor } : {}), log, nowMs, deadLetters });
+      const report: Report = { ...verified, run: runSummary(manifest, verified.sink) };
       writeReports(runDir, report);
       return report;
     } finally {

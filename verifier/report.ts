@@ -18,6 +18,27 @@ export interface Report {
   series?: Partial<Record<DatasetName, SeriesPoint[]>>;
   /** Per dataset, each stage of its load profile judged on its own (the `series` check). */
   stages?: Partial<Record<DatasetName, StageSummary[]>>;
+  /** What was run, from the run's manifest (runner/verify-run.ts); absent in older reports. */
+  run?: RunSummary;
+}
+
+/** The run a report judged, as report.html shows it. */
+export interface RunSummary {
+  scenario: string;
+  /** The scenario file as given to `harness run`, for replay commands. */
+  scenarioPath: string;
+  seed: number;
+  /** ISO time of record 0's event time. */
+  baseTime: string;
+  /** Records planned per dataset. */
+  datasets: Partial<Record<DatasetName, number>>;
+  /** Where the records went, e.g. `csv files in <dir>` or `kafka <brokers>`. */
+  transport: string;
+  sink: string;
+  status: string;
+  peakRssBytes: number | null;
+  /** From the manifest's creation to its last heartbeat. */
+  wallMs: number;
 }
 
 /**

@@ -212,6 +212,17 @@ describe('dlq-capture', () => {
     expect(figures[0]?.conflicting).toBe(1);
   });
 
+  it('counts the letters by the reason they were written with', async () => {
+    const sink = syntheticSink(ecommerce);
+    const letters = sink.letters.ecommerce;
+    letters[0]!.reason = 'invalid_record';
+    const written: Record<string, number> = {};
+    for (const l of letters) written[`reason.${l.reason}`] = (written[`reason.${l.reason}`] ?? 0) + 1;
+    const figures = check(await verify(sink), 'dlq-capture').figures;
+    expect(Object.fromEntries(Object.entries(figures).filter(([k]) => k.startsWith('reason.')))).toEqual(written);
+    expect(Object.keys(written).length).toBeGreaterThan(2);
+  });
+
   it('says which position convention it expected when dead letters map to no record', async () => {
     const sink = syntheticSink(ecommerce);
     for (const letter of sink.letters.ecommerce.slice(0, 2)) letter.source = 'elsewhere.csv';

@@ -42,6 +42,8 @@ export function deadLetterCheck(options: DeadLetterCheckOptions): Check {
       let unmapped = 0;
       let rawMismatches = 0;
       let redeliveries = 0;
+      // Letters per reason as written, for report.html's dead letters by reason.
+      const byReason = new Map<string, number>();
       const samples = {
         missed: new Samples(),
         wrongReason: new Samples(),
@@ -62,6 +64,7 @@ export function deadLetterCheck(options: DeadLetterCheckOptions): Check {
           if (observed.from !== from) return;
           const { letter, index } = observed;
           total++;
+          byReason.set(letter.reason, (byReason.get(letter.reason) ?? 0) + 1);
           if (index === null || index < 0 || index >= oracle.count) {
             unmapped++;
             samples.unmapped.add(`${letter.source}:${letter.position} (${letter.reason})`);
@@ -156,6 +159,7 @@ export function deadLetterCheck(options: DeadLetterCheckOptions): Check {
               ...(atLeastOnce ? { redeliveries } : { duplicates }),
               conflicting: conflicting.size,
               rawMismatches,
+              ...Object.fromEntries([...byReason].sort(([a], [b]) => a.localeCompare(b)).map(([reason, n]) => [`reason.${reason}`, n])),
             },
             slos,
             samples: Object.fromEntries(Object.entries(samples).flatMap(([kind, s]) => (kind === (atLeastOnce ? 'duplicated' : 'redelivered') ? [] : [[kind, s.items]]))),
