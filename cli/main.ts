@@ -4,6 +4,7 @@ import { HarnessError, messageOf } from '../core/errors.ts';
 import { ExitCode } from '../core/exit-codes.ts';
 import type { CliIo } from './io.ts';
 import type { CommandContext } from './context.ts';
+import { registerCompare } from './commands/compare.ts';
 import { registerFindMax } from './commands/find-max.ts';
 import { registerGenerate } from './commands/generate.ts';
 import { registerPipeline } from './commands/pipeline.ts';
@@ -25,6 +26,7 @@ export function createCli(context: CommandContext): Command {
   registerResume(program, context);
   registerVerify(program, context);
   registerFindMax(program, context);
+  registerCompare(program, context);
   registerGenerate(program, context);
   registerPipeline(program, context);
   registerValidate(program, context);

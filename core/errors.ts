@@ -6,6 +6,8 @@ export const errorCodes = {
   scenario: ExitCode.usage,
   config: ExitCode.usage,
   runNotFound: ExitCode.usage,
+  /** A report.json that cannot be read, or reports that cannot be compared (harness compare, --baseline). */
+  report: ExitCode.usage,
   unreachable: ExitCode.unreachable,
 } as const;
 

@@ -2,7 +2,7 @@
 export const ExitCode = {
   /** Every SLO met. */
   ok: 0,
-  /** The run completed but at least one SLO was missed. */
+  /** The run completed but at least one SLO was missed, or a figure regressed against its baseline (--fail-on). */
   sloMissed: 1,
   /** Bad usage, bad scenario file or bad configuration. */
   usage: 2,

@@ -20,6 +20,8 @@ export interface Report {
   stages?: Partial<Record<DatasetName, StageSummary[]>>;
   /** What was run, from the run's manifest (runner/verify-run.ts); absent in older reports. */
   run?: RunSummary;
+  /** Against one or more baseline reports (`--baseline`, reports/compare/); a regression fails the verdict. */
+  comparison?: Comparison;
 }
 
 /** The run a report judged, as report.html shows it. */
@@ -89,4 +91,32 @@ export interface StageSummary {
   /** The stage's own SLOs (slos.stages). */
   slos: SloResult[];
   status: 'pass' | 'fail';
+}
+
+/** A report judged against baseline reports of the same scenario (reports/compare/compare.ts). */
+export interface Comparison {
+  /** The baseline report files (resolved paths). */
+  baselines: string[];
+  figures: ComparedFigure[];
+  /** fail when any figure regressed. */
+  verdict: 'pass' | 'fail';
+}
+
+/** One figure both sides have, e.g. `latency.p99.corrected` of a dataset, or `wallTime` of the run. */
+export interface ComparedFigure {
+  name: string;
+  /** null for figures of the whole run (wallTime, peakRss). */
+  dataset: string | null;
+  /** The baselines' median. */
+  baseline: number;
+  /** The lowest and highest baseline value: runs of the same commit vary this much. */
+  baselineRange: [number, number];
+  current: number;
+  /** (current - baseline) / baseline: 0.12 is +12%; from a baseline of 0, +1 or -1 (or 0 when still 0). */
+  delta: number;
+  direction: 'higher-is-better' | 'lower-is-better';
+  /** The --fail-on tolerance (0.1 = 10%), or null when no rule names the figure. */
+  tolerance: number | null;
+  /** Worse than the baseline by more than the tolerance and outside the baseline range. */
+  regressed: boolean;
 }

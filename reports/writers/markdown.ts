@@ -1,4 +1,5 @@
 import type { ReportWriter } from '../writer.ts';
+import { renderComparisonMarkdown } from '../compare/render.ts';
 import { formatSlo, stageLines } from '../format.ts';
 
 /** Fits a CI job summary ($GITHUB_STEP_SUMMARY). */
@@ -18,6 +19,7 @@ export const markdownReport: ReportWriter = {
     ];
     const stages = stageLines(report);
     if (stages.length > 0) lines.push('', '### Stages', '', ...stages.map((s) => `- ${s.line}: ${s.status === 'pass' ? 'pass' : '**FAIL**'}`));
+    if (report.comparison) lines.push('', renderComparisonMarkdown(report.comparison).trimEnd());
     const failing = report.checks.filter((c) => c.status === 'fail');
     for (const check of failing) {
       lines.push('', `### ${check.dataset} / ${check.name}`);

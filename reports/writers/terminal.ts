@@ -1,5 +1,6 @@
 import Table from 'cli-table3';
 import type { Report } from '../../verifier/report.ts';
+import { renderComparisonTerminal } from '../compare/render.ts';
 import { formatSlo, stageLines } from '../format.ts';
 
 /** The table printed at the end of `harness run` and `harness verify`. */
@@ -25,6 +26,7 @@ export function renderTerminal(report: Report): string {
     table.toString(),
     ...(stages.length > 0 ? ['stages:', ...stages.map((s) => `  ${s.line}: ${s.status === 'pass' ? 'pass' : 'FAIL'}`)] : []),
     ...(details.length > 0 ? ['samples:', ...details] : []),
+    ...(report.comparison ? [renderComparisonTerminal(report.comparison).trimEnd()] : []),
     `verdict: ${report.verdict.toUpperCase()} (${report.checks.length - failing.length}/${report.checks.length} checks pass) — run ${report.runId}`,
     '',
   ].join('\n');
