@@ -1,6 +1,7 @@
 import { HarnessError } from '../core/errors.ts';
 import { ExitCode } from '../core/exit-codes.ts';
 import { renderTerminal } from '../reports/index.ts';
+import type { Baseline } from '../reports/compare/baseline.ts';
 import { verifyRunDir } from '../runner/verify-run.ts';
 import type { CliIo } from './io.ts';
 
@@ -35,8 +36,8 @@ export async function untilStopped<T>(work: (signal: AbortSignal) => Promise<T>)
 }
 
 /** Verifies a run, prints the terminal table and sets the exit code from the verdict. */
-export async function verifyAndReport(context: CommandContext, runDir: string, log: (line: string) => void): Promise<void> {
-  const report = await verifyRunDir(runDir, context.io.env, log);
+export async function verifyAndReport(context: CommandContext, runDir: string, log: (line: string) => void, baseline?: Baseline): Promise<void> {
+  const report = await verifyRunDir(runDir, context.io.env, log, baseline);
   context.io.stdout(renderTerminal(report));
   context.exit(report.verdict === 'pass' ? ExitCode.ok : ExitCode.sloMissed);
 }

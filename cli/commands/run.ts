@@ -1,8 +1,11 @@
 import type { Command } from 'commander';
 import { parseShard } from '../../connectors/transports/chunks.ts';
+import { HarnessError } from '../../core/errors.ts';
 import { ExitCode } from '../../core/exit-codes.ts';
 import { runScenario } from '../../runner/run-scenario.ts';
 import { describeAbort } from '../../runs/manifest.ts';
+import { loadBaseline } from '../../reports/compare/baseline.ts';
+import { withBaselineOptions, type BaselineFlags } from '../baseline.ts';
 import { parseWorkers, untilStopped, verifyAndReport, type CommandContext } from '../context.ts';
 import { progressFor, withProgressOptions, type ProgressFlags } from '../progress.ts';
 
@@ -16,9 +19,11 @@ export function registerRun(program: Command, context: CommandContext): void {
     .option('--workers <n>', 'worker threads generating each dataset', '1')
     .option('--faults <spec>', 'replace the fault rates: "none", or e.g. duplicate=0.01,malformed=0.02,click_event=0.01')
     .option('--shard <k/n>', 'produce only shard k of n (several machines into one Kafka cluster); run the pipeline with `harness pipeline`');
-  withProgressOptions(command).action(
-    async (scenarioPath: string, options: ProgressFlags & { baseTime?: string; verify: boolean; workers: string; faults?: string; shard?: string }) => {
+  withProgressOptions(withBaselineOptions(command)).action(
+    async (scenarioPath: string, options: ProgressFlags & BaselineFlags & { baseTime?: string; verify: boolean; workers: string; faults?: string; shard?: string }) => {
       const { io } = context;
+      const baseline = loadBaseline(options.baseline, options.failOn, io.cwd);
+      if (baseline && (!options.verify || options.shard)) throw new HarnessError('usage', '--baseline judges the verified run: drop --no-verify and --shard, or compare later with `harness compare`');
       const progress = progressFor(io, options);
       const { log } = progress;
       const started = Date.now();
@@ -47,7 +52,7 @@ export function registerRun(program: Command, context: CommandContext): void {
       // An aborted run has lost an SLO whatever verify finds in what landed.
       if (manifest.aborted) context.exit(ExitCode.sloMissed);
       if (!options.verify || options.shard) return;
-      await verifyAndReport(context, runDir, log);
+      await verifyAndReport(context, runDir, log, baseline);
     },
   );
 }

@@ -5,18 +5,20 @@ import { latestRunDir } from '../../runs/manifest.ts';
 import { renderTerminal } from '../../reports/index.ts';
 import { jsonReport } from '../../reports/writers/json.ts';
 import { verifyRunDir } from '../../runner/verify-run.ts';
+import { loadBaseline } from '../../reports/compare/baseline.ts';
+import { withBaselineOptions, type BaselineFlags } from '../baseline.ts';
 import type { CommandContext } from '../context.ts';
 
 export function registerVerify(program: Command, context: CommandContext): void {
-  program
-    .command('verify')
-    .description('check a run\'s sinks and dead letters against the ground truth and its SLOs (exit 0 pass, 1 SLO missed)')
+  withBaselineOptions(program.command('verify'))
+    .description('check a run\'s sinks and dead letters against the ground truth and its SLOs (exit 0 pass, 1 SLO missed or a figure regressed against --baseline)')
     .option('--run <dir>', 'run directory (default: the latest under <home>/runs)')
     .option('--json', 'print the report JSON on stdout instead of the table')
-    .action(async (options: { run?: string; json?: boolean }) => {
+    .action(async (options: BaselineFlags & { run?: string; json?: boolean }) => {
       const { io } = context;
+      const baseline = loadBaseline(options.baseline, options.failOn, io.cwd);
       const runDir = options.run ? resolve(io.cwd, options.run) : latestRunDir(context.home());
-      const report = await verifyRunDir(runDir, io.env, (line) => io.stderr(`${line}\n`));
+      const report = await verifyRunDir(runDir, io.env, (line) => io.stderr(`${line}\n`), baseline);
       io.stdout(options.json ? jsonReport.render(report) : renderTerminal(report));
       context.exit(report.verdict === 'pass' ? ExitCode.ok : ExitCode.sloMissed);
     });
