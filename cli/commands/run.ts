@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { parseShard } from '../../connectors/transports/chunks.ts';
 import { HarnessError } from '../../core/errors.ts';
@@ -7,6 +8,7 @@ import { describeAbort } from '../../runs/manifest.ts';
 import { loadBaseline } from '../../reports/compare/baseline.ts';
 import { withBaselineOptions, type BaselineFlags } from '../baseline.ts';
 import { parseWorkers, untilStopped, verifyAndReport, type CommandContext } from '../context.ts';
+import { openOption, openReport } from '../open.ts';
 import { progressFor, withProgressOptions, type ProgressFlags } from '../progress.ts';
 
 export function registerRun(program: Command, context: CommandContext): void {
@@ -18,9 +20,10 @@ export function registerRun(program: Command, context: CommandContext): void {
     .option('--no-verify', 'stop after the pipeline; verify later with `harness verify`')
     .option('--workers <n>', 'worker threads generating each dataset', '1')
     .option('--faults <spec>', 'replace the fault rates: "none", or e.g. duplicate=0.01,malformed=0.02,click_event=0.01')
-    .option('--shard <k/n>', 'produce only shard k of n (several machines into one Kafka cluster); run the pipeline with `harness pipeline`');
+    .option('--shard <k/n>', 'produce only shard k of n (several machines into one Kafka cluster); run the pipeline with `harness pipeline`')
+    .option(...openOption);
   withProgressOptions(withBaselineOptions(command)).action(
-    async (scenarioPath: string, options: ProgressFlags & BaselineFlags & { baseTime?: string; verify: boolean; workers: string; faults?: string; shard?: string }) => {
+    async (scenarioPath: string, options: ProgressFlags & BaselineFlags & { baseTime?: string; verify: boolean; workers: string; faults?: string; shard?: string; open?: boolean }) => {
       const { io } = context;
       const baseline = loadBaseline(options.baseline, options.failOn, io.cwd);
       if (baseline && (!options.verify || options.shard)) throw new HarnessError('usage', '--baseline judges the verified run: drop --no-verify and --shard, or compare later with `harness compare`');
@@ -53,6 +56,7 @@ export function registerRun(program: Command, context: CommandContext): void {
       if (manifest.aborted) context.exit(ExitCode.sloMissed);
       if (!options.verify || options.shard) return;
       await verifyAndReport(context, runDir, log, baseline);
+      if (options.open) openReport(join(runDir, 'report.html'), io);
     },
   );
 }
