@@ -6,6 +6,7 @@ import { ExitCode } from '../../core/exit-codes.ts';
 import { parseDuration } from '../../core/duration.ts';
 import { datasetNames, type DatasetName } from '../../generators/index.ts';
 import { renderFindMaxMarkdown, renderFindMaxTerminal } from '../../reports/writers/find-max.ts';
+import { renderFindMaxHtml } from '../../reports/writers/find-max-html.ts';
 import { findMax } from '../../runner/find-max/find-max.ts';
 import { untilStopped, type CommandContext } from '../context.ts';
 
@@ -62,6 +63,7 @@ export function registerFindMax(program: Command, context: CommandContext): void
         }),
       );
       writeFileSync(join(result.dir, 'report.md'), renderFindMaxMarkdown(result));
+      writeFileSync(join(result.dir, 'report.html'), renderFindMaxHtml(result));
       io.stdout(renderFindMaxTerminal(result));
       io.stderr(`find-max report: ${join(result.dir, 'report.json')}\n`);
       if (result.ended === 'interrupted') context.exit(ExitCode.interrupted);

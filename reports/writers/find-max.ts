@@ -4,7 +4,7 @@ import { formatNumber } from '../format.ts';
 
 const rate = (r: number) => formatNumber(Math.round(r));
 
-function stepRow(step: FindMaxStep): string[] {
+export function stepRow(step: FindMaxStep): string[] {
   return [
     `${rate(step.targetPerSec)}${step.confirming ? ' (confirm)' : ''}`,
     rate(step.producedPerSec),
