@@ -13,12 +13,13 @@ import { benchMemory } from './memory.ts';
 import { benchBesideHog } from './hog.ts';
 import { benchPipeline } from './pipeline.ts';
 import { benchProbe } from './probe.ts';
+import { benchReportHtml } from './report-html.ts';
 import { benchVerify, verifyBenchOptions } from './verify.ts';
 import { printPairs, type Pair } from './table.ts';
 
 /**
  * `npm run bench [-- section...]`: sections are `generation`, `pipeline`, `probe`, `kafka`, `main-job`,
- * `verify`, `memory`, `hog` and `find-max` (default: all); a summary of every harness figure beside its reference
+ * `verify`, `memory`, `hog`, `find-max` and `report-html` (default: all); a summary of every harness figure beside its reference
  * ends it. Set PG_URL to add the PostgreSQL server beside embedded PGlite, and KAFKA_BROKERS to
  * measure a real cluster instead of the test broker (librdkafka's mock cluster).
  */
@@ -77,5 +78,6 @@ if (wants('hog')) {
   await own?.stop();
 }
 if (wants('find-max')) pairs.push(...(await benchFindMax()));
+if (wants('report-html')) pairs.push(...benchReportHtml());
 printPairs(pairs);
 if (!url) console.log('\n(set PG_URL to measure the PostgreSQL server too)');
