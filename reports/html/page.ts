@@ -79,8 +79,8 @@ h1 { font-size: 22px; margin: 0 0 6px; } h2 { font-size: 18px; margin: 28px 0 8p
 .verdict.pass { background: #2e9e4f; } .verdict.fail { background: #c0392b; }
 table { border-collapse: collapse; width: 100%; margin: 6px 0; } th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid #eee; vertical-align: top; }
 th { background: #f6f6f6; font-weight: 600; } td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-tr.fail td { background: #fdf0ef; } .status.fail { color: #c0392b; font-weight: 700; } .status.pass { color: #2e9e4f; }
-dl.run { display: grid; grid-template-columns: max-content 1fr; gap: 2px 14px; margin: 10px 0; } dl.run dt { color: #666; } dl.run dd { margin: 0; }
+tr.fail td { background: #fdf0ef; } td.slos { font-size: 12px; white-space: nowrap; } .status.fail { color: #c0392b; font-weight: 700; } .status.pass { color: #2e9e4f; }
+dl.run { display: grid; grid-template-columns: max-content 1fr max-content 1fr; gap: 2px 14px; margin: 10px 0; } dl.run dt { color: #666; } dl.run dd { margin: 0; }
 .figures { font-size: 12px; color: #444; } .figures span { display: inline-block; margin-right: 10px; white-space: nowrap; }
 code, pre { font: 12px ui-monospace, SFMono-Regular, Menlo, monospace; } pre { background: #f6f6f6; padding: 2px 6px; margin: 2px 0; white-space: pre-wrap; }
 ul.samples { margin: 4px 0 10px; padding-left: 20px; } .bar { display: inline-block; height: 10px; background: #c0392b; vertical-align: middle; margin-right: 6px; }

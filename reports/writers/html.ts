@@ -58,7 +58,7 @@ function checksSection(report: Report): string {
     const figures = Object.entries(c.figures)
       .map(([name, value]) => `<span>${esc(name)} <b data-figure="${esc(`${c.dataset}/${c.name}/${name}`)}">${formatNumber(value)}</b></span>`)
       .join('');
-    return `<tr class="${c.status}" data-check="${esc(`${c.dataset}/${c.name}`)}"><td>${status(c.status)}</td><td>${esc(c.dataset)}</td><td>${esc(c.name)}</td><td>${esc(c.summary)}<div class="figures">${figures}</div></td><td>${c.slos.map((s) => esc(formatSlo(s))).join('<br>') || '-'}</td></tr>`;
+    return `<tr class="${c.status}" data-check="${esc(`${c.dataset}/${c.name}`)}"><td>${status(c.status)}</td><td>${esc(c.dataset)}</td><td>${esc(c.name)}</td><td>${esc(c.summary)}<div class="figures">${figures}</div></td><td class="slos">${c.slos.map((s) => esc(formatSlo(s))).join('<br>') || '-'}</td></tr>`;
   });
   return `<h2>Checks</h2><table><tr><th>status</th><th>dataset</th><th>check</th><th>summary and figures</th><th>SLOs</th></tr>${rows.join('')}</table>`;
 }
