@@ -3,6 +3,7 @@ import { ExitCode } from '../core/exit-codes.ts';
 import { renderTerminal } from '../reports/index.ts';
 import type { Baseline } from '../reports/compare/baseline.ts';
 import { verifyRunDir } from '../runner/verify-run.ts';
+import { inGithubGroup, publishToGithubActions } from './github-actions.ts';
 import type { CliIo } from './io.ts';
 
 /** Context every command gets: its io, where runs live, and a way to set the exit code. */
@@ -37,7 +38,8 @@ export async function untilStopped<T>(work: (signal: AbortSignal) => Promise<T>)
 
 /** Verifies a run, prints the terminal table and sets the exit code from the verdict. */
 export async function verifyAndReport(context: CommandContext, runDir: string, log: (line: string) => void, baseline?: Baseline): Promise<void> {
-  const report = await verifyRunDir(runDir, context.io.env, log, baseline);
+  const report = await inGithubGroup(context.io, `harness verify ${runDir}`, () => verifyRunDir(runDir, context.io.env, log, baseline));
   context.io.stdout(renderTerminal(report));
+  publishToGithubActions(context.io, runDir, report);
   context.exit(report.verdict === 'pass' ? ExitCode.ok : ExitCode.sloMissed);
 }

@@ -165,21 +165,50 @@ function pointer(problem: Problem): string {
   return `/${problem.path.map(String).join('/')}`;
 }
 
+const startOf = (node: unknown) => (node as { range?: [number, number, number] } | null)?.range?.[0];
+
+/** Where the node at `path` starts in the file, or null when the file does not hold it. */
+function positionOf(doc: Document, lineCounter: LineCounter, path: readonly (string | number)[]): { line: number; col: number } | null {
+  const offset = startOf(path.length === 0 ? doc.contents : doc.getIn(path, true));
+  return offset === undefined ? null : lineCounter.linePos(offset);
+}
+
 /** The line and column of the unknown key itself, else of the deepest node of the path in the file. */
 function locate(doc: Document, lineCounter: LineCounter, problem: Problem): { line: number; col: number } {
   const path = problem.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
-  const at = (node: unknown) => (node as { range?: [number, number, number] } | null)?.range?.[0];
   if (problem.key !== undefined) {
     const parent = path.length > 1 ? doc.getIn(path.slice(0, -1), true) : doc.contents;
     if (isMap(parent)) {
       const pair = parent.items.find((item) => isPair(item) && isScalar(item.key) && item.key.value === problem.key);
-      const offset = pair ? at(pair.key) : undefined;
+      const offset = pair ? startOf(pair.key) : undefined;
       if (offset !== undefined) return lineCounter.linePos(offset);
     }
   }
   for (let depth = path.length; depth >= 0; depth--) {
-    const offset = at(depth === 0 ? doc.contents : doc.getIn(path.slice(0, depth), true));
-    if (offset !== undefined) return lineCounter.linePos(offset);
+    const at = positionOf(doc, lineCounter, path.slice(0, depth));
+    if (at) return at;
   }
   return { line: 0, col: 0 };
+}
+
+/** A scenario file read for where its nodes are (CI annotations point at an SLO's line), without validating it. */
+export interface ScenarioPositions {
+  /** The 1-based line where the node at `path` starts, or null when the file does not hold it. */
+  lineOf(path: readonly (string | number)[]): number | null;
+  /** The scalar's value (a number stays a number), or undefined when the node is absent or not a scalar. */
+  scalarAt(path: readonly (string | number)[]): unknown;
+}
+
+/** The positions in a scenario's text as written (before interpolation, whose values may span lines); null when it is not YAML. */
+export function scenarioPositions(text: string): ScenarioPositions | null {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter });
+  if (doc.errors.length > 0) return null;
+  return {
+    lineOf: (path) => positionOf(doc, lineCounter, path)?.line ?? null,
+    scalarAt: (path) => {
+      const node: unknown = doc.getIn(path, true);
+      return isScalar(node) ? node.value : undefined;
+    },
+  };
 }

@@ -8,6 +8,7 @@ import { describeAbort } from '../../runs/manifest.ts';
 import { loadBaseline } from '../../reports/compare/baseline.ts';
 import { withBaselineOptions, type BaselineFlags } from '../baseline.ts';
 import { parseWorkers, untilStopped, verifyAndReport, type CommandContext } from '../context.ts';
+import { inGithubGroup } from '../github-actions.ts';
 import { openOption, openReport } from '../open.ts';
 import { progressFor, withProgressOptions, type ProgressFlags } from '../progress.ts';
 
@@ -30,7 +31,7 @@ export function registerRun(program: Command, context: CommandContext): void {
       const progress = progressFor(io, options);
       const { log } = progress;
       const started = Date.now();
-      const { runDir, manifest } = await untilStopped((signal) =>
+      const { runDir, manifest } = await inGithubGroup(io, `harness run ${scenarioPath}`, () => untilStopped((signal) =>
         runScenario({
           scenarioPath,
           home: context.home(),
@@ -43,7 +44,7 @@ export function registerRun(program: Command, context: CommandContext): void {
           progress,
           signal,
         }),
-      );
+      ));
       const seconds = (Date.now() - started) / 1000;
       if (manifest.status === 'interrupted') {
         io.stderr(`run ${manifest.runId} interrupted after ${seconds.toFixed(1)} s; finish it with: harness resume --run ${runDir}\n`);

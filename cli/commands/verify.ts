@@ -8,6 +8,7 @@ import { verifyRunDir } from '../../runner/verify-run.ts';
 import { loadBaseline } from '../../reports/compare/baseline.ts';
 import { withBaselineOptions, type BaselineFlags } from '../baseline.ts';
 import type { CommandContext } from '../context.ts';
+import { inGithubGroup, publishToGithubActions } from '../github-actions.ts';
 import { openOption, openReport } from '../open.ts';
 
 export function registerVerify(program: Command, context: CommandContext): void {
@@ -20,8 +21,9 @@ export function registerVerify(program: Command, context: CommandContext): void 
       const { io } = context;
       const baseline = loadBaseline(options.baseline, options.failOn, io.cwd);
       const runDir = options.run ? resolve(io.cwd, options.run) : latestRunDir(context.home());
-      const report = await verifyRunDir(runDir, io.env, (line) => io.stderr(`${line}\n`), baseline);
+      const report = await inGithubGroup(io, `harness verify ${runDir}`, () => verifyRunDir(runDir, io.env, (line) => io.stderr(`${line}\n`), baseline));
       io.stdout(options.json ? jsonReport.render(report) : renderTerminal(report));
+      publishToGithubActions(io, runDir, report, options.json ? io.stderr : io.stdout);
       if (options.open) openReport(join(runDir, 'report.html'), io);
       context.exit(report.verdict === 'pass' ? ExitCode.ok : ExitCode.sloMissed);
     });

@@ -4,10 +4,14 @@ import { formatNumber } from '../format.ts';
 import { beyondTolerance } from './compare.ts';
 import { familyOf } from './figures.ts';
 
-function value(name: string, n: number): string {
+/** The number in the figure's unit (bytes as MiB), and that unit. */
+function scaled(name: string, n: number): [string, string] {
   const { unit } = familyOf(name);
-  if (unit === 'bytes') return `${formatNumber(Math.round(n / 2 ** 20))} MiB`;
-  return `${formatNumber(Math.round(n))} ${unit}`;
+  return unit === 'bytes' ? [formatNumber(Math.round(n / 2 ** 20)), 'MiB'] : [formatNumber(Math.round(n)), unit];
+}
+
+function value(name: string, n: number): string {
+  return scaled(name, n).join(' ');
 }
 
 function percent(fraction: number): string {
@@ -16,7 +20,7 @@ function percent(fraction: number): string {
 
 function baselineText(f: ComparedFigure): string {
   const [low, high] = f.baselineRange;
-  return low === high ? value(f.name, f.baseline) : `${value(f.name, f.baseline)} (${formatNumber(Math.round(low))}..${formatNumber(Math.round(high))})`;
+  return low === high ? value(f.name, f.baseline) : `${value(f.name, f.baseline)} (${scaled(f.name, low)[0]}..${scaled(f.name, high)[0]})`;
 }
 
 /** The --fail-on tolerance as the rule wrote it: `+10%` (may rise 10%) or `-5%`. */
