@@ -27,7 +27,7 @@ export function renderTerminal(report: Report): string {
     ...(stages.length > 0 ? ['stages:', ...stages.map((s) => `  ${s.line}: ${s.status === 'pass' ? 'pass' : 'FAIL'}`)] : []),
     ...(details.length > 0 ? ['samples:', ...details] : []),
     ...(report.comparison ? [renderComparisonTerminal(report.comparison).trimEnd()] : []),
-    `verdict: ${report.verdict.toUpperCase()} (${report.checks.length - failing.length}/${report.checks.length} checks pass) — run ${report.runId}`,
+    `verdict: ${report.verdict.toUpperCase()} (${report.checks.length - failing.length}/${report.checks.length} checks pass${report.comparison?.verdict === 'fail' ? ', regressed against the baseline' : ''}) — run ${report.runId}`,
     '',
   ].join('\n');
 }

@@ -303,6 +303,10 @@ describe('the comparison in the reports', () => {
     expect(markdown).toContain('| ecommerce | throughput.ingested | 100 rows/s | 50 rows/s | -50.0% | -20% | **REGRESSED** |');
   });
 
+  it('the terminal table says the verdict failed on the comparison, the checks all passing', () => {
+    expect(renderTerminal(judged())).toContain('verdict: FAIL (3/3 checks pass, regressed against the baseline)');
+  });
+
   it('junit.xml fails a comparison testcase naming each regressed figure', () => {
     const xml = reportWriters.junit.render(judged());
     expect(xml).toContain('tests="4" failures="1"');
