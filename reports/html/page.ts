@@ -12,7 +12,7 @@ function scriptText(text: string): string {
 
 /** A div the page's script fills with the chart of the same id. */
 export function chartSlot(chart: ChartSpec): string {
-  return `<div class="chart" id="chart-${escapeHtml(chart.id)}" data-chart="${escapeHtml(chart.id)}" data-series="${chart.series.length}"></div>`;
+  return `<div class="chart" id="chart-${escapeHtml(chart.id)}"></div>`;
 }
 
 /**
