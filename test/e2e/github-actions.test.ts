@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../../core/exit-codes.ts';
@@ -48,6 +48,14 @@ describe('harness run and verify on GitHub Actions', () => {
     expect(JSON.parse(verify.stdout)).toMatchObject({ verdict: 'fail' });
     expect(verify.stderr).toContain(`\n${annotation}`);
     expect(readFileSync(summary, 'utf8')).toBe(`${markdown}${readFileSync(join(runDir, 'report.md'), 'utf8')}`);
+
+    // A summary that cannot be written: a warning; the reports are rewritten and the exit code is the verdict's.
+    rmSync(join(runDir, 'report.json'));
+    const unwritable = await runCli(['verify'], { cwd, env: { ...env, GITHUB_STEP_SUMMARY: join(cwd, 'missing-dir', 'summary.md') } });
+    expect(unwritable.code).toBe(ExitCode.sloMissed);
+    expect(unwritable.stderr).toMatch(/warning: could not append .*report\.md to the job summary .*ENOENT/);
+    expect(JSON.parse(readFileSync(join(runDir, 'report.json'), 'utf8'))).toMatchObject({ verdict: 'fail' });
+    expect(unwritable.stdout).toContain(annotation);
   }, 120_000);
 
   it('prints no workflow commands off GitHub Actions', async () => {
