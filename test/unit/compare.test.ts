@@ -353,6 +353,20 @@ describe('harness compare', () => {
     expect(rule.stderr).toContain('error: --fail-on "p99=+10%": "p99=+10%": no figure is named p99');
   });
 
+  it('judges the latest find-max search when the baselines are find-max reports and no --current is given', async () => {
+    const home = join(dir, 'home');
+    for (const [id, answer] of [['20260101T000000Z-aaaa', 2000], ['20260102T000000Z-bbbb', 1500]] as const) {
+      mkdirSync(join(home, 'find-max', id), { recursive: true });
+      writeFileSync(join(home, 'find-max', id, 'report.json'), JSON.stringify(findMaxReport(answer)));
+    }
+    const base = join(dir, 'fm-base.json');
+    writeFileSync(base, JSON.stringify(findMaxReport(2000)));
+    const run = await runCli(['--home', home, 'compare', base, '--fail-on', 'findMax=-10%'], { cwd: dir });
+    expect(run.code).toBe(ExitCode.sloMissed);
+    expect(run.stdout).toContain('[ecommerce] findMax: baseline 2,000 rec/s, current 1,500 rec/s (-25.0%, allowed -10%)');
+    expect(readFileSync(join(home, 'find-max', '20260102T000000Z-bbbb', 'compare.md'), 'utf8')).toContain('**REGRESSED**');
+  });
+
   it('warns about a rule that names no figure of these reports', async () => {
     const run = await runCli(['compare', join(dir, 'b.json'), '--current', join(dir, 'b.json'), '--fail-on', 'findMax=-10%'], { cwd: dir });
     expect(run.code).toBe(ExitCode.ok);
