@@ -117,7 +117,7 @@ describe('.github/workflows/harness.yml', () => {
     expect(steps[baseline]!.with).toMatchObject({ workflow: 'harness.yml', branch: 'main', workflow_conclusion: 'success', name: 'harness-baseline', path: 'baseline' });
     expect(steps[run]!.run).toContain('--baseline baseline/report.json --fail-on "$FAIL_ON"');
     // The rules parse (a typo would fail every pull request with exit 2).
-    expect(parseFailOn(workflow.env.FAIL_ON!).map((r) => r.figure)).toEqual(['latency.p99', 'throughput']);
+    expect(parseFailOn(workflow.env.FAIL_ON!).map((r) => r.figure)).toEqual(['latency.p99.corrected', 'throughput']);
     // Reports are kept even (above all) when the gate fails.
     expect(steps[upload]).toMatchObject({ if: 'always()', uses: expect.stringMatching(/^actions\/upload-artifact@/) });
     const uploaded = String(steps[upload]!.with?.path).split('\n').filter(Boolean);
