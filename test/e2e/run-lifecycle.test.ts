@@ -118,14 +118,15 @@ async function killThenResume(env: NodeJS.ProcessEnv, schema: string, at: number
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   const home = join(cwd, '.harness');
   try {
-    if (at === 'verify') await waitFor(() => output.includes('finished in'), 90_000);
+    // --quiet prints nothing until the table: the manifest says when the run itself is finished.
+    if (at === 'verify') await waitFor(() => producedSoFar(home) >= 0 && loadManifest(latestRunDir(home)).status === 'finished', 90_000);
     else await waitFor(() => producedSoFar(home) >= at, 90_000);
     child.kill('SIGKILL');
     await exited;
     const runDir = latestRunDir(home);
     const resume = await runCli(['resume', '--quiet'], { cwd, env });
     const verify = await runCli(['verify', '--json'], { cwd, env });
-    expect(verify.stdout, `resume: ${resume.stderr}\nverify: ${verify.stderr}`).not.toBe('');
+    expect(verify.stdout, `run: ${output}\nresume: ${resume.stderr}\nverify: ${verify.stderr}`).not.toBe('');
     const report = verdictOf(verify.stdout);
     expect({ at, failing: failing(report) }).toEqual({ at, failing: [] });
     for (const dataset of ['ecommerce', 'lol']) {

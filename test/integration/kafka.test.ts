@@ -207,9 +207,11 @@ describeIfKafka('Kafka exactly-once across a crash', () => {
       const env = { KAFKA_BROKERS: broker.bootstrap, PG_URL };
       const stop = new AbortController();
       let batches = 0;
-      const first = await runPipelineForRun(runDir, env, (line) => {
+      const batchLog = (line: string) => {
         if (line.includes(' batch ') && ++batches === 3) stop.abort();
-      }, stop.signal);
+      };
+      // The line per batch is --verbose's: a view that only takes those lines.
+      const first = await runPipelineForRun(runDir, env, () => {}, stop.signal, { progress: { batchLog, watch: () => {}, stop: () => {} } });
       expect(first.completed).toBe(false);
       const again = await runCli(['pipeline', '--run', runDir], { cwd, env });
       expect(again.code, again.stderr).toBe(ExitCode.ok);
@@ -223,7 +225,7 @@ describeIfKafka('Kafka exactly-once across a crash', () => {
       const cwd = tempDir();
       const runDir = await produced(cwd, uniqueSchema());
       const env = { ...process.env, KAFKA_BROKERS: broker.bootstrap, PG_URL };
-      const pipeline = () => spawn(process.execPath, ['--import', 'tsx', join(root, 'cli/bin.ts'), 'pipeline', '--run', runDir], { cwd: root, env });
+      const pipeline = () => spawn(process.execPath, ['--import', 'tsx', join(root, 'cli/bin.ts'), 'pipeline', '--run', runDir, '--verbose'], { cwd: root, env });
       const victim = pipeline();
       let stderr = '';
       await new Promise<void>((resolve) => {

@@ -73,7 +73,8 @@ describe.each(backends)('pipeline restart on $name (seed 001 test case 5)', ({ o
       sources: [source()],
       sink: sink(),
       signal: stop.signal,
-      log: (line) => {
+      log: () => {},
+      batchLog: (line) => {
         if (line.includes(' batch ') && ++batches === 5) stop.abort();
       },
     });

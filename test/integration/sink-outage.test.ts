@@ -105,7 +105,7 @@ describeIfPostgres('the SQL sink through a proxy that cuts the server away', () 
     const path = writeScenario(cwd, outageScenario(schema, { events: 20_000, matches: 500 }));
     const outages: Promise<void>[] = [];
     let phase: 'before' | 'restart' | 'between' | 'stop' | 'after' = 'before';
-    const run = await runWatching(['run', path], cwd, { PG_URL: proxy.url(PG_URL as string) }, (line) => {
+    const run = await runWatching(['run', path, '--verbose'], cwd, { PG_URL: proxy.url(PG_URL as string) }, (line) => {
       // The restart as soon as the pipeline writes; the stop once it is back from the restart.
       if (phase === 'before' && / batch \d+:/.test(line)) {
         phase = 'restart';
@@ -135,7 +135,7 @@ describeIfPostgres('the SQL sink through a proxy that cuts the server away', () 
     const path = writeScenario(cwd, outageScenario(schema, { events: 20_000, matches: 200, outageLimit: '2s' }));
     let cutAt = 0;
     let outage: Promise<void> | null = null;
-    const run = await runWatching(['run', path], cwd, { PG_URL: proxy.url(PG_URL as string) }, (line) => {
+    const run = await runWatching(['run', path, '--verbose'], cwd, { PG_URL: proxy.url(PG_URL as string) }, (line) => {
       if (outage === null && / batch \d+:/.test(line)) {
         cutAt = Date.now();
         outage = proxy.outage(10_000);
@@ -265,7 +265,7 @@ describe.skipIf(noCluster !== null)('a PostgreSQL cluster of the test own, reall
     const path = writeScenario(cwd, outageScenario('harness', { events: 40_000, matches: 400 }));
     let outage: Promise<void> | null = null;
     let phase: 'before' | 'outage' | 'after' = 'before';
-    const run = await runWatching(['run', path], cwd, { PG_URL: cluster.url() }, (line) => {
+    const run = await runWatching(['run', path, '--verbose'], cwd, { PG_URL: cluster.url() }, (line) => {
       if (phase !== 'before' || !/ batch \d+:/.test(line)) return;
       phase = 'outage';
       // A restart (which an idle pool may ride through unnoticed), then a stop the writes must wait out.
