@@ -11,7 +11,7 @@ import { createTables, SqlSinkWriter, type SqlWriterOptions } from '../connector
 import { ecommerceColumns } from '../generators/ecommerce.ts';
 import { createGenerator } from '../generators/index.ts';
 import { seedWord } from '../generators/random.ts';
-import { runPipeline, type PipelineResult } from '../pipeline/run-pipeline.ts';
+import { runPipeline, type PipelineOptions, type PipelineResult } from '../pipeline/run-pipeline.ts';
 import type { Source } from '../pipeline/source.ts';
 import { pair, printTable, type Pair } from './table.ts';
 
@@ -31,9 +31,15 @@ function writerOptions(schema: string): SqlWriterOptions {
 }
 
 /** The reference pipeline draining `sources` (e-commerce) into a fresh schema of a SQL backend, as every pipeline bench runs it. */
-export async function drain(sources: Source[], open: () => Promise<SqlClient>, schema: string, log: (line: string) => void = () => {}): Promise<PipelineResult> {
+export async function drain(
+  sources: Source[],
+  open: () => Promise<SqlClient>,
+  schema: string,
+  log: (line: string) => void = () => {},
+  onBatch?: PipelineOptions['onBatch'],
+): Promise<PipelineResult> {
   const sink = new SqlSinkWriter(await open(), writerOptions(schema));
-  const result = await runPipeline({ sources, sink, batchSize: 5000, futureToleranceMs: 3_600_000, pollIntervalMs: 10, log });
+  const result = await runPipeline({ sources, sink, batchSize: 5000, futureToleranceMs: 3_600_000, pollIntervalMs: 10, log, ...(onBatch ? { onBatch } : {}) });
   await sink.close();
   return result;
 }

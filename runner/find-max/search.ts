@@ -21,6 +21,9 @@ export const defaultSearch = { factor: 3, precision: 0.05 } as const;
 /** How far above what a failing step achieved the capacity may still be (that step's warm-up and noise). */
 const ACHIEVED_HEADROOM = 1.05;
 
+/** With no credible estimate between the best passing and the lowest failing rate, the next rates stay within this factor of the best. */
+const CREEP = 1.2;
+
 /** What a step showed, as far as the search needs to know. */
 export interface StepResult {
   targetPerSec: number;
@@ -55,15 +58,24 @@ export function nextStep(settings: SearchSettings, steps: readonly StepResult[])
     if (best >= settings.toPerSec) return confirm(best, steps, bad);
     return { kind: 'step', targetPerSec: Math.min(settings.toPerSec, round(best * settings.factor)), confirming: false };
   }
-  // OMB's cap: never again at or above 0.95x a rate whose latency broke.
+  // OMB's cap: never again at or above 0.95x a rate whose latency broke. With the lowest failing
+  // rate, the only bounds that end the search.
   const latencyCap = Math.min(...failing.filter((f) => f.latencyBroke).map((f) => 0.95 * f.targetPerSec));
+  const hard = Math.min(bad, latencyCap);
+  if (hard <= best || (hard - best) / best < settings.precision) return confirm(best, steps, bad);
   // A pipeline that fell behind ingested at its capacity: a little above that is not worth trying.
+  // Unless a rate above it already passed: overloaded, the harness's own producer takes the cores
+  // the pipeline needs, and it ingests less than it can. Then creep up from the best rate instead.
   const achievedCap = Math.min(...failing.map((f) => ACHIEVED_HEADROOM * f.achievedPerSec));
-  const ceiling = Math.min(bad, latencyCap, achievedCap);
-  if (ceiling <= best || (ceiling - best) / best < settings.precision) return confirm(best, steps, bad);
+  const soft = Math.min(hard, achievedCap >= best ? achievedCap : CREEP * best);
+  // The estimate is only an estimate: close to the best rate, the step just above the best answers it.
+  if ((soft - best) / best < settings.precision) {
+    const above = round(best * (1 + settings.precision));
+    return above < hard ? { kind: 'step', targetPerSec: above, confirming: false } : confirm(best, steps, bad);
+  }
   // Right after the first failure, the rate the failing step managed is the best guess, if it is in range.
   const firstFailure = failing.length === 1 && !last.pass ? last.achievedPerSec * 0.98 : NaN;
-  const guess = firstFailure > best * (1 + settings.precision) && firstFailure < ceiling ? firstFailure : (best + ceiling) / 2;
+  const guess = firstFailure > best * (1 + settings.precision) && firstFailure < soft ? firstFailure : (best + soft) / 2;
   return { kind: 'step', targetPerSec: round(guess), confirming: false };
 }
 

@@ -41,6 +41,15 @@ describe('find-max search', () => {
     expect(steps.length).toBeLessThanOrEqual(Math.ceil(Math.log(capacity / 1000) / Math.log(3)) + 5);
   });
 
+  it('creeps up from the best rate when an overloaded step ingested less than a rate that passed', () => {
+    // Overloaded, the producer starves the pipeline: it ingests 80% of its capacity, below rates that pass.
+    const starved = (rate: number, confirming: boolean): StepResult => ({ ...pipeline(60_000)(rate, confirming), achievedPerSec: rate <= 60_000 ? rate : 48_000 });
+    const { next } = search(starved);
+    expect(next).toMatchObject({ kind: 'done', confirmed: true });
+    expect(next.kind === 'done' && next.answerPerSec).toBeGreaterThanOrEqual(57_000);
+    expect(next.kind === 'done' && next.answerPerSec).toBeLessThanOrEqual(60_000);
+  });
+
   it("stays under 0.95x a rate whose latency broke, as OMB's controller does", () => {
     const { next, steps } = search(pipeline(50_000, 20_000));
     expect(next).toMatchObject({ kind: 'done' });
