@@ -4,7 +4,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     reporters: ['default', './test/helpers/summary-reporter.ts'],
-    globalSetup: ['./test/kafka-mock/global-setup.ts'],
+    globalSetup: ['./test/kafka-mock/global-setup.ts', './test/kafka-broker/global-setup.ts'],
     // PGlite and the pipeline are real; give them room, and a process each.
     testTimeout: 120_000,
     hookTimeout: 60_000,

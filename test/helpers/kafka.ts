@@ -4,8 +4,19 @@ import { describe, inject } from 'vitest';
 /** Kafka tests run where the mock broker could be built; elsewhere they skip with the reason. */
 export const describeIfKafka = inject('kafkaUnavailable') === null ? describe : describe.skip;
 
+/** Suites on Apache Kafka's own broker run where it starts (Java, Maven, jars); elsewhere they skip. */
+export const describeIfKafkaBroker = inject('kafkaBroker') !== null ? describe : describe.skip;
+
+/** The shared Apache Kafka broker's bootstrap address (started by test/kafka-broker/global-setup.ts). */
+export function kafkaBootstrap(): string {
+  const bootstrap = inject('kafkaBroker');
+  if (bootstrap === null) throw new Error(`no Apache Kafka broker: ${inject('kafkaBrokerUnavailable')}`);
+  return bootstrap;
+}
+
 export function uniqueTopic(prefix = 't'): string {
   return `${prefix}_${randomBytes(4).toString('hex')}`;
 }
 
 export { startMockBroker, type MockBroker } from '../kafka-mock/broker.ts';
+export { startKafkaBroker, type KafkaBroker } from '../kafka-broker/broker.ts';
