@@ -6,8 +6,7 @@ import { openPostgres } from '../connectors/sinks/sql/postgres.ts';
 import { postgresUrl } from '../connectors/sinks/sql/open.ts';
 import { benchFindMax } from './find-max.ts';
 import { benchGeneration } from './generation.ts';
-import { buildMockBroker, startMockBroker } from '../test/kafka-mock/broker.ts';
-import { benchKafka } from './kafka.ts';
+import { benchBroker, benchKafka } from './kafka.ts';
 import { benchMainJob } from './main-job.ts';
 import { benchMemory } from './memory.ts';
 import { benchBesideHog } from './hog.ts';
@@ -21,7 +20,7 @@ import { printPairs, type Pair } from './table.ts';
  * `npm run bench [-- section...]`: sections are `generation`, `pipeline`, `probe`, `kafka`, `main-job`,
  * `verify`, `memory`, `hog`, `find-max` and `report-html` (default: all); a summary of every harness figure beside its reference
  * ends it. Set PG_URL to add the PostgreSQL server beside embedded PGlite, and KAFKA_BROKERS to
- * measure a real cluster instead of the test broker (librdkafka's mock cluster).
+ * measure a cluster of your own instead of Apache Kafka's broker started here (test/kafka-broker).
  */
 const sections = process.argv.slice(2);
 const wants = (name: string) => sections.length === 0 || sections.includes(name);
@@ -44,15 +43,18 @@ if (wants('probe')) {
   ])));
 }
 if (wants('kafka')) {
-  const own = process.env.KAFKA_BROKERS ? null : buildMockBroker().ok ? await startMockBroker(1) : null;
-  const brokers = process.env.KAFKA_BROKERS?.split(',') ?? own?.brokers;
-  if (brokers) {
-    pairs.push(...(await benchKafka(brokers, [
-      { name: 'pglite', open: () => openPglite(join(mkdtempSync(join(tmpdir(), 'harness-bench-')), 'db')) },
-      ...(url ? [{ name: 'postgres', open: () => openPostgres(url) }] : []),
-    ])));
-  } else console.log('\nkafka: skipped (set KAFKA_BROKERS, or install librdkafka-dev for the test broker)');
-  await own?.stop();
+  const broker = await benchBroker(process.env);
+  if (typeof broker === 'string') console.log(`\nkafka: skipped: ${broker}`);
+  else {
+    try {
+      pairs.push(...(await benchKafka(broker, Number(process.env.BENCH_COUNT ?? 1_000_000), [
+        { name: 'pglite', open: () => openPglite(join(mkdtempSync(join(tmpdir(), 'harness-bench-')), 'db')) },
+        ...(url ? [{ name: 'postgres', open: () => openPostgres(url) }] : []),
+      ])));
+    } finally {
+      await broker.stop();
+    }
+  }
 }
 if (wants('main-job')) {
   pairs.push(...benchMainJob(resolve(import.meta.dirname, '../../scenarios/high-volume.yaml'), [
@@ -63,9 +65,9 @@ if (wants('main-job')) {
 if (wants('verify')) pairs.push(...(await benchVerify(verifyBenchOptions(process.env, url))));
 if (wants('memory')) pairs.push(...benchMemory(url ? { name: 'postgres', env: { PG_URL: url } } : { name: 'pglite', env: { PG_URL: '', DATABASE_URL: '' } }));
 if (wants('hog')) {
-  // The embedded default, as a user runs the shipped scenarios first; lol-kafka on the test broker.
-  const own = process.env.KAFKA_BROKERS ? null : buildMockBroker().ok ? await startMockBroker(3) : null;
-  const brokers = process.env.KAFKA_BROKERS ?? own?.brokers.join(',');
+  // The embedded default, as a user runs the shipped scenarios first; lol-kafka on Apache Kafka's broker.
+  const broker = await benchBroker(process.env);
+  const brokers = typeof broker === 'string' ? undefined : broker.brokers.join(',');
   const embedded = { PG_URL: '', DATABASE_URL: '' };
   const scenario = (name: string) => resolve(import.meta.dirname, `../../scenarios/${name}.yaml`);
   pairs.push(
@@ -75,7 +77,7 @@ if (wants('hog')) {
       ...(brokers ? [{ file: scenario('lol-kafka'), env: { ...embedded, KAFKA_BROKERS: brokers } }] : []),
     ]),
   );
-  await own?.stop();
+  if (typeof broker !== 'string') await broker.stop();
 }
 if (wants('find-max')) pairs.push(...(await benchFindMax()));
 if (wants('report-html')) pairs.push(...benchReportHtml());
