@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { TransportLocation } from '../connectors/transports/index.ts';
@@ -7,7 +7,7 @@ import type { SinkLocation } from '../connectors/sinks/index.ts';
 import type { DatasetName } from '../generators/generator.ts';
 import type { PipelineResult } from '../pipeline/run-pipeline.ts';
 import type { Scenario } from '../scenarios/schema.ts';
-import { HarnessError } from '../core/errors.ts';
+import { HarnessError, messageOf } from '../core/errors.ts';
 
 export const MANIFEST_VERSION = 2;
 
@@ -110,18 +110,59 @@ export function createRunDir(home: string, runId: string): string {
   return dir;
 }
 
+/**
+ * Written whole or not at all: a temporary file, flushed to the disk, renamed over the manifest, and
+ * the directory flushed, so a crash or power loss leaves the previous manifest or the new one,
+ * never half of one. A full disk fails the temporary file's write and leaves the manifest as it was.
+ */
 export function saveManifest(runDir: string, manifest: RunManifest): void {
   const path = join(runDir, MANIFEST_FILE);
-  writeFileSync(`${path}.tmp`, `${JSON.stringify(manifest, null, 2)}\n`);
-  renameSync(`${path}.tmp`, path);
+  const temporary = `${path}.tmp`;
+  const fd = openSync(temporary, 'w');
+  try {
+    writeSync(fd, `${JSON.stringify(manifest, null, 2)}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temporary, path);
+  const dir = openSync(runDir, 'r');
+  try {
+    fsyncSync(dir);
+  } finally {
+    closeSync(dir);
+  }
 }
 
+/** Reads a run's manifest; a missing, empty, truncated or foreign one is a HarnessError naming the file and what still works. */
 export function loadManifest(runDir: string): RunManifest {
   const path = join(runDir, MANIFEST_FILE);
   if (!existsSync(path)) throw new HarnessError('runNotFound', `no run manifest at ${path}: is ${runDir} a run directory?`);
-  const manifest = JSON.parse(readFileSync(path, 'utf8')) as RunManifest;
+  const corrupt = (problem: string) =>
+    new HarnessError(
+      'corrupt',
+      `${path} ${problem}. harness writes it whole, so it was damaged after it was written. The data files in ${runDir} are intact, ` +
+        `but without the manifest this run can be neither verified nor resumed: run its scenario again with \`harness run\`.`,
+    );
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new HarnessError('corrupt', `cannot read ${path}: ${messageOf(error)}`, { cause: error });
+  }
+  if (text.trim() === '') throw corrupt('is empty');
+  let manifest: RunManifest;
+  try {
+    manifest = JSON.parse(text) as RunManifest;
+  } catch (error) {
+    throw corrupt(`is not valid JSON, truncated or corrupt (${messageOf(error)})`);
+  }
+  if (typeof manifest !== 'object' || manifest === null || !('manifestVersion' in manifest)) throw corrupt('is not a harness run manifest (no manifestVersion)');
   if (manifest.manifestVersion !== MANIFEST_VERSION) {
     throw new HarnessError('runNotFound', `${path} has manifest version ${String(manifest.manifestVersion)}; this harness reads ${MANIFEST_VERSION}`);
+  }
+  if (typeof manifest.runId !== 'string' || typeof manifest.scenario !== 'object' || manifest.scenario === null || typeof manifest.datasets !== 'object') {
+    throw corrupt('is incomplete (runId, scenario or datasets missing)');
   }
   return manifest;
 }
