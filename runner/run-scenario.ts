@@ -1,10 +1,10 @@
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { sinkFor } from '../connectors/sinks/index.ts';
 import type { Shard } from '../connectors/transports/chunks.ts';
 import { createTransport, type TransportLocation } from '../connectors/transports/index.ts';
 import type { RunTransport } from '../connectors/transports/transport.ts';
 import type { SinkLock } from '../connectors/sinks/sink.ts';
-import { HarnessError, messageOf } from '../core/errors.ts';
+import { HarnessError, isDiskFull, messageOf } from '../core/errors.ts';
 import { countProduced, createRunDir, currentProcess, describeAbort, HEARTBEAT_MS, MANIFEST_VERSION, newRunId, saveManifest, type DatasetManifest, type RunManifest } from '../runs/manifest.ts';
 import { createGenerator, type Generator } from '../generators/index.ts';
 import { seedWord } from '../generators/random.ts';
@@ -143,9 +143,17 @@ export async function executeRun(options: ExecuteOptions): Promise<RunOutcome> {
     log(`${describeAbort(breach)}: producers stop${runsPipeline ? '; the pipeline finishes what they produced' : ''}`);
     halt.abort();
   };
+  // A heartbeat that cannot write the manifest (a full disk) stops the run as failed, rather than
+  // throwing from a timer where nothing would close the sink, the workers and the broker clients.
+  let fatal: unknown = null;
   const heartbeat = setInterval(() => {
-    judge();
-    save();
+    try {
+      judge();
+      save();
+    } catch (error) {
+      fatal ??= error;
+      stop.abort();
+    }
   }, HEARTBEAT_MS);
   const onAbort = () => stop.abort();
   options.signal?.addEventListener('abort', onAbort);
@@ -205,14 +213,16 @@ export async function executeRun(options: ExecuteOptions): Promise<RunOutcome> {
         throw error;
       });
     const [, pipelineResult] = await Promise.all([failFast(generation), failFast(pipeline)]);
+    if (fatal) throw fatal;
     manifest.transport = transport.location();
     manifest.pipeline = pipelineResult;
     manifest.status = options.signal?.aborted ? 'interrupted' : manifest.aborted ? 'aborted' : 'finished';
     return { runDir, manifest };
-  } catch (error) {
+  } catch (caught) {
+    const error = fatal ?? caught;
     manifest.status = options.signal?.aborted ? 'interrupted' : 'failed';
     manifest.error = messageOf(error);
-    throw error;
+    throw isDiskFull(error) ? diskFull(error, runDir) : error;
   } finally {
     clearInterval(heartbeat);
     unfollow.abort();
@@ -220,10 +230,21 @@ export async function executeRun(options: ExecuteOptions): Promise<RunOutcome> {
     options.progress?.stop();
     options.signal?.removeEventListener('abort', onAbort);
     manifest.peakRssBytes = process.resourceUsage().maxRSS * 1024;
-    save();
-    await transport.close();
-    await sink?.close();
-    await lock?.release();
+    // Whatever failed, everything opened is closed, so the process can end: a manifest that cannot
+    // be written (the disk that failed the run) leaves the last heartbeat's, which `harness resume` reads.
+    const closing: [string, () => unknown][] = [
+      ['updating the manifest', save],
+      ['closing the transport', () => transport.close()],
+      ['closing the sink', () => sink?.close()],
+      ['releasing the sink lock', () => lock?.release()],
+    ];
+    for (const [what, step] of closing) {
+      try {
+        await step();
+      } catch (error) {
+        log(`${what} failed: ${messageOf(error)}`);
+      }
+    }
   }
 }
 
@@ -259,4 +280,16 @@ async function produceDataset(options: ExecuteOptions, generator: Generator, pro
 function describeTransport(manifest: RunManifest): string {
   const t = manifest.transport;
   return t.type === 'csv' ? t.dir : `kafka ${t.brokers.join(',')} (${Object.values(t.topics).map((x) => x?.name).join(', ')})`;
+}
+
+/** A full disk during a run, as the user needs it: where, and that `harness resume` finishes the run once there is room. */
+function diskFull(error: unknown, runDir: string): HarnessError {
+  const path = (error as { path?: unknown }).path;
+  const where = typeof path === 'string' ? path : runDir;
+  return new HarnessError(
+    'disk',
+    `no space left on the device writing ${where} (${messageOf(error)}); the run stopped and is recorded as failed where its manifest could still be written. ` +
+      `Free space there (df -h ${dirname(where)}), then \`harness resume --run ${runDir}\` finishes it`,
+    { cause: error },
+  );
 }
