@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     reporters: ['default', './test/helpers/summary-reporter.ts'],
+    setupFiles: ['./test/helpers/no-warnings.ts'],
     globalSetup: ['./test/kafka-mock/global-setup.ts', './test/kafka-broker/global-setup.ts'],
     // PGlite and the pipeline are real; give them room, and a process each.
     testTimeout: 120_000,

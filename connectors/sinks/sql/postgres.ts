@@ -16,19 +16,44 @@ function queryable(client: pg.Pool | pg.PoolClient, explain: (error: unknown) =>
   };
 }
 
+/**
+ * A transaction's statements, handed to the session one at a time. The sink sends a batch's
+ * statements without awaiting each (PGlite's thread runs them back to back); pg would queue them
+ * itself, but calling query() on a busy client is deprecated and refused from pg 9. pg runs a
+ * session's statements one after another either way, so taking turns here costs nothing.
+ */
 function transactional(session: pg.PoolClient, explain: (error: unknown) => unknown): SqlTransaction {
+  // After a failure the rest never reach the server: the caller's ROLLBACK may already be on its
+  // way, and a statement sent after it would run outside the transaction.
+  let failed: { error: unknown } | null = null;
+  let turn: Promise<unknown> = Promise.resolve();
+  const inTurn = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = turn.then(async () => {
+      if (failed) throw failed.error;
+      try {
+        return await work();
+      } catch (error) {
+        failed = { error };
+        throw error;
+      }
+    });
+    turn = next.catch(() => {});
+    return next;
+  };
+  const direct = queryable(session, explain);
   return {
-    ...queryable(session, explain),
-    async copyIn(table, columns, rows) {
-      const stream = session.query(copyFrom(copyInSql(table, columns, 'STDIN')));
-      await new Promise<void>((resolve, reject) => {
-        stream.on('error', reject);
-        stream.on('finish', resolve);
-        stream.end(rows);
-      }).catch((error: unknown) => {
-        throw explain(error);
-      });
-    },
+    query: (sql, params) => inTurn(() => direct.query(sql, params)),
+    copyIn: (table, columns, rows) =>
+      inTurn(async () => {
+        const stream = session.query(copyFrom(copyInSql(table, columns, 'STDIN')));
+        await new Promise<void>((resolve, reject) => {
+          stream.on('error', reject);
+          stream.on('finish', resolve);
+          stream.end(rows);
+        }).catch((error: unknown) => {
+          throw explain(error);
+        });
+      }),
   };
 }
 
