@@ -1,9 +1,10 @@
 import { resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { HarnessError, messageOf } from '../core/errors.ts';
 import { ExitCode } from '../core/exit-codes.ts';
 import type { CliIo } from './io.ts';
 import type { CommandContext } from './context.ts';
+import { debugWanted, failureText } from './failure.ts';
+import { versionLine } from './version.ts';
 import { registerCompare } from './commands/compare.ts';
 import { registerFindMax } from './commands/find-max.ts';
 import { registerGenerate } from './commands/generate.ts';
@@ -19,6 +20,8 @@ export function createCli(context: CommandContext): Command {
   const program = new Command('harness')
     .description('Prove data pipelines correct and fast: generate data with seeded faults, run a pipeline, verify the sinks.')
     .option('--home <dir>', 'directory for runs and embedded databases', '.harness')
+    .option('--debug', 'print the stack trace of an error (also HARNESS_DEBUG=1)')
+    .version(versionLine(), '-V, --version', 'print the version of harness and of Node')
     .exitOverride()
     .configureOutput({ writeOut: (text) => context.io.stdout(text), writeErr: (text) => context.io.stderr(text) })
     .showHelpAfterError();
@@ -53,11 +56,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
     }
-    if (error instanceof HarnessError) {
-      io.stderr(`error: ${error.message}\n`);
-      return error.exitCode;
-    }
-    io.stderr(`error: ${messageOf(error)}\n${error instanceof Error && error.stack ? `${error.stack}\n` : ''}`);
-    return ExitCode.usage;
+    const failure = failureText(error, debugWanted(argv, io.env));
+    io.stderr(failure.text);
+    return failure.exitCode;
   }
 }

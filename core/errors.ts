@@ -8,7 +8,11 @@ export const errorCodes = {
   runNotFound: ExitCode.usage,
   /** A report.json that cannot be read, or reports that cannot be compared (harness compare, --baseline). */
   report: ExitCode.usage,
+  /** A run file (manifest, report, checkpoint) that is truncated, empty or unparseable. */
+  corrupt: ExitCode.usage,
   unreachable: ExitCode.unreachable,
+  /** No space left on the device (ENOSPC) or the quota is used up (EDQUOT). */
+  disk: ExitCode.unreachable,
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;
@@ -33,4 +37,45 @@ export function messageOf(error: unknown): string {
     return error.errors.map(messageOf).join('; ');
   }
   return error instanceof Error ? error.message : String(error);
+}
+
+/** The errno code of a Node system error (`ENOSPC`, `ECONNREFUSED`...), if it is one. */
+export function errnoCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^E[A-Z]+$/.test(code) ? code : undefined;
+}
+
+/** Whether writing failed because the device or the quota is full. */
+export function isDiskFull(error: unknown): boolean {
+  const code = errnoCode(error);
+  return code === 'ENOSPC' || code === 'EDQUOT';
+}
+
+/** An error as it crosses a worker thread's boundary: enough to rebuild its class and code on the other side. */
+export interface SerializedError {
+  message: string;
+  stack?: string;
+  /** The HarnessError code, when it was one. */
+  harness?: ErrorCode;
+  /** The errno code of a system error, and the file it named. */
+  errno?: string;
+  path?: string;
+}
+
+export function serializeError(error: unknown): SerializedError {
+  const path = (error as { path?: unknown } | null)?.path;
+  return {
+    message: messageOf(error),
+    ...(error instanceof Error && error.stack ? { stack: error.stack } : {}),
+    ...(error instanceof HarnessError ? { harness: error.code } : {}),
+    ...(errnoCode(error) ? { errno: errnoCode(error) } : {}),
+    ...(typeof path === 'string' ? { path } : {}),
+  };
+}
+
+/** The error a worker thread posted, with its HarnessError code or errno code kept, so the exit code is the same as in one thread. */
+export function deserializeError(serialized: SerializedError): Error {
+  const error = serialized.harness ? new HarnessError(serialized.harness, serialized.message) : Object.assign(new Error(serialized.message), { code: serialized.errno, path: serialized.path });
+  if (serialized.stack) error.stack = serialized.stack;
+  return error;
 }

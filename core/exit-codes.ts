@@ -6,8 +6,10 @@ export const ExitCode = {
   sloMissed: 1,
   /** Bad usage, bad scenario file or bad configuration. */
   usage: 2,
-  /** A sink, source or broker could not be reached (after retries). */
+  /** A sink, source or broker could not be reached (after retries), or the disk is full. */
   unreachable: 3,
+  /** harness itself failed in a way it did not foresee: a bug, reported with `--debug` output (sysexits' EX_SOFTWARE). */
+  internal: 70,
   /** Stopped by SIGINT or SIGTERM between batches; `harness resume` finishes the run. */
   interrupted: 130,
 } as const;

@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { messageOf } from '../../core/errors.ts';
+import { serializeError } from '../../core/errors.ts';
 import { runJob, type EngineJob, type WorkerMessage } from './engine.ts';
 import { transports, type TransportType } from './index.ts';
 import type { ChunkWriterFactory } from './transport.ts';
@@ -15,6 +15,6 @@ if (port) {
     await runJob(job, transport, (line) => post({ log: line }), (records, file) => post({ delivered: records, file }));
     post({ done: true });
   } catch (error) {
-    post({ error: messageOf(error) });
+    post({ error: serializeError(error) });
   }
 }

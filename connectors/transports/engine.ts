@@ -1,4 +1,5 @@
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
+import { deserializeError, type SerializedError } from '../../core/errors.ts';
 import { runModuleWorker } from '../../core/module-worker.ts';
 import { createGenerator, type DatasetName, type Generator, type GeneratorConfig } from '../../generators/index.ts';
 import { chunkRange, shardChunks, splitAmong, type ChunkPlan, type Shard } from './chunks.ts';
@@ -60,7 +61,7 @@ export interface EngineJob<WriterOptions> {
 }
 
 /** What a worker thread reports to the engine. */
-export type WorkerMessage = { log: string } | { delivered: number; file: CommittedFile | null } | { done: true } | { error: string };
+export type WorkerMessage = { log: string } | { delivered: number; file: CommittedFile | null } | { done: true } | { error: SerializedError };
 
 type OnDelivered = (records: number, file: CommittedFile | null) => void;
 
@@ -141,7 +142,7 @@ function runWorker<WriterOptions>(job: EngineJob<WriterOptions>, log: Log, onDel
       const m = message as WorkerMessage;
       if ('log' in m) log(m.log);
       else if ('delivered' in m) onDelivered(m.delivered, m.file);
-      else if ('error' in m) throw new Error(m.error);
+      else if ('error' in m) throw deserializeError(m.error);
       else return { done: undefined };
       return undefined;
     },
