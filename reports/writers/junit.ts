@@ -3,8 +3,18 @@ import type { Comparison } from '../../verifier/report.ts';
 import { comparisonVerdict, regressionLines } from '../compare/render.ts';
 import { missedSlos } from '../format.ts';
 
+/**
+ * Characters XML 1.0 cannot hold at all, not even as references: C0 controls but tab, newline and
+ * carriage return, lone surrogates, U+FFFE and U+FFFF. The generator puts such bytes in malformed
+ * records, so defect samples carry them; one of them makes a CI system's JUnit parser reject the file.
+ */
+const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** Escaped for an attribute or text node; characters XML cannot hold are shown as `\u0001`, so a sample stays readable. */
 function xml(text: string): string {
-  return text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  return text
+    .replace(NOT_XML, (c) => `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`)
+    .replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 /** A regression against --baseline fails a testcase of its own, so CI shows it beside the checks. */

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { renderTerminal, reportWriters } from '../../reports/index.ts';
 import type { Report } from '../../verifier/report.ts';
@@ -36,6 +37,22 @@ describe('report writers', () => {
     expect(xml.match(/<testcase /g)).toHaveLength(2);
     expect(xml).toContain('<failure message="maxMissing 2 &#60;= 0 MISSED">');
     expect(xml).toContain('k&#60;1&#62;');
+  });
+
+  it('JUnit holds no character XML forbids, even when a defect sample carries control bytes and broken UTF-16', () => {
+    // What the generator's malformed records hold: a NUL, ESC, a form feed, a lone surrogate of each kind.
+    const hostile = 'raw \u0000\u001b[31m\u000c \ud800 x \udfff end';
+    const failing = { ...report.checks[0]!, summary: `row ${hostile}`, samples: { missing: [hostile] } };
+    const rendered = reportWriters.junit.render({ ...report, checks: [failing, ...report.checks.slice(1)] });
+    expect(rendered).not.toMatch(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/);
+    expect(rendered).not.toMatch(/[\uD800-\uDFFF]/);
+    // Still readable: the control characters are shown, not dropped.
+    expect(rendered).toContain('row raw \\u0000\\u001B[31m\\u000C \\uD800 x \\uDFFF end');
+    // A strict XML parser (expat, as CI report parsers use) reads it, where the unescaped text fails.
+    const parse = (xml: string) => spawnSync('python3', ['-c', 'import sys, xml.dom.minidom; xml.dom.minidom.parseString(sys.stdin.buffer.read())'], { input: xml });
+    if (parse('<a/>').error) return console.warn('python3 not found: the JUnit file was not put through a strict XML parser');
+    expect(parse(rendered).status, parse(rendered).stderr?.toString()).toBe(0);
+    expect(parse(`<a>${hostile.replace(/[^\u0000-\u001f]/g, '')}</a>`).status).not.toBe(0);
   });
 
   it('Markdown fits a CI summary: verdict, table, samples of what failed', () => {
