@@ -1,5 +1,5 @@
 import { dirname } from 'node:path';
-import { errnoCode, HarnessError, isDiskFull, messageOf } from '../core/errors.ts';
+import { errnoCode, HarnessError, isConnectionLost, isDiskFull, messageOf } from '../core/errors.ts';
 import { ExitCode } from '../core/exit-codes.ts';
 
 /** What the CLI prints for an error that reached it, and the exit code it ends with. */
@@ -8,9 +8,6 @@ export interface Failure {
   /** One line (or a few): what failed and what to do. */
   message: string;
 }
-
-/** Errno codes of a connection that was refused, cut or timed out: the server is unreachable, not harness broken. */
-const CONNECTION_LOST = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
 
 /**
  * The one place where an error becomes a message and an exit code. A HarnessError already says
@@ -28,7 +25,7 @@ export function describeFailure(error: unknown): Failure {
     return { exitCode: ExitCode.unreachable, message: `no space left on the device${where ? ` writing ${where}` : ''}: free space in ${dir} (df -h ${dir}) and run the command again; \`harness resume\` finishes a run` };
   }
   const errno = errnoCode(error);
-  if (errno && CONNECTION_LOST.has(errno)) return { exitCode: ExitCode.unreachable, message: `a connection failed (${errno}): ${messageOf(error)}` };
+  if (isConnectionLost(error)) return { exitCode: ExitCode.unreachable, message: `a connection failed (${errno}): ${messageOf(error)}` };
   if (errno === 'ENOENT' || errno === 'EACCES' || errno === 'EISDIR' || errno === 'ENOTDIR' || errno === 'EROFS') {
     return { exitCode: ExitCode.usage, message: `${messageOf(error)}: check the path and its permissions` };
   }

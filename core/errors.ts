@@ -45,6 +45,13 @@ export function errnoCode(error: unknown): string | undefined {
   return typeof code === 'string' && /^E[A-Z]+$/.test(code) ? code : undefined;
 }
 
+/** Errno codes of a connection that was refused, cut or timed out: the server is unreachable, not harness broken. */
+const CONNECTION_LOST = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
+
+export function isConnectionLost(error: unknown): boolean {
+  return CONNECTION_LOST.has(errnoCode(error) ?? '');
+}
+
 /** Whether writing failed because the device or the quota is full. */
 export function isDiskFull(error: unknown): boolean {
   const code = errnoCode(error);

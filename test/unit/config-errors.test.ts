@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { KafkaJSConnectionError, KafkaJSNumberOfRetriesExceeded } from 'kafkajs';
-import { defaultConnectTimeoutMs, formatBudget, kafkaBrokers, kafkaReason } from '../../connectors/transports/kafka/client.ts';
+import { KafkaJSConnectionError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } from 'kafkajs';
+import { classifyKafkaFailure, defaultConnectTimeoutMs, formatBudget, kafkaBrokers, kafkaReason } from '../../connectors/transports/kafka/client.ts';
 import { HarnessError } from '../../core/errors.ts';
 import { ExitCode } from '../../core/exit-codes.ts';
 import { loadScenario, maxAliasCount, parseScenario } from '../../scenarios/load.ts';
@@ -140,6 +140,25 @@ describe('Kafka connect budget and reasons', () => {
     const refused = new AggregateError([new Error('connect ECONNREFUSED ::1:1'), new Error('connect ECONNREFUSED 127.0.0.1:1')], '');
     expect(kafkaReason(new Error('Connection error: ', { cause: refused }))).toBe('connect ECONNREFUSED ::1:1; connect ECONNREFUSED 127.0.0.1:1');
     expect(kafkaReason(new Error('first line\n    at somewhere (file.js:1:1)'))).toBe('first line');
+  });
+
+  it('classifies a Kafka failure before wrapping it: only a lost connection is exit 3, a refusal exit 2, a bug stays a bug', () => {
+    const lost = new KafkaJSNumberOfRetriesExceeded(new KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:1'), { retryCount: 15, retryTime: 5000 });
+    const unreachable = classifyKafkaFailure(lost, 'producing to t');
+    expect(unreachable).toBeInstanceOf(HarnessError);
+    expect((unreachable as HarnessError).exitCode).toBe(ExitCode.unreachable);
+    expect(unreachable.message).toBe('producing to t failed after retries: Connection error: connect ECONNREFUSED 127.0.0.1:1');
+    // librdkafka: a local transport error, and a broker's refusal (87: INVALID_RECORD).
+    expect((classifyKafkaFailure(Object.assign(new Error('Local: Broker transport failure'), { code: -195 }), 'x') as HarnessError).exitCode).toBe(ExitCode.unreachable);
+    const invalid = classifyKafkaFailure(Object.assign(new Error('Broker: Invalid record'), { code: 87 }), 'producing to t');
+    expect((invalid as HarnessError).exitCode).toBe(ExitCode.usage);
+    expect(invalid.message).toBe('producing to t: the broker refused it: Broker: Invalid record');
+    const tooLarge = new KafkaJSProtocolError(Object.assign(new Error('The request included a message larger than the max message size'), { type: 'MESSAGE_TOO_LARGE', code: 10 }));
+    expect((classifyKafkaFailure(tooLarge, 'x') as HarnessError).exitCode).toBe(ExitCode.usage);
+    const bug = new TypeError("Cannot read properties of undefined (reading 'offset')");
+    expect(classifyKafkaFailure(bug, 'x')).toBe(bug);
+    const already = new HarnessError('unreachable', 'said already');
+    expect(classifyKafkaFailure(already, 'x')).toBe(already);
   });
 });
 

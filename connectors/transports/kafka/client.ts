@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createRequire } from 'node:module';
 import type * as KafkaJS from 'kafkajs';
 import type { ISocketFactory, Kafka, KafkaConfig, LogEntry } from 'kafkajs';
-import { HarnessError, messageOf } from '../../../core/errors.ts';
+import { HarnessError, isConnectionLost, messageOf } from '../../../core/errors.ts';
 
 let loaded: typeof KafkaJS | undefined;
 
@@ -148,6 +148,34 @@ export function kafkaReason(error: unknown): string {
     if (message) return message;
   }
   return error instanceof Error ? error.name : 'unknown error';
+}
+
+/** kafkajs's errors for a connection that failed, closed or timed out, and librdkafka's local codes for the same. */
+const LOST_CONNECTION = new Set(['KafkaJSConnectionError', 'KafkaJSConnectionClosedError', 'KafkaJSRequestTimeoutError', 'KafkaJSBrokerNotFound']);
+/** librdkafka: ERR__TRANSPORT, ERR__ALL_BROKERS_DOWN, ERR__TIMED_OUT, ERR__MSG_TIMED_OUT, ERR__RESOLVE. */
+const RD_LOST_CONNECTION = new Set([-195, -187, -185, -192, -193]);
+
+/**
+ * What a Kafka client's failure means for the exit code, decided before it is wrapped: a lost
+ * connection is HarnessError('unreachable') (exit 3); the broker refusing the request for good (a
+ * protocol error: too large, not authorized, invalid record) is HarnessError('config') (exit 2);
+ * anything else (a bug) is returned as it is, for the CLI to report as one.
+ */
+export function classifyKafkaFailure(error: unknown, what: string): Error {
+  if (error instanceof HarnessError) return error;
+  const chain: unknown[] = [];
+  for (let e: unknown = error; e instanceof Error && !chain.includes(e) && chain.length < 8; e = e.cause) chain.push(e);
+  const lost = chain.some((e) => {
+    const { name, code } = e as { name: string; code?: unknown };
+    return LOST_CONNECTION.has(name) || (typeof code === 'number' && RD_LOST_CONNECTION.has(code)) || isConnectionLost(e);
+  });
+  if (lost) return new HarnessError('unreachable', `${what} failed after retries: ${kafkaReason(error)}`, { cause: error });
+  const refused = chain.some((e) => {
+    const { name, type, code } = e as { name: string; type?: unknown; code?: unknown };
+    return name === 'KafkaJSProtocolError' || (typeof type === 'string' && name.startsWith('KafkaJS')) || (typeof code === 'number' && code > 0 && !name.startsWith('KafkaJS'));
+  });
+  if (refused) return new HarnessError('config', `${what}: the broker refused it: ${kafkaReason(error)}`, { cause: error });
+  return error instanceof Error ? error : new Error(String(error));
 }
 
 /**

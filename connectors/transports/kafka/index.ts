@@ -1,12 +1,12 @@
 import { availableParallelism } from 'node:os';
 import type { Kafka } from 'kafkajs';
-import { HarnessError, messageOf } from '../../../core/errors.ts';
+import { HarnessError } from '../../../core/errors.ts';
 import type { DatasetName, Generator } from '../../../generators/index.ts';
 import type { Source } from '../../../pipeline/source.ts';
 import { scheduledPlan, wholeDataset } from '../chunks.ts';
 import { produceChunks } from '../engine.ts';
 import type { Log, ProduceOutcome, ProduceRequest, RunTransport, TransportComponent } from '../transport.ts';
-import { createKafka, defaultConnectTimeoutMs, kafkaBrokers, reachBrokers } from './client.ts';
+import { classifyKafkaFailure, createKafka, defaultConnectTimeoutMs, kafkaBrokers, reachBrokers } from './client.ts';
 import { KafkaDeadLetterReader, type DeadLetterRange } from './dead-letter-reader.ts';
 import { deliveredRecords } from './resume.ts';
 import { deadLetterTopicName, KafkaDeadLetterTopic } from './dead-letter-topic.ts';
@@ -183,7 +183,7 @@ class KafkaTransport implements RunTransport<KafkaLocation> {
       const records = delivered ? delivered.records + result.records - delivered.partial.length : result.records;
       return { startedAtMs: result.startedAtMs, finishedAtMs: result.finishedAtMs, records, files: [] };
     } catch (error) {
-      throw new HarnessError('unreachable', `[${generator.dataset}] producing to Kafka topic ${topic} failed after retries: ${messageOf(error)}`, { cause: error });
+      throw classifyKafkaFailure(error, `[${generator.dataset}] producing to Kafka topic ${topic}`);
     }
   }
 
