@@ -98,7 +98,8 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   await waitOutOutage(sink, 'sink connect', () => sink.connect(), outagePolicy(options), options.log);
   for (const source of sources) {
     stats[source.dataset] = emptyStats();
-    await source.open(await waitOutOutage(sink, `[${source.dataset}] sink checkpoints`, () => sink.checkpoints(source.dataset), outagePolicy(options), options.log));
+    const checkpoints = () => waitOutOutage(sink, `[${source.dataset}] sink checkpoints`, () => sink.checkpoints(source.dataset), outagePolicy(options), options.log);
+    await source.open(await checkpoints(), checkpoints);
   }
   const active = new Set(sources);
   const cap = options.faults?.maxRowsPerSec ? new RowRateCap(options.faults.maxRowsPerSec) : null;
@@ -296,7 +297,8 @@ async function writeBatch(options: PipelineOptions, prepared: PreparedBatch, tot
   );
 }
 
-function addStats(total: DatasetStats, batch: DatasetStats): void {
+/** Adds `batch`'s figures to `total`'s: a batch's to its dataset's, or one process's to another's (a consumer group). */
+export function addStats(total: DatasetStats, batch: DatasetStats): void {
   for (const figure of ['batches', 'records', 'valid', 'rows', 'inserted', 'duplicates', 'deadLettered', 'repaired', 'dropped'] as const) total[figure] += batch[figure];
   for (const [reason, n] of Object.entries(batch.byReason) as [ReasonCode, number][]) total.byReason[reason] = (total.byReason[reason] ?? 0) + n;
   for (const [figure, n] of Object.entries(batch.injected) as [keyof DatasetStats['injected'], number][]) total.injected[figure] += n;

@@ -44,6 +44,9 @@ export type SinkFailure = 'unavailable' | 'rejected' | 'fatal';
 /**
  * A sink's lifecycle: `connect()` is idempotent and prepares the tables; `writeBatch()` commits
  * rows, dead letters and the checkpoint together or not at all; `close()` is safe before connect.
+ * A checkpoint never moves back: several processes may write one source (the partitions of a
+ * Kafka consumer group change hands), and a batch written late by the one that lost it must leave
+ * the new owner's position as it is.
  */
 export interface Sink {
   readonly description: string;

@@ -22,6 +22,13 @@ export interface SourceBatch {
 }
 
 /**
+ * Reads the dataset's committed checkpoints from the sink again, outages waited out. A source shared
+ * by several processes (a Kafka consumer group) needs the sink's word, not its own memory: for a
+ * partition it takes over, and to know when the other processes have finished theirs.
+ */
+export type CheckpointReader = () => Promise<Map<string, Checkpoint>>;
+
+/**
  * A source of raw records. `open()` takes the committed checkpoints so the source resumes where
  * the sink says it stopped; `next()` gives a batch, 'idle' when nothing is ready yet, or 'end'.
  * The pipeline asks for the next batch while the previous one is still being written, and calls
@@ -30,7 +37,8 @@ export interface SourceBatch {
  */
 export interface Source {
   readonly dataset: DatasetName;
-  open(checkpoints: Map<string, Checkpoint>): Promise<void>;
+  /** `reread` is the pipeline's way back to the sink; a caller without one leaves the source to its own memory (one process only). */
+  open(checkpoints: Map<string, Checkpoint>, reread?: CheckpointReader): Promise<void>;
   next(maxRecords: number): Promise<SourceBatch | 'idle' | 'end'>;
   committed?(batch: SourceBatch): void;
   close(): Promise<void>;

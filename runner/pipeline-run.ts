@@ -1,9 +1,12 @@
+import { mkdirSync, rmdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { sinkFor } from '../connectors/sinks/index.ts';
-import { sourcesFor } from '../connectors/transports/index.ts';
+import { sourcesFor, type TransportLocation } from '../connectors/transports/index.ts';
 import { HarnessError } from '../core/errors.ts';
 import { HEARTBEAT_MS, isAlive, loadManifest, saveManifest, unfinishedGeneration } from '../runs/manifest.ts';
 import { createGenerator } from '../generators/index.ts';
-import { runPipeline, type PipelineResult } from '../pipeline/run-pipeline.ts';
+import { addStats, runPipeline, type DatasetStats, type PipelineResult } from '../pipeline/run-pipeline.ts';
 import { generatorConfig } from '../scenarios/datasets.ts';
 import { scenarioSchema, type ReferencePipelineSpec } from '../scenarios/schema.ts';
 import { RunMonitor, type ProgressView } from './monitor.ts';
@@ -14,7 +17,9 @@ import { sinkSetup } from './sink-setup.ts';
 /**
  * `harness pipeline`: the reference pipeline alone, over a run's data (files or Kafka offsets),
  * into the run's sink. Resumes from the checkpoints in the sink, so it can be stopped, killed and
- * started again; it never drops tables.
+ * started again; it never drops tables. On Kafka it may run as several processes at once (on one
+ * machine or several): they share the topic's partitions as the run's consumer group, and the
+ * sink's lock, which admits every process of the run.
  */
 export async function runPipelineForRun(
   runDir: string,
@@ -59,16 +64,22 @@ export async function runPipelineForRun(
   );
   options.progress?.watch(monitor);
   try {
-    const result = await runPipeline({
-      sources: sourcesFor(manifest.transport, generators, { runId: manifest.runId, env, log }),
-      sink,
-      ...referencePipelineSettings(spec, scenario, env, manifest.runId, log),
-      ...(options.progress?.batchLog ? { batchLog: options.progress.batchLog } : {}),
-      onBatch: (dataset, batch) => monitor.batch(dataset, batch),
-      signal: stop.signal,
-    });
+    // A Kafka run's end offsets are recorded when its generation finishes; until then the topic has
+    // no end to read to, so the pipeline waits for it (a file run's sources follow the files).
+    const transport = unfinished && manifest.transport.type === 'kafka' ? await generationEnd(runDir, stop.signal, log) : manifest.transport;
+    const stoppedAtMs = Date.now();
+    const result: PipelineResult = stop.signal.aborted
+      ? { startedAtMs: stoppedAtMs, finishedAtMs: stoppedAtMs, completed: false, datasets: {} }
+      : await runPipeline({
+          sources: sourcesFor(transport, generators, { runId: manifest.runId, env, log }),
+          sink,
+          ...referencePipelineSettings(spec, scenario, env, manifest.runId, log),
+          ...(options.progress?.batchLog ? { batchLog: options.progress.batchLog } : {}),
+          onBatch: (dataset, batch) => monitor.batch(dataset, batch),
+          signal: stop.signal,
+        });
     if (died) throw new HarnessError('usage', `${unfinishedGeneration(loadManifest(runDir))}: its run stopped while the pipeline followed it; finish it with \`harness resume --run ${runDir}\``);
-    if (result.completed) saveManifest(runDir, { ...loadManifest(runDir), pipeline: result });
+    if (result.completed) recordPipeline(runDir, result);
     return result;
   } finally {
     if (watch) clearInterval(watch);
@@ -77,4 +88,56 @@ export async function runPipelineForRun(
     await sink.close();
     await lock.release();
   }
+}
+
+/** The run's transport as its manifest records it once its generation has finished, or as it stands when `signal` stops the wait. */
+async function generationEnd(runDir: string, signal: AbortSignal, log: (line: string) => void): Promise<TransportLocation> {
+  log('waiting for the generation to finish: a Kafka run\'s end offsets are recorded then');
+  for (;;) {
+    const manifest = loadManifest(runDir);
+    if (!unfinishedGeneration(manifest) || signal.aborted) return manifest.transport;
+    await sleep(HEARTBEAT_MS, undefined, { signal }).catch(() => {});
+  }
+}
+
+/** How long a process waits for another of the run to finish writing the manifest; a lock older than this is a dead process's. */
+const MANIFEST_LOCK_MS = 10_000;
+
+/**
+ * Records a completed pipeline's figures in the manifest. Processes of one run that overlapped in
+ * time (a consumer group) add theirs together. They finish within a moment of each other, and each
+ * rewrites the whole manifest: one at a time, under a lock directory (mkdir is atomic).
+ */
+function recordPipeline(runDir: string, result: PipelineResult): void {
+  const lock = join(runDir, 'manifest.lock');
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (const giveUpAt = Date.now() + MANIFEST_LOCK_MS; ; ) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > MANIFEST_LOCK_MS || Date.now() > giveUpAt) rmSync(lock, { recursive: true, force: true });
+      else Atomics.wait(pause, 0, 0, 20);
+    }
+  }
+  try {
+    const manifest = loadManifest(runDir);
+    saveManifest(runDir, { ...manifest, pipeline: together(manifest.pipeline, result) });
+  } finally {
+    rmdirSync(lock);
+  }
+}
+
+/** One process's figures beside another's that ran at the same time: their sum over the span of both. An earlier, separate result gives way. */
+function together(earlier: PipelineResult | null, result: PipelineResult): PipelineResult {
+  if (!earlier?.completed || earlier.finishedAtMs < result.startedAtMs) return result;
+  const datasets: PipelineResult['datasets'] = structuredClone(earlier.datasets);
+  for (const [name, stats] of Object.entries(result.datasets) as [keyof PipelineResult['datasets'], DatasetStats][]) {
+    const total = datasets[name];
+    if (total) addStats(total, stats);
+    else datasets[name] = stats;
+  }
+  return { startedAtMs: Math.min(earlier.startedAtMs, result.startedAtMs), finishedAtMs: Math.max(earlier.finishedAtMs, result.finishedAtMs), completed: true, datasets };
 }

@@ -9,12 +9,19 @@ import type { SqlLocation, SqlSinkSpec } from './spec.ts';
 
 /** The advisory lock's first key: ours, so other applications' advisory locks never collide with it. */
 const HARNESS_LOCK_CLASS = 0x4841524e; // "HARN"
+/** The key that makes looking at the holders and taking the lock one step (held to the end of that transaction). */
+const HARNESS_GATE_CLASS = 0x48474154; // "HGAT"
 
 /**
  * A run holds its schema with a session advisory lock on a connection of its own, named after the
  * run (application_name), so a second run on the same schema is refused at once with the holder's
- * name instead of dropping the first run's tables under it. PGlite lives in its run's directory:
- * nothing else can write to it, so it needs no lock.
+ * name instead of dropping the first run's tables under it. The lock is shared: every process of
+ * the run (its `harness run`, one or more `harness pipeline`, on any machine) holds it, so the
+ * schema stays held while any of them lives, whichever dies first (a consumer group losing a
+ * member to kill -9). A process takes it only when every holder is of its own run; a second
+ * advisory lock, per transaction, makes that look and the take one step, so two runs starting at
+ * once cannot both see the schema free. PGlite lives in its run's directory: nothing else can
+ * write to it, so it needs no lock.
  */
 export async function lockSchema(location: SqlLocation, spec: SqlSinkSpec, env: NodeJS.ProcessEnv, { holder, runId, log }: LockHolder): Promise<SinkLock> {
   const url = postgresUrl(env);
@@ -40,22 +47,32 @@ export async function lockSchema(location: SqlLocation, spec: SqlSinkSpec, env: 
     log ?? (() => {}),
   );
   const key: [number, string] = [HARNESS_LOCK_CLASS, spec.schema];
-  const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1::int, hashtext($2)) AS locked', key);
-  if (!rows[0]?.locked) {
+  let others: { name: string; pid: number }[];
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock($1::int, hashtext($2))', [HARNESS_GATE_CLASS, spec.schema]);
     const { rows: holders } = await client.query<{ name: string; pid: number }>(
       `SELECT a.application_name AS name, a.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
        WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1::int::oid AND l.objid = hashtext($2)::oid`,
       key,
     );
+    // Every process of this very run may write (harness pipeline beside its harness run, or several).
+    others = holders.filter((h) => !h.name.endsWith(` ${runId}`));
+    if (others.length === 0) await client.query('SELECT pg_advisory_lock_shared($1::int, hashtext($2))', key);
+    await client.query('COMMIT');
+  } catch (error) {
     await client.end().catch(() => {});
-    // Another process of this very run (harness pipeline beside its harness run) may write too.
-    if (holders[0]?.name.endsWith(` ${runId}`)) return { release: async () => {} };
-    const by = holders[0] ? `${holders[0].name || 'another session'} (server pid ${holders[0].pid})` : 'another session';
+    throw error;
+  }
+  const first = others[0];
+  if (first) {
+    await client.end().catch(() => {});
+    const by = `${first.name || 'another session'} (server pid ${first.pid})`;
     throw new HarnessError('config', `schema ${spec.schema} on ${redactUrl(url)} is in use by ${by}: wait for it to finish, or give this run another sink.schema`);
   }
   return {
     async release() {
-      await client.query('SELECT pg_advisory_unlock($1::int, hashtext($2))', key).catch(() => {});
+      await client.query('SELECT pg_advisory_unlock_shared($1::int, hashtext($2))', key).catch(() => {});
       await client.end().catch(() => {});
     },
   };

@@ -3,7 +3,7 @@ import type { DatasetName } from '../../../generators/generator.ts';
 import type { DatasetOutput, OutputRow } from '../../../pipeline/output.ts';
 import { datasetRules } from '../../../pipeline/rules/index.ts';
 import type { Checkpoint, Sink, SinkBatch, SinkFailure } from '../../../pipeline/sink.ts';
-import { ident, type SqlClient, type SqlQueryable, type SqlTransaction } from './client.ts';
+import { ident, literal, type SqlClient, type SqlQueryable, type SqlTransaction } from './client.ts';
 import { copyTextField } from './copy-text.ts';
 import { CHECKPOINT_TABLE, createCheckpointTableSql, createDeadLetterTableSql, createStagingTableSql, createTableSql, fromStaged, qualified, stagingTable, timingColumns } from './ddl.ts';
 import type { SqlSinkSpec } from './spec.ts';
@@ -23,6 +23,9 @@ export interface SqlWriterOptions {
   /** Share of records the statistics count twice: the injected fault `doubleCount`, 0 or absent otherwise. */
   doubleCount?: number;
 }
+
+/** The advisory lock class that serialises creating a schema's tables (lock.ts and statistics.ts have their own). */
+const DDL_LOCK_CLASS = 0x4844444c; // "HDDL"
 
 /**
  * The statements that create (and with `reset`, first drop) a run's tables, in order: what
@@ -47,7 +50,11 @@ export function tableStatements(options: SqlWriterOptions): string[] {
 
 /** Creates (and with `reset`, first drops) a run's tables: the writer's `connect` and `harness sink init`. */
 export async function createTables(client: SqlClient, options: SqlWriterOptions): Promise<void> {
-  await client.exec(tableStatements(options).join(';\n'));
+  // Several pipelines of one run start at once (a consumer group): two CREATE ... IF NOT EXISTS of
+  // the same name at the same moment fail on the catalogue's unique index. The statements run as
+  // one transaction (one simple query), which this lock makes one at a time per schema.
+  const serialised = client.kind === 'postgres' ? [`SELECT pg_advisory_xact_lock(${DDL_LOCK_CLASS}, hashtext(${literal(options.spec.schema)}))`] : [];
+  await client.exec([...serialised, ...tableStatements(options)].join(';\n'));
 }
 
 /**
@@ -114,13 +121,17 @@ export class SqlSinkWriter implements Sink {
       const steps: Promise<unknown>[] = [];
       const inserted = batch.rows.length > 0 ? this.insertRows(tx, batch, ingestedAt, steps) : Promise.resolve(0);
       if (batch.deadLetters.length > 0) steps.push(this.insertDeadLetters(tx, batch, ingestedAt));
-      // A part of a refused batch being isolated carries no checkpoint: its last part does.
+      // A part of a refused batch being isolated carries no checkpoint: its last part does. Never
+      // moved back: a member of a consumer group that lost the partition may still commit a batch
+      // of it after the new owner committed more (its rows are duplicates the key absorbs).
       if (batch.checkpoint) {
+        const table = qualified(this.options.spec.schema, CHECKPOINT_TABLE);
         steps.push(
           tx.query(
-            `INSERT INTO ${qualified(this.options.spec.schema, CHECKPOINT_TABLE)} (dataset, source, position, done, updated_at)
+            `INSERT INTO ${table} (dataset, source, position, done, updated_at)
              VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (dataset, source) DO UPDATE SET position = EXCLUDED.position, done = EXCLUDED.done, updated_at = EXCLUDED.updated_at`,
+             ON CONFLICT (dataset, source) DO UPDATE SET position = EXCLUDED.position, done = EXCLUDED.done, updated_at = EXCLUDED.updated_at
+             WHERE ${table}.position <= EXCLUDED.position`,
             [batch.dataset, batch.checkpoint.source, batch.checkpoint.position, batch.checkpoint.done, ingestedAt],
           ),
         );
