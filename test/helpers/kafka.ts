@@ -1,11 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { describe, inject } from 'vitest';
 
-/** Kafka tests run where the mock broker could be built; elsewhere they skip with the reason. */
+/**
+ * Tests on librdkafka's mock cluster run where it could be built; elsewhere they skip with the
+ * reason. Only tests that need a broker refusing particular requests belong there.
+ */
 export const describeIfKafka = inject('kafkaUnavailable') === null ? describe : describe.skip;
 
 /** Suites on Apache Kafka's own broker run where it starts (Java, Maven, jars); elsewhere they skip. */
 export const describeIfKafkaBroker = inject('kafkaBroker') !== null ? describe : describe.skip;
+
+/** Tests of `transport.client: librdkafka` on Apache Kafka's broker: the broker and the optional client both needed. */
+export const describeIfLibrdkafka = inject('kafkaBroker') !== null && inject('librdkafkaUnavailable') === null ? describe : describe.skip;
+
+/** Tests of `transport.client: librdkafka` on the mock cluster. */
+export const describeIfLibrdkafkaOnMock = inject('kafkaUnavailable') === null && inject('librdkafkaUnavailable') === null ? describe : describe.skip;
 
 /** The shared Apache Kafka broker's bootstrap address (started by test/kafka-broker/global-setup.ts). */
 export function kafkaBootstrap(): string {

@@ -1,7 +1,7 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { reachBrokers } from '../../connectors/transports/kafka/client.ts';
 import { kafka, type KafkaLocation } from '../../connectors/transports/kafka/index.ts';
 import { kafkaSpec } from '../../connectors/transports/kafka/spec.ts';
@@ -11,7 +11,7 @@ import { createGenerator } from '../../generators/index.ts';
 import { generatorConfig } from '../../scenarios/datasets.ts';
 import { parseScenario } from '../../scenarios/load.ts';
 import { runCli } from '../helpers/cli.ts';
-import { describeIfKafka, startMockBroker, uniqueTopic, type MockBroker } from '../helpers/kafka.ts';
+import { describeIfKafkaBroker, kafkaBootstrap, uniqueTopic } from '../helpers/kafka.ts';
 import { dropSchema, PG_URL, uniqueSchema } from '../helpers/postgres.ts';
 import { tempDir, writeScenario } from '../helpers/scenario.ts';
 
@@ -150,17 +150,11 @@ describe('the first contact is bounded', () => {
   });
 });
 
-describeIfKafka('the first contact against the test broker', () => {
-  let broker: MockBroker;
-  beforeAll(async () => {
-    broker = await startMockBroker(1);
-  });
-  afterAll(() => broker.stop());
-
+describeIfKafkaBroker('the first contact against Apache Kafka\'s broker', () => {
   it('waits for a broker that comes up within the budget', async () => {
     const port = await closedPort();
     let proxy: Awaited<ReturnType<typeof forward>> | undefined;
-    const late = sleep(1500).then(async () => (proxy = await forward('127.0.0.1', port, broker.brokers[0]!)));
+    const late = sleep(1500).then(async () => (proxy = await forward('127.0.0.1', port, kafkaBootstrap())));
     const started = Date.now();
     await reachBrokers([`127.0.0.1:${port}`], 10_000);
     expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
@@ -172,11 +166,11 @@ describeIfKafka('the first contact against the test broker', () => {
 
   it('goes on to the next broker of the list when one is down', async () => {
     const down = await closedPort();
-    await reachBrokers([`127.0.0.1:${down}`, broker.brokers[0]!], 5000);
+    await reachBrokers([`127.0.0.1:${down}`, kafkaBootstrap()], 5000);
   });
 
   it.skipIf(!hasIpv6Loopback)('reaches a broker at an [IPv6] address', async () => {
-    const proxy = await forward('::1', 0, broker.brokers[0]!);
+    const proxy = await forward('::1', 0, kafkaBootstrap());
     try {
       const transport = kafka.create(kafkaSpec.parse({ type: 'kafka', connectTimeout: '5s' }), {
         runId: 'r6',

@@ -14,17 +14,23 @@ let broker: KafkaBroker | null = null;
 
 /**
  * Starts one Apache Kafka broker (KRaft, from Maven Central's jars) for the Kafka suites. Without
- * Java, Maven or the jars they skip with the reason, unless HARNESS_REQUIRE_SERVICES is set (CI),
- * where that is a failure. Suites that kill the broker start one of their own.
+ * Java, Maven or the jars, or when the broker does not start, they skip with the reason, unless
+ * HARNESS_REQUIRE_SERVICES is set (CI), where that is a failure. Suites that kill the broker start
+ * one of their own.
  */
 export async function setup(project: TestProject): Promise<void> {
-  const reason = kafkaBrokerUnavailable();
+  let reason = kafkaBrokerUnavailable();
+  if (!reason) {
+    try {
+      broker = await startKafkaBroker({ partitions: 3 });
+      console.log(`Apache Kafka broker at ${broker.bootstrap} (started in ${(broker.startMs / 1000).toFixed(1)} s)`);
+    } catch (error) {
+      reason = `Apache Kafka's broker did not start: ${error instanceof Error ? error.message : String(error)}`;
+    }
+  }
   if (reason) {
     if (process.env.HARNESS_REQUIRE_SERVICES) throw new Error(`HARNESS_REQUIRE_SERVICES is set but Apache Kafka's broker cannot start: ${reason}`);
     console.warn(`Kafka broker suites skipped: ${reason}`);
-  } else {
-    broker = await startKafkaBroker({ partitions: 3 });
-    console.log(`Apache Kafka broker at ${broker.bootstrap} (started in ${(broker.startMs / 1000).toFixed(1)} s)`);
   }
   project.provide('kafkaBroker', broker?.bootstrap ?? null);
   project.provide('kafkaBrokerUnavailable', reason);
