@@ -37,6 +37,7 @@ export function brokerClasspath(): string {
 export function kafkaBrokerUnavailable(): string | null {
   const java = spawnSync('java', ['-version'], { encoding: 'utf8' });
   if (java.error) return `java is not installed (Apache Kafka's broker needs Java 17 or later): ${java.error.message}`;
+  if (java.status !== 0) return `java -version failed (Apache Kafka's broker needs Java 17 or later): ${java.stderr.trim().split('\n').slice(-3).join(' ')}`;
   const major = Number(/version "(?:1\.)?(\d+)/.exec(java.stderr)?.[1] ?? 0);
   if (major < 17) return `Apache Kafka's broker needs Java 17 or later; java -version says: ${java.stderr.split('\n')[0]}`;
   try {
