@@ -13,12 +13,13 @@ import { benchBesideHog } from './hog.ts';
 import { benchPipeline } from './pipeline.ts';
 import { benchProbe } from './probe.ts';
 import { benchReportHtml } from './report-html.ts';
+import { benchScaleOut } from './scale-out.ts';
 import { benchVerify, verifyBenchOptions } from './verify.ts';
 import { printPairs, type Pair } from './table.ts';
 
 /**
  * `npm run bench [-- section...]`: sections are `generation`, `pipeline`, `probe`, `kafka`, `main-job`,
- * `verify`, `memory`, `hog`, `find-max` and `report-html` (default: all); a summary of every harness figure beside its reference
+ * `verify`, `memory`, `hog`, `find-max`, `report-html` and `scale-out` (default: all); a summary of every harness figure beside its reference
  * ends it. Set PG_URL to add the PostgreSQL server beside embedded PGlite, and KAFKA_BROKERS to
  * measure a cluster of your own instead of Apache Kafka's broker started here (test/kafka-broker).
  */
@@ -81,5 +82,18 @@ if (wants('hog')) {
 }
 if (wants('find-max')) pairs.push(...(await benchFindMax()));
 if (wants('report-html')) pairs.push(...benchReportHtml());
+if (wants('scale-out')) {
+  // Several `harness pipeline` processes share a run's partitions only on a server they all reach.
+  const broker = url ? await benchBroker(process.env) : null;
+  if (!url || !broker) console.log('\nscale-out: skipped: needs PG_URL (the processes share a PostgreSQL sink)');
+  else if (typeof broker === 'string') console.log(`\nscale-out: skipped: ${broker}`);
+  else {
+    try {
+      pairs.push(...(await benchScaleOut(broker, url, Number(process.env.BENCH_COUNT ?? 400_000), Number(process.env.BENCH_ROUNDS ?? 3))));
+    } finally {
+      await broker.stop();
+    }
+  }
+}
 printPairs(pairs);
 if (!url) console.log('\n(set PG_URL to measure the PostgreSQL server too)');
