@@ -163,5 +163,37 @@ describeIfKafkaBroker('harness pipeline scaled out over a consumer group (Apache
         await dropSchema(schema);
       }
     });
+
+    it('started while the run still produces, waits for its end offsets, then drains all of it', async () => {
+      const cwd = tempDir();
+      const schema = uniqueSchema();
+      const env = { KAFKA_BROKERS: kafkaBootstrap(), PG_URL };
+      try {
+        // Paced: 600 matches at 150/s take four seconds to produce.
+        const path = writeScenario(cwd, scaleOutScenario(uniqueTopic('live'), schema).replace('count: 3000, rate: 0', 'count: 600, rate: 150'));
+        expect((await runCli(['sink', 'init', path], { cwd, env })).code).toBe(ExitCode.ok);
+        const run = runCli(['run', path, '--shard', '1/1', '--quiet'], { cwd, env });
+        let runDir = '';
+        for (const giveUpAt = Date.now() + 30_000; runDir === ''; await sleep(50)) {
+          try {
+            const dir = latestRunDir(join(cwd, '.harness'));
+            const manifest = loadManifest(dir);
+            if (manifest.transport.type === 'kafka' && manifest.transport.topics.lol && (manifest.datasets.lol?.records ?? 0) > 0) runDir = dir;
+          } catch {
+            // Not written yet.
+          }
+          if (Date.now() > giveUpAt) throw new Error('the run never started producing');
+        }
+        const pipeline = await runCli(['pipeline', '--run', runDir], { cwd, env });
+        expect((await run).code).toBe(ExitCode.ok);
+        expect(pipeline.code, pipeline.stderr).toBe(ExitCode.ok);
+        expect(loadManifest(runDir).pipeline?.datasets.lol?.records).toBe(600);
+        expect(pipeline.stderr).toContain('waiting for the generation to finish');
+        const verify = await runCli(['verify', '--run', runDir, '--json'], { cwd, env });
+        expect(verify.code, verify.stdout).toBe(ExitCode.ok);
+      } finally {
+        await dropSchema(schema);
+      }
+    });
   });
 });
