@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs a Spark job of this example in local mode: `run.sh <class or job> [options]`, e.g.
-#   run.sh ecommerce --data .harness/runs/<run id>/data/ecommerce
+# Runs the Spark jobs of this example in local mode (`run.sh --build` only builds them), e.g.
+#   run.sh ecommerce --data .harness/runs/<run id>/data/ecommerce --schema harness
+#   run.sh lol --run .harness/runs/<run id> --and ecommerce --data ...   (several jobs, one JVM)
 # The one place for the JVM's options. Spark on Java 17 reaches into JDK internals, so the JVM
 # needs the --add-opens flags spark-submit would add (Spark's launcher, JavaModuleOptions); the
 # unknown ones are ignored (-XX:+IgnoreUnrecognizedVMOptions). The heap is SPARK_HEAP (default
@@ -39,5 +40,6 @@ jvm_options=(
   --add-opens=java.base/sun.util.calendar=ALL-UNNAMED
   -Dio.netty.tryReflectionSetAccessible=true
 )
+[ "${1:-}" = --build ] && exit 0
 # exec: the JVM takes this shell's process id, so a caller's kill reaches Spark itself.
-exec java "${jvm_options[@]}" -cp "$jar:$(cat "$classpath")" "${SPARK_MAIN:-harness.spark.Main}" "$@"
+exec java "${jvm_options[@]}" -cp "$jar:$(cat "$classpath")" harness.spark.Main "$@"

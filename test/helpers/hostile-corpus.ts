@@ -5,8 +5,9 @@ import type { EcommerceEvent } from '../../generators/ecommerce.ts';
 import { noFaults } from '../../generators/faults.ts';
 import type { DatasetName } from '../../generators/generator.ts';
 import type { Match } from '../../generators/lol.ts';
-import type { OutputRow } from '../../pipeline/output.ts';
+import type { DatasetOutput, OutputRow } from '../../pipeline/output.ts';
 import { participantRows } from '../../pipeline/rules/lol-output.ts';
+import { sameValue } from '../../verifier/checks/values.ts';
 import { generator } from './generated.ts';
 
 /**
@@ -216,11 +217,59 @@ export const lolKinds: Kind[] = [
   lol('a value the database refuses (CHECK constraint)', [refused(json(match(set(first, 'summonerName', REFUSED))), 'sink_rejected')]),
 ];
 
+/** A corpus line where a pipeline read it: the file and line, or the topic:partition and offset. */
+export interface Placed {
+  source: string;
+  position: number;
+  line: Line;
+  kind: string;
+}
+
+/**
+ * What a pipeline left of the placed lines, as problems: a line to dead-letter that was not (or
+ * with another reason, or other bytes), a line to land that was dead-lettered, a row missing or
+ * with a field off (compared as the verifier compares). `rows` by key (key fields joined by ':'),
+ * `letters` by `<source>#<position>`.
+ */
+export function corpusProblems(
+  placed: Placed[],
+  output: DatasetOutput,
+  rows: Map<string, OutputRow>,
+  letters: Map<string, { reason: string; raw: Buffer }>,
+): { problems: string[]; expectedRows: number; expectedLetters: number } {
+  const problems: string[] = [];
+  let expectedRows = 0;
+  let expectedLetters = 0;
+  for (const { source, position, line, kind } of placed) {
+    const letter = letters.get(`${source}#${position}`);
+    if ('reason' in line.expect) {
+      expectedLetters++;
+      if (!letter) problems.push(`${kind}: not dead-lettered (expected ${line.expect.reason})`);
+      else if (letter.reason !== line.expect.reason) problems.push(`${kind}: dead-lettered as ${letter.reason}, expected ${line.expect.reason}`);
+      else if (!letter.raw.equals(line.bytes)) problems.push(`${kind}: raw bytes differ from the line`);
+      continue;
+    }
+    if (letter) problems.push(`${kind}: dead-lettered as ${letter.reason}, expected to land`);
+    for (const want of line.expect.landed) {
+      expectedRows++;
+      const got = rows.get(output.key.map((k) => String(want[k])).join(':'));
+      if (!got) {
+        problems.push(`${kind}: row ${output.key.map((k) => String(want[k])).join(':')} missing`);
+        continue;
+      }
+      for (const [name, f] of Object.entries(output.fields)) {
+        if (!sameValue(f, want[name] ?? null, got[name] ?? null)) problems.push(`${kind}: ${name} landed as ${String(got[name]).slice(0, 40)}, expected ${String(want[name]).slice(0, 40)}`);
+      }
+    }
+  }
+  return { problems, expectedRows, expectedLetters };
+}
+
 /** Writes each dataset's kinds into files (the shared one, then one per kind that needs its own) and says where each line went. */
-export function writeCorpus(dir: string, dataset: DatasetName, kinds: Kind[]): { source: string; position: number; line: Line; kind: string }[] {
+export function writeCorpus(dir: string, dataset: DatasetName, kinds: Kind[]): Placed[] {
   mkdirSync(dir, { recursive: true });
   const ext = dataset === 'ecommerce' ? 'csv' : 'jsonl';
-  const placed: { source: string; position: number; line: Line; kind: string }[] = [];
+  const placed: Placed[] = [];
   const write = (name: string, header: boolean, bom: boolean, entries: { line: Line; kind: string }[]) => {
     const parts: Buffer[] = [];
     if (header) parts.push(Buffer.from(`${HEADER}\n`));

@@ -9,8 +9,7 @@ import type { OutputRow } from '../../pipeline/output.ts';
 import { datasetOutputs } from '../../pipeline/rules/index.ts';
 import { runPipeline } from '../../pipeline/run-pipeline.ts';
 import type { SqlSinkSpec as SinkSpec } from '../../connectors/sinks/sql/spec.ts';
-import { sameValue } from '../../verifier/checks/values.ts';
-import { BATCH, ecommerceKinds, lolKinds, REFUSED, writeCorpus } from '../helpers/hostile-corpus.ts';
+import { BATCH, corpusProblems, ecommerceKinds, lolKinds, REFUSED, writeCorpus } from '../helpers/hostile-corpus.ts';
 import { dropSchema } from '../helpers/postgres.ts';
 import { tempDir } from '../helpers/scenario.ts';
 import { backends, freshSinkSpec } from '../helpers/sinks.ts';
@@ -71,31 +70,7 @@ describe.each(backends)('hostile input on $name', ({ open }) => {
       const letters = new Map<string, { reason: string; raw: Buffer }>();
       await reader.scanDeadLetters(dataset, (page) => page.forEach((l) => letters.set(`${l.source}#${l.position}`, l)));
 
-      const problems: string[] = [];
-      let expectedRows = 0;
-      let expectedLetters = 0;
-      for (const { source, position, line, kind } of placed[dataset]) {
-        const letter = letters.get(`${source}#${position}`);
-        if ('reason' in line.expect) {
-          expectedLetters++;
-          if (!letter) problems.push(`${kind}: not dead-lettered (expected ${line.expect.reason})`);
-          else if (letter.reason !== line.expect.reason) problems.push(`${kind}: dead-lettered as ${letter.reason}, expected ${line.expect.reason}`);
-          else if (!letter.raw.equals(line.bytes)) problems.push(`${kind}: raw bytes differ from the line`);
-          continue;
-        }
-        if (letter) problems.push(`${kind}: dead-lettered as ${letter.reason}, expected to land`);
-        for (const want of line.expect.landed) {
-          expectedRows++;
-          const got = rows.get(output.key.map((k) => String(want[k])).join(':'));
-          if (!got) {
-            problems.push(`${kind}: row ${output.key.map((k) => String(want[k])).join(':')} missing`);
-            continue;
-          }
-          for (const [name, f] of Object.entries(output.fields)) {
-            if (!sameValue(f, want[name] ?? null, got[name] ?? null)) problems.push(`${kind}: ${name} landed as ${String(got[name]).slice(0, 40)}, expected ${String(want[name]).slice(0, 40)}`);
-          }
-        }
-      }
+      const { problems, expectedRows, expectedLetters } = corpusProblems(placed[dataset], output, rows, letters);
       expect(problems).toEqual([]);
       // Every line accounted for, nothing else in the sink.
       expect(rows.size).toBe(expectedRows);

@@ -34,7 +34,7 @@ final class Outcomes {
     });
   }
 
-  /** The Spark row of a record; raw bytes only for dead letters (a landing 10 MB line need not travel twice). */
+  /** The Spark row of a record; its raw bytes travel too: a record the database refuses becomes a dead letter after all. */
   static Row row(Record r) {
     Verdict v = r.verdict();
     Object rows = null;
@@ -43,7 +43,7 @@ final class Outcomes {
       for (Object[] values : v.rows) structs.add(RowFactory.create(values));
       rows = CollectionConverters.asScala(structs).toSeq();
     }
-    return RowFactory.create(r.source(), r.position(), r.recordIndex(), r.producedAtMs(), v.reason, v.detail, v.ok() ? null : r.raw(), r.key(), r.harnessHeader(), rows);
+    return RowFactory.create(r.source(), r.position(), r.recordIndex(), r.producedAtMs(), v.reason, v.detail, r.raw(), r.key(), r.harnessHeader(), rows);
   }
 
   static Record record(Row row) {
