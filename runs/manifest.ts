@@ -117,7 +117,8 @@ export function createRunDir(home: string, runId: string): string {
  */
 export function saveManifest(runDir: string, manifest: RunManifest): void {
   const path = join(runDir, MANIFEST_FILE);
-  const temporary = `${path}.tmp`;
+  // Its own temporary file: several `harness pipeline` processes of one run may save at once.
+  const temporary = `${path}.${process.pid}.tmp`;
   const fd = openSync(temporary, 'w');
   try {
     writeSync(fd, `${JSON.stringify(manifest, null, 2)}\n`);
