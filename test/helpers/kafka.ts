@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, inject } from 'vitest';
+import { startKafkaBroker as startBroker, type KafkaBroker, type KafkaBrokerOptions } from '../kafka-broker/broker.ts';
 
 /**
  * Tests on librdkafka's mock cluster run where it could be built; elsewhere they skip with the
@@ -28,4 +29,9 @@ export function uniqueTopic(prefix = 't'): string {
 }
 
 export { startMockBroker, type MockBroker } from '../kafka-mock/broker.ts';
-export { startKafkaBroker, type KafkaBroker } from '../kafka-broker/broker.ts';
+export type { KafkaBroker } from '../kafka-broker/broker.ts';
+
+/** A broker of a test's own (to kill and restart), started as the shared one is: quickly. */
+export function startKafkaBroker(options: KafkaBrokerOptions = {}): Promise<KafkaBroker> {
+  return startBroker({ quickStart: true, ...options });
+}

@@ -22,7 +22,7 @@ export async function setup(project: TestProject): Promise<void> {
   let reason = kafkaBrokerUnavailable();
   if (!reason) {
     try {
-      broker = await startKafkaBroker({ partitions: 3 });
+      broker = await startKafkaBroker({ partitions: 3, quickStart: true });
       console.log(`Apache Kafka broker at ${broker.bootstrap} (started in ${(broker.startMs / 1000).toFixed(1)} s)`);
     } catch (error) {
       reason = `Apache Kafka's broker did not start: ${error instanceof Error ? error.message : String(error)}`;

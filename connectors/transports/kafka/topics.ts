@@ -7,8 +7,8 @@ export type Offsets = Record<number, number>;
 
 /**
  * Creates the topic when it is missing. A broker that refuses CreateTopics (some managed services,
- * the test broker) still creates topics on first use, with its default partition count: say so,
- * and go on.
+ * librdkafka's mock cluster) still creates topics on first use, with its default partition count:
+ * say so, and go on.
  */
 export async function ensureTopic(admin: Admin, topic: string, partitions: number, log: (line: string) => void): Promise<void> {
   try {
