@@ -17,14 +17,16 @@ export interface OutagePolicy {
 }
 
 /** What waiting needs of a sink: its name (without secrets) for messages, and its judgement of an error. */
-export type OutageJudge = Pick<Sink, 'description' | 'classify'>;
+export type OutageJudge = Pick<Sink, 'description' | 'classify' | 'explainRefusal'>;
 
 /**
  * Runs a sink operation, waiting out an outage while the sink calls the error `unavailable`: retried
  * with backoff (200 ms doubling to 5 s) until `limitMs` has passed since the first failure, then a
- * HarnessError 'unreachable' naming the sink and how long it waited. `rejected` errors go back to the
- * caller as they are (the batch's content); `fatal` ones become 'unreachable' at once, without a
- * retry (a HarnessError, e.g. "authentication failed", as it is).
+ * HarnessError 'unreachable' naming the sink and how long it waited. Anything else is never retried:
+ * `rejected` and `unexpected` errors go back to the caller as they are (the batch's content; a bug,
+ * which the CLI reports as one); `refused` ones become a 'config' error (exit 2) in the sink's words,
+ * naming what it refused; `fatal` ones become 'unreachable' (a HarnessError, e.g. "authentication
+ * failed", as it is).
  *
  * Logs one line when the outage starts, one when its kind changes (say "connection refused" after
  * "connection terminated", then "the database system is starting up"), and one when the sink is back;
@@ -42,10 +44,9 @@ export async function waitOutOutage<T>(sink: OutageJudge, what: string, operatio
       return result;
     } catch (error) {
       const failure = sink.classify(error);
-      if (failure === 'rejected') throw error;
-      if (failure === 'fatal') {
-        throw error instanceof HarnessError ? error : new HarnessError('unreachable', `${what}: the sink ${sink.description} failed: ${messageOf(error)}`, { cause: error });
-      }
+      if (failure === 'rejected' || failure === 'unexpected' || error instanceof HarnessError) throw error;
+      if (failure === 'refused') throw new HarnessError('config', `${what}: the sink ${sink.description} refused: ${sink.explainRefusal(error)}`, { cause: error });
+      if (failure === 'fatal') throw new HarnessError('unreachable', `${what}: the sink ${sink.description} failed: ${messageOf(error)}`, { cause: error });
       const now = Date.now();
       firstFailureAt ??= now;
       failures++;

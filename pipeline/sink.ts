@@ -35,11 +35,19 @@ export interface SinkBatch {
 }
 
 /**
- * Why a write failed, as the sink judges it: `unavailable` (the server went away or is busy: wait it
- * out with backoff, the batch is whole again next time), `rejected` (the batch's content: isolate the
- * records it refuses, never retry them as they are), `fatal` (e.g. authentication: stop at once).
+ * Why an operation on the sink failed, as the sink judges it:
+ * - `unavailable`: the server went away or is busy: wait it out with backoff, the batch is whole
+ *   again next time.
+ * - `rejected`: the batch's content: isolate the records it refuses, never retry them as they are.
+ * - `refused`: the server answered and refuses the operation itself, whatever the batch holds (a
+ *   missing table or index, a missing privilege, a request it will not take): waiting will not
+ *   change its answer, and the configuration is the user's to fix: exit 2 at once, naming what.
+ * - `fatal`: the server refuses us (authentication), or a verdict already given (a HarnessError):
+ *   stop at once, exit 3 (a HarnessError as it is).
+ * - `unexpected`: neither the server's answer nor a lost connection, so a bug in harness: passed on
+ *   as it is, for the CLI to report as one (exit 70), never dressed as an outage or a refusal.
  */
-export type SinkFailure = 'unavailable' | 'rejected' | 'fatal';
+export type SinkFailure = 'unavailable' | 'rejected' | 'refused' | 'fatal' | 'unexpected';
 
 /**
  * A sink's lifecycle: `connect()` is idempotent and prepares the tables; `writeBatch()` commits
@@ -62,5 +70,10 @@ export interface Sink {
   writeBatch(batch: SinkBatch): Promise<{ inserted: number }>;
   /** Classifies an error thrown by `connect`, `checkpoints` or `writeBatch`. */
   classify(error: unknown): SinkFailure;
+  /**
+   * A `refused` error on one line for the user: what the server refused, naming the table or index,
+   * and what to do about it.
+   */
+  explainRefusal(error: unknown): string;
   close(): Promise<void>;
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { clientOptions, esLocationFor } from '../../connectors/sinks/elasticsearch/client.ts';
 import { elasticsearch } from '../../connectors/sinks/elasticsearch/index.ts';
-import { BulkWriteError, classifyEsError } from '../../connectors/sinks/elasticsearch/failures.ts';
+import { BulkWriteError, classifyEsError, explainEsRefusal } from '../../connectors/sinks/elasticsearch/failures.ts';
 import { HarnessError } from '../../core/errors.ts';
 import { ExitCode } from '../../core/exit-codes.ts';
 import { writeIsolating } from '../../pipeline/isolate.ts';
@@ -141,6 +141,20 @@ describe('Elasticsearch sink failures (mock)', () => {
     expect((error as Error).message).toContain('EUW1_7:1 (HTTP 403: security_exception: action [indices:data/write/bulk[s]] is unauthorized');
   });
 
+  it('a document refused because its index is gone (404, auto-create off) is exit 2 naming the index and what to do, never retried', async () => {
+    const { sink, spec } = await writer();
+    const gone = { status: 404, error: { type: 'index_not_found_exception', reason: `no such index [${spec.indices.lol}]`, index: spec.indices.lol } };
+    fake.intercept('POST', /^\/_bulk$/, (p) => fake.bulk(p.body as Record<string, unknown>[], p.querystring, () => gone));
+    const before = bulks().length;
+    const error = await waitOutOutage(sink, '[lol] sink write', () => sink.writeBatch(batch('EUW1_9', 1)), { limitMs: 30_000 }, () => {}).then(() => null, (e: unknown) => e);
+    expect(bulks().length - before).toBe(1);
+    expect(error).toBeInstanceOf(HarnessError);
+    expect((error as HarnessError).exitCode).toBe(ExitCode.usage);
+    expect((error as Error).message).toMatch(
+      new RegExp(`did not write 10 document\\(s\\): EUW1_9:1 \\(HTTP 404: index_not_found_exception: no such index \\[${spec.indices.lol}\\]\\) into index ${spec.indices.lol}; the run creates its indices when it starts`),
+    );
+  });
+
   it('an index name the cluster will not take (an alias of that name) is exit 2 on one line, naming it, never retried', async () => {
     fake = new FakeCluster();
     const spec = uniqueSpec();
@@ -204,11 +218,16 @@ describe('Elasticsearch sink failures (mock)', () => {
     expect(classifyEsError(rejected)).toBe('rejected');
     expect(classifyEsError(esError(429, 'circuit_breaking_exception', '[parent] Data too large'))).toBe('unavailable');
     expect(classifyEsError(esError(503, 'cluster_block_exception', 'blocked by: [SERVICE_UNAVAILABLE/1/state not recovered / initialized];'))).toBe('unavailable');
-    expect(classifyEsError(esError(404, 'index_not_found_exception', 'no such index [x]'))).toBe('fatal');
+    expect(classifyEsError(esError(404, 'index_not_found_exception', 'no such index [x]'))).toBe('refused');
+    expect(classifyEsError(esError(400, 'action_request_validation_exception', 'Validation Failed: 1: index is missing;'))).toBe('refused');
     expect(classifyEsError(esError(401, 'security_exception', 'missing authentication credentials'))).toBe('fatal');
+    expect(classifyEsError(esError(403, 'security_exception', 'action [indices:data/write/bulk] is unauthorized'))).toBe('fatal');
     expect(classifyEsError(connectionLost())).toBe('unavailable');
     expect(classifyEsError(new HarnessError('config', 'x'))).toBe('fatal');
-    expect(classifyEsError(new TypeError('a bug'))).toBe('fatal');
+    expect(classifyEsError(new TypeError('a bug'))).toBe('unexpected');
+    expect(explainEsRefusal(esError(404, 'index_not_found_exception', 'no such index [lol_matches_x]', { index: 'lol_matches_x' }))).toMatch(
+      /^HTTP 404: index_not_found_exception: no such index \[lol_matches_x\]; the run creates its indices when it starts, so something deleted one while it ran/,
+    );
   });
 });
 

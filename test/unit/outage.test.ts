@@ -14,7 +14,11 @@ class Failure extends Error {
   }
 }
 
-const judge: OutageJudge = { description: 'test://sink', classify: (error) => (error instanceof Failure ? error.failure : 'fatal') };
+const judge: OutageJudge = {
+  description: 'test://sink',
+  classify: (error) => (error instanceof Failure ? error.failure : 'unexpected'),
+  explainRefusal: (error) => `${(error as Error).message}; create the table`,
+};
 
 /** An operation that fails with each of `failures` in turn, then succeeds; records when it was called. */
 function flaky(failures: Failure[]) {
@@ -65,23 +69,38 @@ describe('waitOutOutage', () => {
     expect(calls).toHaveLength(5);
   });
 
-  it('never retries rejected content or a fatal error', async () => {
+  it('never retries rejected content, a refusal, a fatal error or a bug', async () => {
     const rejected = new Failure('rejected', '23505');
     const r = flaky([rejected]);
     await expect(waitOutOutage(judge, 'write', r.operation, { limitMs: 60_000 }, () => {})).rejects.toBe(rejected);
     expect(r.calls).toHaveLength(1);
 
-    const f = flaky([new Failure('fatal', '42P01')]);
+    // The server answered and refuses the operation itself: the configuration's, exit 2, in the sink's words.
+    const refused = flaky([new Failure('refused', '42P01')]);
+    const refusal = await waitOutOutage(judge, 'write', refused.operation, { limitMs: 60_000 }, () => {}).catch((e: unknown) => e);
+    expect(refused.calls).toHaveLength(1);
+    expect(refusal).toBeInstanceOf(HarnessError);
+    expect((refusal as HarnessError).exitCode).toBe(ExitCode.usage);
+    expect((refusal as HarnessError).message).toBe('write: the sink test://sink refused: refused 42P01; create the table');
+
+    const f = flaky([new Failure('fatal', '28P01')]);
     const error = await waitOutOutage(judge, 'write', f.operation, { limitMs: 60_000 }, () => {}).catch((e: unknown) => e);
     expect(f.calls).toHaveLength(1);
     expect(error).toBeInstanceOf(HarnessError);
-    expect((error as HarnessError).message).toBe('write: the sink test://sink failed: fatal 42P01');
+    expect((error as HarnessError).exitCode).toBe(ExitCode.unreachable);
+    expect((error as HarnessError).message).toBe('write: the sink test://sink failed: fatal 28P01');
 
     // A HarnessError (e.g. "authentication failed") is already the verdict: passed on as it is.
     const verdict = new HarnessError('unreachable', 'PostgreSQL at x: authentication failed');
     await expect(
       waitOutOutage(judge, 'write', () => Promise.reject(verdict), { limitMs: 60_000 }, () => {}),
     ).rejects.toBe(verdict);
+
+    // Neither an answer nor a lost connection: a bug, passed on as it is for the CLI to report (exit 70).
+    const bug = new TypeError("Cannot read properties of undefined (reading 'rows')");
+    const b = { calls: 0 };
+    await expect(waitOutOutage(judge, 'write', () => (b.calls++, Promise.reject(bug)), { limitMs: 60_000 }, () => {})).rejects.toBe(bug);
+    expect(b.calls).toBe(1);
   });
 
   it('stops waiting when the signal aborts', async () => {

@@ -2,7 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { classifySqlError, isAuthFailure } from '../../connectors/sinks/sql/failures.ts';
+import { classifySqlError, explainSqlRefusal, isAuthFailure } from '../../connectors/sinks/sql/failures.ts';
 import { openPglite } from '../../connectors/sinks/sql/pglite.ts';
 import type { SqlClient } from '../../connectors/sinks/sql/client.ts';
 import { HarnessError } from '../../core/errors.ts';
@@ -105,11 +105,24 @@ describe('classifySqlError on the connection failing', () => {
     expect(isAuthFailure(serverError('57P03', 'the database system is starting up'))).toBe(false);
   });
 
-  it('a verdict already given, a bug, or a TLS mismatch is fatal', () => {
+  it('a verdict already given, or the server failing on its own (XX, 58), is fatal', () => {
     expect(classifySqlError(new HarnessError('unreachable', 'authentication failed'))).toBe('fatal');
-    expect(classifySqlError(new TypeError("Cannot read properties of undefined (reading 'x')"))).toBe('fatal');
-    expect(classifySqlError(Object.assign(new Error('wrong version number'), { code: 'ERR_SSL_WRONG_VERSION_NUMBER' }))).toBe('fatal');
-    expect(classifySqlError(new Error('The server does not support SSL connections'))).toBe('fatal');
+    expect(classifySqlError(serverError('XX000', 'could not read block 0 in file "base/1/2"', 'ERROR'))).toBe('fatal');
+    expect(classifySqlError(serverError('58P01', 'could not access file "x": No such file or directory', 'ERROR'))).toBe('fatal');
+  });
+
+  it('TLS the URL and the server disagree on is refused: the configuration, with what to check', () => {
+    const mismatch = new Error('The server does not support SSL connections');
+    const wrongVersion = Object.assign(new Error('wrong version number'), { code: 'ERR_SSL_WRONG_VERSION_NUMBER' });
+    for (const error of [mismatch, wrongVersion]) expect(classifySqlError(error)).toBe('refused');
+    expect(explainSqlRefusal(mismatch)).toBe('The server does not support SSL connections; check sslmode in PG_URL (or DATABASE_URL) against what the server offers');
+  });
+
+  it("a bug is neither an outage nor the server's refusal: unexpected", () => {
+    expect(classifySqlError(new TypeError("Cannot read properties of undefined (reading 'x')"))).toBe('unexpected');
+    expect(classifySqlError(new RangeError('Invalid array length'))).toBe('unexpected');
+    // A code that looks like a SQLSTATE but comes without the server's severity is not the server's.
+    expect(classifySqlError(Object.assign(new Error('x'), { code: '42P01' }))).toBe('unexpected');
   });
 });
 
@@ -134,10 +147,24 @@ describe('classifySqlError on what the server answers (PGlite, real SQLSTATEs)',
     expect(classifySqlError(await failing('INSERT INTO t VALUES (2, NULL)'))).toBe('rejected');
   });
 
-  it('a missing table or a syntax error is fatal: the server answered, waiting changes nothing', async () => {
-    const missing = await failing('SELECT * FROM nowhere');
-    expect((missing as { code?: string }).code).toBe('42P01');
-    expect(classifySqlError(missing)).toBe('fatal');
-    expect(classifySqlError(await failing('SELEC 1'))).toBe('fatal');
+  it('a missing table, schema, column or privilege, or a syntax error, is refused: the server answered, waiting changes nothing', async () => {
+    const missing = await failing('INSERT INTO public.nowhere VALUES (1)');
+    expect(missing).toMatchObject({ code: '42P01' });
+    expect(classifySqlError(missing)).toBe('refused');
+    // The server's words name the table; the hint says what to do.
+    expect(explainSqlRefusal(missing)).toMatch(/^relation "public\.nowhere" does not exist \(SQLSTATE 42P01\); the run creates its tables when it starts, so something dropped them .*`harness sink init <scenario>`/);
+    const schema = await failing('SELECT * FROM elsewhere.t');
+    expect(schema).toMatchObject({ code: '42P01' });
+    const column = await failing('INSERT INTO t (k, w) VALUES (3, 3)');
+    expect(column).toMatchObject({ code: '42703' });
+    expect(classifySqlError(column)).toBe('refused');
+    expect(explainSqlRefusal(column)).toContain('column "w" of relation "t" does not exist (SQLSTATE 42703); the table is not the one this harness writes');
+    await db.exec('SET ROLE pg_monitor');
+    const privilege = await failing('INSERT INTO t VALUES (4, 4)');
+    expect(privilege).toMatchObject({ code: '42501' });
+    expect(classifySqlError(privilege)).toBe('refused');
+    expect(explainSqlRefusal(privilege)).toMatch(/^permission denied for table t \(SQLSTATE 42501\); grant the user in PG_URL/);
+    await db.exec('RESET ROLE');
+    expect(classifySqlError(await failing('SELEC 1'))).toBe('refused');
   });
 });

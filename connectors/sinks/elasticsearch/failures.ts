@@ -1,5 +1,6 @@
 import type { estypes } from '@elastic/elasticsearch';
 import { HarnessError, messageOf } from '../../../core/errors.ts';
+import type { OutageJudge } from '../../../pipeline/outage.ts';
 import type { SinkFailure } from '../../../pipeline/sink.ts';
 
 /**
@@ -10,7 +11,7 @@ import type { SinkFailure } from '../../../pipeline/sink.ts';
  */
 export class BulkWriteError extends Error {
   constructor(
-    readonly failure: Exclude<SinkFailure, 'fatal'>,
+    readonly failure: Extract<SinkFailure, 'rejected' | 'unavailable'>,
     message: string,
     /** The server's underlying cause, read by isolate.ts into the dead letter's detail. */
     readonly detail?: string,
@@ -30,16 +31,40 @@ export class BulkWriteError extends Error {
  * - rejected: a bulk item the server refused for the document itself (400: mapper_parsing_exception,
  *   document_parsing_exception, strict_dynamic_mapping_exception, an ingest processor's
  *   illegal_argument_exception...).
- * - fatal: 401/403 (credentials, privileges), any other 4xx (a missing or closed index, a bad
- *   request: the server answered, waiting will not change its answer), a HarnessError (already a
- *   verdict), anything unknown (a bug is not an outage).
+ * - fatal: 401/403 (credentials, privileges), a HarnessError (already a verdict).
+ * - refused: any other 4xx (a missing or closed index, a request it will not take): the server
+ *   answered, waiting will not change its answer, and what it refuses is the configuration.
+ * - unexpected: anything else, a bug in harness: never an outage.
  */
 export function classifyEsError(error: unknown): SinkFailure {
   if (error instanceof HarnessError) return 'fatal';
   if (error instanceof BulkWriteError) return error.failure;
   const status = statusOf(error);
-  if (status !== undefined) return isTransientStatus(status) ? 'unavailable' : 'fatal';
-  return connectionFailures.has(nameOf(error)) ? 'unavailable' : 'fatal';
+  if (status !== undefined) return isTransientStatus(status) ? 'unavailable' : isAuthFailure(error) ? 'fatal' : 'refused';
+  return connectionFailures.has(nameOf(error)) ? 'unavailable' : 'unexpected';
+}
+
+/** The Elasticsearch sink's judgement, for waiting out a cluster outside a writer (connecting, preparing, the lock). */
+export function esJudge(description: string): OutageJudge {
+  return { description, classify: classifyEsError, explainRefusal: explainEsRefusal };
+}
+
+/** A refused error (see classifyEsError) on one line: the cluster's words, which name the index, and what to do about it. */
+export function explainEsRefusal(error: unknown): string {
+  const cause = bodyOf(error)?.error;
+  return `${esMessage(error)}; ${refusalHint(typeof cause === 'object' ? cause.type : undefined)}`;
+}
+
+/** What to do about a request the cluster refused, by the error's type. */
+export function refusalHint(type: string | undefined): string {
+  switch (type) {
+    case 'index_not_found_exception':
+      return "the run creates its indices when it starts, so something deleted one while it ran (another run on these sink.indices with sink.reset, or by hand): run it again (harness run; harness resume or harness pipeline create what is missing), or create them with `harness sink init <scenario>` for a pipeline of your own";
+    case 'index_closed_exception':
+      return 'open the index (POST /<index>/_open) and run again';
+    default:
+      return "the cluster refuses the request itself: check the sink's settings (ES_URL, sink.indices) against the cluster (see docs/elasticsearch.md)";
+  }
 }
 
 /** The client's errors for a request that got no answer. */

@@ -2,7 +2,7 @@ import { HarnessError } from '../../../core/errors.ts';
 import { waitOutOutage } from '../../../pipeline/outage.ts';
 import type { SinkComponent } from '../sink.ts';
 import { describeCluster, esLocationFor, openClient, type ClientFactory } from './client.ts';
-import { classifyEsError, explainAuthFailure, preparingFailure } from './failures.ts';
+import { esJudge, explainAuthFailure, preparingFailure } from './failures.ts';
 import { prepareIndices } from './indices.ts';
 import { lockIndices } from './lock.ts';
 import { EsSinkProbe } from './probe.ts';
@@ -21,7 +21,7 @@ export function elasticsearchComponent(connect: ClientFactory = (env, location) 
     const client = connect(env, ours(location));
     const description = describeCluster(env, location);
     try {
-      await waitOutOutage({ description, classify: classifyEsError }, 'connecting', () => client.info(), { limitMs: spec.outageLimit }, log).catch((error: unknown) => {
+      await waitOutOutage(esJudge(description), 'connecting', () => client.info(), { limitMs: spec.outageLimit }, log).catch((error: unknown) => {
         throw explainAuthFailure(error, description, 'connecting');
       });
     } catch (error) {
@@ -42,7 +42,7 @@ export function elasticsearchComponent(connect: ClientFactory = (env, location) 
       const description = describeCluster(env, location);
       try {
         const names = await waitOutOutage(
-          { description, classify: classifyEsError },
+          esJudge(description),
           'preparing the indices',
           () =>
             prepareIndices(client, spec, setup.datasets, { reset: setup.reset, description, log: setup.log }).catch((error: unknown) => {

@@ -4,7 +4,7 @@ import { HarnessError } from '../../../core/errors.ts';
 import type { DatasetName } from '../../../generators/generator.ts';
 import { waitOutOutage } from '../../../pipeline/outage.ts';
 import type { LockHolder, SinkLock } from '../sink.ts';
-import { classifyEsError, esMessage, explainAuthFailure, statusOf } from './failures.ts';
+import { esJudge, esMessage, explainAuthFailure, statusOf } from './failures.ts';
 import { createIfMissing, indexPlans } from './indices.ts';
 import { lockMapping } from './mapping.ts';
 import type { ElasticsearchSinkSpec } from './spec.ts';
@@ -55,7 +55,7 @@ export async function lockIndices(
   const { indices } = spec;
   const names = [...new Set(indexPlans(spec, datasets).map((plan) => plan.name))];
   const log = who.log ?? options.log ?? (() => {});
-  const judge = { description: options.description, classify: classifyEsError };
+  const judge = esJudge(options.description);
   const mine: LockDocument = { holder: who.holder, run_id: who.runId, host: hostname(), pid: process.pid, taken_at: Date.now(), renewed_at: Date.now() };
   await waitOutOutage(
     judge,

@@ -6,7 +6,7 @@ import type { Checkpoint, Sink, SinkBatch, SinkFailure } from '../../../pipeline
 import type { SinkSetup } from '../sink.ts';
 import { statisticsKeepers } from '../statistics.ts';
 import { checkpointId, deadLetterDocument, deadLetterId, rowDocument, rowId } from './documents.ts';
-import { BulkWriteError, causeText, classifyEsError, esMessage, isContentRefusal, isTransientStatus, preparingFailure } from './failures.ts';
+import { BulkWriteError, causeText, classifyEsError, esMessage, explainEsRefusal, isContentRefusal, isTransientStatus, preparingFailure, refusalHint } from './failures.ts';
 import { indexPlans, prepareIndices } from './indices.ts';
 import { scanIndex } from './scan.ts';
 import type { ElasticsearchSinkSpec } from './spec.ts';
@@ -213,6 +213,10 @@ export class EsSinkWriter implements Sink {
     return classifyEsError(error);
   }
 
+  explainRefusal(error: unknown): string {
+    return explainEsRefusal(error);
+  }
+
   /** Makes what the run wrote visible to searches at once (instead of within refresh_interval), then closes. Safe before connect. */
   async close(): Promise<void> {
     if (this.wrote) {
@@ -241,6 +245,9 @@ function bulkFailure(failed: Dropped[], description: string): Error {
     const own = first.error ? (first.error.reason ? `${first.error.type}: ${first.error.reason}` : first.error.type) : `HTTP ${first.status}`;
     return new BulkWriteError('rejected', `${content.length} document(s) refused for their content, first ${first.id ?? 'a document'} by ${first.index}: ${own}`, cause);
   }
+  // Refused for the request itself (a missing or closed index): the configuration's, exit 2; for the credentials, exit 3.
   const other = failed[0] as Dropped;
-  return new HarnessError('unreachable', `${description} did not write ${failed.length} document(s): ${sample(other)}`);
+  const what = `${description} did not write ${failed.length} document(s): ${sample(other)}`;
+  if (other.status === 401 || other.status === 403) return new HarnessError('unreachable', `${what}; check the credentials and their privileges (see docs/elasticsearch.md)`);
+  return new HarnessError('config', `${what} into index ${other.index}; ${refusalHint(other.error?.type)}`);
 }

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { HarnessError } from '../../../core/errors.ts';
 import { waitOutOutage } from '../../../pipeline/outage.ts';
-import { classifySqlError } from './failures.ts';
+import { sqlJudge } from './failures.ts';
 import { redactUrl } from '../../redact.ts';
 import type { LockHolder, SinkLock } from '../sink.ts';
 import { postgresUrl } from './open.ts';
@@ -26,7 +26,7 @@ const HARNESS_GATE_CLASS = 0x48474154; // "HGAT"
 export async function lockSchema(location: SqlLocation, spec: SqlSinkSpec, env: NodeJS.ProcessEnv, { holder, runId, log }: LockHolder): Promise<SinkLock> {
   const url = postgresUrl(env);
   if (location.kind === 'pglite' || !url) return { release: async () => {} };
-  const server = { description: `PostgreSQL at ${redactUrl(url)}`, classify: classifySqlError };
+  const server = sqlJudge(`PostgreSQL at ${redactUrl(url)}`);
   // A server that is restarting is waited for, as every connection to the sink is; a refused login is not.
   const client = await waitOutOutage(
     server,

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { HarnessError } from '../../../core/errors.ts';
 import { DEFAULT_OUTAGE_LIMIT_MS, waitOutOutage } from '../../../pipeline/outage.ts';
-import { classifySqlError } from './failures.ts';
+import { sqlJudge } from './failures.ts';
 import type { SqlLocation } from './spec.ts';
 import { redactUrl } from '../../redact.ts';
 import type { SqlClient } from './client.ts';
@@ -36,6 +36,6 @@ export async function openSql(location: SqlLocation, env: NodeJS.ProcessEnv, opt
   if (!url) {
     throw new HarnessError('config', `this run's sink is PostgreSQL at ${location.url}; set PG_URL (or DATABASE_URL) to reach it`);
   }
-  const server = { description: `PostgreSQL at ${redactUrl(url)}`, classify: classifySqlError };
+  const server = sqlJudge(`PostgreSQL at ${redactUrl(url)}`);
   return waitOutOutage(server, 'connecting', () => openPostgres(url), { limitMs: options.outageLimitMs ?? DEFAULT_OUTAGE_LIMIT_MS }, options.log ?? (() => {}));
 }

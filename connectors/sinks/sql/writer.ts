@@ -7,7 +7,7 @@ import { ident, literal, type SqlClient, type SqlQueryable, type SqlTransaction 
 import { copyTextField } from './copy-text.ts';
 import { CHECKPOINT_TABLE, createCheckpointTableSql, createDeadLetterTableSql, createStagingTableSql, createTableSql, fromStaged, qualified, stagingTable, timingColumns } from './ddl.ts';
 import type { SqlSinkSpec } from './spec.ts';
-import { classifySqlError } from './failures.ts';
+import { classifySqlError, explainSqlRefusal } from './failures.ts';
 import { statisticsKeepers } from '../statistics.ts';
 import { StatisticsKeeper, statisticsTables, statisticsTableSql } from './statistics.ts';
 
@@ -192,6 +192,10 @@ export class SqlSinkWriter implements Sink {
 
   classify(error: unknown): SinkFailure {
     return classifySqlError(error);
+  }
+
+  explainRefusal(error: unknown): string {
+    return explainSqlRefusal(error);
   }
 
   async close(): Promise<void> {
