@@ -4,6 +4,12 @@ import type { StatisticsRow } from '../pipeline/statistics.ts';
 
 export type { StatisticsRow } from '../pipeline/statistics.ts';
 
+/*
+ * The verifier's view of a sink and of the dead letters a transport also carried. It is declared
+ * here, below the verifier, so that the sinks and transports implementing it depend on nothing above
+ * them (the layers in .dependency-cruiser.cjs).
+ */
+
 /** One row of a dataset's sink as the verifier sees it: the declared fields and the two timing columns. */
 export interface SinkRow {
   values: OutputRow;

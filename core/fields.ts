@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseDuration } from '../core/duration.ts';
+import { parseDuration } from './duration.ts';
 
 /**
  * Field types shared by the scenario schema and each component's own spec.

@@ -1,7 +1,7 @@
 import { reasonCodes, type ReasonCode } from '../core/reasons.ts';
 import { hashString } from '../generators/random.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { SharedPipelineFault } from '../scenarios/schema.ts';
+import type { SharedPipelineFault } from './spec.ts';
 import type { FieldSpec, OutputRow } from './output.ts';
 
 export type PipelineFaultName = SharedPipelineFault | `corruptValue.${string}`;

@@ -1,7 +1,7 @@
 import { setImmediate, setTimeout as sleep } from 'node:timers/promises';
 import type { ReasonCode } from '../core/reasons.ts';
 import type { DatasetName } from '../generators/generator.ts';
-import type { PipelineFaults, SharedPipelineFault } from '../scenarios/schema.ts';
+import type { PipelineFaults, SharedPipelineFault } from './spec.ts';
 import { corrupted, faultHits, otherReason, Pause, positionKey, RowRateCap } from './faults.ts';
 import { datasetRules, datasetStatistics } from './rules/index.ts';
 import { rowKey, type Verdict } from './rules/rules.ts';

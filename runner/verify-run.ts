@@ -5,7 +5,7 @@ import { loadManifest } from '../runs/manifest.ts';
 import { judgeAgainst, type Baseline } from '../reports/compare/baseline.ts';
 import { writeReports } from '../reports/index.ts';
 import type { Report } from '../verifier/report.ts';
-import type { DeadLetterStream } from '../verifier/sink-reader.ts';
+import type { DeadLetterStream } from '../connectors/readers.ts';
 import { verifyRun } from '../verifier/verify.ts';
 import { runSummary } from './run-summary.ts';
 

@@ -1,11 +1,12 @@
 import type { ObjectThreshold } from 'k6/options';
 import { z } from 'zod';
-import { duration, share } from './fields.ts';
+import { duration, share } from '../core/fields.ts';
 import { malformedRate, type MalformedKind } from '../generators/faults.ts';
 import { generators, type DatasetName } from '../generators/index.ts';
 import { loadProfileSpec, profileCount, profileSchedule, type LoadProfileSpec } from '../generators/load/index.ts';
 import { transports } from '../connectors/transports/index.ts';
 import { sinkSpecs } from '../connectors/sinks/index.ts';
+import { pipelineSpec } from '../pipeline/spec.ts';
 
 /**
  * The scenario file format. Every field carries a description; the JSON Schema for editors
@@ -117,57 +118,6 @@ function withCount<D extends { count?: number | undefined; rate?: number | undef
 /** Each transport owns its spec (connectors/transports/<type>/spec.ts); `type` tells them apart. */
 const transport = z.discriminatedUnion('type', [transports.csv.spec, transports.kafka.spec]);
 
-const pipelineFaults = z
-  .object({
-    drop: share.default(0).describe('Share of valid records the pipeline silently loses.'),
-    duplicateWrite: share.default(0).describe('Share of valid rows written twice, past the dedup.'),
-    skipDlq: share.default(0).describe('Share of bad records dropped instead of dead-lettered.'),
-    corruptValue: z
-      .record(z.string(), share)
-      .default({})
-      .describe('Per field name, the share of rows written with a wrong value in that field.'),
-    wrongReason: share.default(0).describe('Share of dead letters written with another reason than the right one.'),
-    deadLetterValid: share.default(0).describe('Share of valid records also written to the dead letters.'),
-    duplicateDeadLetter: share.default(0).describe('Share of dead letters written twice.'),
-    skewTimes: share.default(0).describe('Share of rows whose produced_at is set after their ingested_at.'),
-    doubleCount: share
-      .default(0)
-      .describe("Share of records (LoL matches, by match id) the sink's statistics count twice; their rows land once."),
-    maxRowsPerSec: z
-      .number()
-      .positive()
-      .finite()
-      .optional()
-      .describe('Caps the rows the pipeline writes per second, like a sink that can take no more: a known capacity for harness find-max to find.'),
-    pauseAt: z
-      .object({
-        after: duration.describe('When the pause begins, counted from the pipeline\'s start (e.g. 4s).'),
-        for: duration.describe('How long the pipeline takes no batch (e.g. 5s).'),
-      })
-      .strict()
-      .optional()
-      .describe('Stops the pipeline taking batches once, for a while, as a stalled consumer would: the per-second series shows the stall and the backlog it leaves.'),
-  })
-  .strict();
-
-const pipeline = z.discriminatedUnion('type', [
-  z
-    .object({
-      type: z.literal('reference').describe("The harness's own pipeline: validate, dead-letter, transform, sink."),
-      batchSize: z.number().int().min(1).max(100_000).default(5000).describe('Records per sink transaction.'),
-      futureTolerance: duration.prefault('1h').describe('Event times beyond now + this are future_timestamp.'),
-      pollInterval: duration.prefault('100ms').describe('How often an idle source looks for new files: with the file transport, up to this much is added to a record\'s latency after its file is rotated in.'),
-      faults: pipelineFaults.optional().describe('Faults injected on purpose, to prove the verifier catches them.'),
-    })
-    .strict(),
-  z
-    .object({
-      type: z.literal('external').describe('Your own pipeline consumes the data; the harness only generates and verifies.'),
-      waitFor: duration.prefault('60s').describe('How long verify waits for the sink to reach the expected count.'),
-    })
-    .strict(),
-]);
-
 /** The sink's `type` defaults to sql, the embedded default's kind. */
 const sink = z.preprocess(
   (value) => (typeof value === 'object' && value !== null && !('type' in value) ? { ...value, type: 'sql' } : value),
@@ -248,7 +198,7 @@ export const scenarioSchema = z
     seed: z.union([z.number().int(), z.string().min(1)]).default(1).describe('Same seed, same bytes.'),
     baseTime: z.iso.datetime({ offset: true }).optional().describe('Event time of record 0; default: the run start.'),
     transport: transport.prefault({ type: 'csv' }).describe('Where generated records go.'),
-    pipeline: pipeline.prefault({ type: 'reference' }).describe('Which pipeline consumes them.'),
+    pipeline: pipelineSpec.prefault({ type: 'reference' }).describe('Which pipeline consumes them.'),
     sink: sink.prefault({}).describe('Where the pipeline writes (connection from the environment).'),
     datasets: z
       .object({
@@ -263,18 +213,14 @@ export const scenarioSchema = z
 
 export type Scenario = z.output<typeof scenarioSchema>;
 export type DatasetSpec = NonNullable<Scenario['datasets']['ecommerce']> | NonNullable<Scenario['datasets']['lol']>;
-export type PipelineSpec = Scenario['pipeline'];
-export type ReferencePipelineSpec = Extract<PipelineSpec, { type: 'reference' }>;
+export type { PipelineSpec, ReferencePipelineSpec } from '../pipeline/spec.ts';
 export type SinkSpec = Scenario['sink'];
 export type TransportSpec = Scenario['transport'];
 export type KafkaTransportSpec = Extract<TransportSpec, { type: 'kafka' }>;
 export type Slos = Scenario['slos'];
-export type PipelineFaults = z.output<typeof pipelineFaults>;
 
 // k6's threshold options read as they do in k6 (ObjectThreshold: abortOnFail, delayAbortEval).
 true satisfies Required<Pick<ObjectThreshold, 'abortOnFail' | 'delayAbortEval'>> extends Pick<z.input<typeof slos>['latency'] & object, 'abortOnFail' | 'delayAbortEval'> ? true : false;
-/** The faults that strike a share of records, each by its key (pipeline/faults.ts faultHits). */
-export type SharedPipelineFault = { [K in keyof PipelineFaults]-?: PipelineFaults[K] extends number ? K : never }[keyof PipelineFaults];
 
 /** Cross-field rules, checked once the shape is right. Each returns a path and a message. */
 export function crossFieldProblems(scenario: Scenario): { path: (string | number)[]; message: string }[] {

@@ -4,8 +4,7 @@ import type { DatasetOutput, OutputRow } from '../pipeline/output.ts';
 import type { StatisticSpec, StatisticsRow } from '../pipeline/statistics.ts';
 import type { DatasetManifest } from '../runs/manifest.ts';
 import type { Slos } from '../scenarios/schema.ts';
-import type { SeriesPoint, StageSummary } from './report.ts';
-import type { DeadLetterRow, SinkRow } from './sink-reader.ts';
+import type { DeadLetterRow, SinkRow } from '../connectors/readers.ts';
 
 /** What a check knows of one dataset before any row is read: the regenerated truth and the run. */
 export interface CheckContext {
@@ -136,4 +135,54 @@ export class Samples {
 export function rowKeyOf(context: CheckContext, origin: number, slot: number): string {
   const recordKey = context.oracle.generator.recordKey(origin);
   return context.output.rowsPerRecord > 1 ? `${recordKey}:${slot + 1}` : recordKey;
+}
+
+/**
+ * One second of a dataset's run. Backlog: of the records produced by the end of the second (the
+ * first that many indices: the producer goes in index order), those a correct pipeline gives an
+ * outcome of their own (a row, or a dead letter per the scenario's `expect`; absorbed duplicates
+ * and dropped kinds have none), minus the outcomes seen by then; never below 0 (a record can land
+ * before its delivery is confirmed to the producer).
+ */
+export interface SeriesPoint {
+  /** Whole seconds since the dataset's schedule time zero (generation.startedAtMs). */
+  second: number;
+  /** Target rate over this second (records/s, the schedule's); 0 when unpaced. */
+  targetPerSec: number;
+  /** Records the producer delivered in this second. */
+  produced: number;
+  /** Records whose row(s) landed in this second (LoL: a match counts once, at its first participant row) */
+  ingested: number;
+  /** Dead letters written in this second (0 when the sink keeps no time for them). */
+  deadLettered: number;
+  /** Records produced so far whose outcome (row or dead letter) had not landed by the end of this second. */
+  backlog: number;
+  /** Records sent more than 1 s after their intended send time, in this second, and the worst lag (ms, null when none). */
+  behind: number;
+  behindMaxMs: number | null;
+  /** Corrected latency (ingest minus intended send time; measured when unpaced) of rows ingested in this second. */
+  p50Ms: number | null;
+  p99Ms: number | null;
+  maxMs: number | null;
+}
+
+/** One stage of a dataset's load profile, judged on its own. */
+export interface StageSummary {
+  /** 0-based, as StageWindow. */
+  index: number;
+  /** StageWindow.label, e.g. `stage 2 (ramp 500/s -> 3000/s)`. */
+  label: string;
+  /** Seconds since time zero; endS is exclusive (for the open-ended simple form, the end of the last second of data). */
+  startS: number;
+  endS: number;
+  /** Mean target over the stage. */
+  targetPerSec: number;
+  /** Records ingested during the stage / its length. */
+  achievedPerSec: number;
+  /** Corrected p99 of rows whose intended send time falls in the stage. */
+  p99Ms: number | null;
+  backlogAtEnd: number;
+  /** The stage's own SLOs (slos.stages). */
+  slos: SloResult[];
+  status: 'pass' | 'fail';
 }

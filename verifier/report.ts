@@ -1,5 +1,7 @@
 import type { DatasetName } from '../generators/generator.ts';
-import type { CheckResult, SloResult } from './check.ts';
+import type { CheckResult, SeriesPoint, StageSummary } from './check.ts';
+
+export type { SeriesPoint, StageSummary } from './check.ts';
 
 /** Bumped whenever a field is removed or changes meaning; adding fields keeps the version. */
 export const REPORT_SCHEMA_VERSION = 1;
@@ -43,55 +45,6 @@ export interface RunSummary {
   wallMs: number;
 }
 
-/**
- * One second of a dataset's run. Backlog: of the records produced by the end of the second (the
- * first that many indices: the producer goes in index order), those a correct pipeline gives an
- * outcome of their own (a row, or a dead letter per the scenario's `expect`; absorbed duplicates
- * and dropped kinds have none), minus the outcomes seen by then; never below 0 (a record can land
- * before its delivery is confirmed to the producer).
- */
-export interface SeriesPoint {
-  /** Whole seconds since the dataset's schedule time zero (generation.startedAtMs). */
-  second: number;
-  /** Target rate over this second (records/s, the schedule's); 0 when unpaced. */
-  targetPerSec: number;
-  /** Records the producer delivered in this second. */
-  produced: number;
-  /** Records whose row(s) landed in this second (LoL: a match counts once, at its first participant row) */
-  ingested: number;
-  /** Dead letters written in this second (0 when the sink keeps no time for them). */
-  deadLettered: number;
-  /** Records produced so far whose outcome (row or dead letter) had not landed by the end of this second. */
-  backlog: number;
-  /** Records sent more than 1 s after their intended send time, in this second, and the worst lag (ms, null when none). */
-  behind: number;
-  behindMaxMs: number | null;
-  /** Corrected latency (ingest minus intended send time; measured when unpaced) of rows ingested in this second. */
-  p50Ms: number | null;
-  p99Ms: number | null;
-  maxMs: number | null;
-}
-
-/** One stage of a dataset's load profile, judged on its own. */
-export interface StageSummary {
-  /** 0-based, as StageWindow. */
-  index: number;
-  /** StageWindow.label, e.g. `stage 2 (ramp 500/s -> 3000/s)`. */
-  label: string;
-  /** Seconds since time zero; endS is exclusive (for the open-ended simple form, the end of the last second of data). */
-  startS: number;
-  endS: number;
-  /** Mean target over the stage. */
-  targetPerSec: number;
-  /** Records ingested during the stage / its length. */
-  achievedPerSec: number;
-  /** Corrected p99 of rows whose intended send time falls in the stage. */
-  p99Ms: number | null;
-  backlogAtEnd: number;
-  /** The stage's own SLOs (slos.stages). */
-  slos: SloResult[];
-  status: 'pass' | 'fail';
-}
 
 /** A report judged against baseline reports of the same scenario (reports/compare/compare.ts). */
 export interface Comparison {

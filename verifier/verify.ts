@@ -10,7 +10,7 @@ import type { CheckContext, CheckResult, CheckRun, ObservedLetter, ObservedRow, 
 import { checks } from './checks/index.ts';
 import { abortedCheck, producedPart, type ProducedPart } from './produced.ts';
 import { REPORT_SCHEMA_VERSION, type Report } from './report.ts';
-import type { DeadLetterRow, DeadLetterStream, SinkReader, SinkRow } from './sink-reader.ts';
+import type { DeadLetterRow, DeadLetterStream, SinkReader, SinkRow } from '../connectors/readers.ts';
 
 export interface VerifyOptions {
   /** For an external pipeline: wait up to this long for each table to hold the expected rows. */

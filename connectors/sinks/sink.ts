@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { DatasetName } from '../../generators/generator.ts';
 import type { Sink } from '../../pipeline/sink.ts';
-import type { SinkReader } from '../../verifier/sink-reader.ts';
+import type { SinkReader } from '../readers.ts';
 
 export interface SinkSetup {
   datasets: readonly DatasetName[];

@@ -1,7 +1,7 @@
 import type { Generator } from '../../generators/index.ts';
 import type { DeadLetterPublisher } from '../../pipeline/dead-letter-publisher.ts';
 import type { Source } from '../../pipeline/source.ts';
-import type { DeadLetterStream } from '../../verifier/sink-reader.ts';
+import type { DeadLetterStream } from '../readers.ts';
 import { csv } from './csv/index.ts';
 import { kafka } from './kafka/index.ts';
 import type { RunTransport, TransportComponent, TransportContext } from './transport.ts';

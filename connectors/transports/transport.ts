@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { DatasetName, Generator } from '../../generators/index.ts';
 import type { DeadLetterPublisher } from '../../pipeline/dead-letter-publisher.ts';
 import type { Source } from '../../pipeline/source.ts';
-import type { DeadLetterStream } from '../../verifier/sink-reader.ts';
+import type { DeadLetterStream } from '../readers.ts';
 import type { Shard } from './chunks.ts';
 
 export type Log = (line: string) => void;

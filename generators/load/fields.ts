@@ -1,4 +1,4 @@
-import { duration } from '../../scenarios/fields.ts';
+import { duration } from '../../core/fields.ts';
 
 /** Fields every executor shares, named and read as k6 does. */
 export const positiveDuration = duration.refine((ms) => ms > 0, 'expected a duration above 0');

@@ -1,4 +1,4 @@
-import type { FindMaxResult } from '../../runner/find-max/find-max.ts';
+import type { FindMaxResult } from '../../verifier/find-max-report.ts';
 import type { ComparedFigure, Report } from '../../verifier/report.ts';
 
 /** What `harness compare` reads: a run's report.json, or a find-max search's. */
@@ -75,8 +75,8 @@ export function figuresOf(report: ComparableReport): Figure[] {
       add(`latency.${p}.corrected`, dataset, latency[`corrected_${p}_ms`]);
       add(`latency.${p}.measured`, dataset, latency[`${p}_ms`]);
     }
-    const series = report.series?.[dataset as keyof typeof report.series] ?? [];
-    for (const stage of report.stages?.[dataset as keyof typeof report.stages] ?? []) {
+    const series = report.series?.[dataset] ?? [];
+    for (const stage of report.stages?.[dataset] ?? []) {
       const seconds = stage.endS - stage.startS;
       const inStage = series.filter((p) => p.second >= stage.startS && p.second < stage.endS);
       if (seconds > 0 && inStage.length > 0) add(`stage.produced.${stage.index + 1}`, dataset, inStage.reduce((sum, p) => sum + p.produced, 0) / seconds);

@@ -1,4 +1,4 @@
-import type { FindMaxResult } from '../../runner/find-max/find-max.ts';
+import type { FindMaxResult } from '../../verifier/find-max-report.ts';
 import { stepChart } from '../html/charts.ts';
 import { chartSlot, escapeHtml as esc, htmlPage } from '../html/page.ts';
 import { findMaxAnswer, stepRow } from './find-max.ts';

@@ -1,5 +1,5 @@
 import Table from 'cli-table3';
-import type { FindMaxResult, FindMaxStep } from '../../runner/find-max/find-max.ts';
+import type { FindMaxResult, FindMaxStep } from '../../verifier/find-max-report.ts';
 import { formatNumber } from '../format.ts';
 
 const rate = (r: number) => formatNumber(Math.round(r));

@@ -7,12 +7,15 @@ import { loadProfileSpec, profileCount } from '../../generators/load/index.ts';
 import { newRunId } from '../../runs/manifest.ts';
 import { loadScenario } from '../../scenarios/load.ts';
 import type { Scenario } from '../../scenarios/schema.ts';
-import type { Report, SeriesPoint } from '../../verifier/report.ts';
+import type { Report } from '../../verifier/report.ts';
 import { runScenario, withFaultOverrides } from '../run-scenario.ts';
 import { scenarioDatasets } from '../scenario-datasets.ts';
 import { verifyRunDir } from '../verify-run.ts';
-import { judgeStep, type StepJudgement } from './judge.ts';
+import { judgeStep } from './judge.ts';
 import { defaultSearch, nextStep, type NextStep, type StepResult } from './search.ts';
+import type { FindMaxResult, FindMaxStep } from '../../verifier/find-max-report.ts';
+
+export type { FindMaxResult, FindMaxStep } from '../../verifier/find-max-report.ts';
 
 export interface FindMaxOptions {
   scenarioPath: string;
@@ -40,36 +43,6 @@ export interface FindMaxOptions {
   /** Called with each step as it is judged, for the table. */
   onStep?: (step: FindMaxStep) => void;
   signal?: AbortSignal;
-}
-
-export interface FindMaxStep extends StepJudgement {
-  runId: string;
-  /** The step's run directory (its manifest and reports stay there). */
-  runDir: string;
-  confirming: boolean;
-  wallMs: number;
-  series: SeriesPoint[];
-}
-
-export interface FindMaxResult {
-  schemaVersion: 1;
-  kind: 'find-max';
-  scenario: string;
-  dataset: DatasetName;
-  settings: { fromPerSec: number; toPerSec: number; budgetMs: number; stepMs: number; warmupS: number };
-  steps: FindMaxStep[];
-  /** The highest rate sustained within the SLOs with the rows right; null when even `from` failed. */
-  answerPerSec: number | null;
-  confirmed: boolean;
-  /** The lowest rate that failed, when one did: the answer lies within [answer, this). */
-  lowestFailingPerSec: number | null;
-  /** Why the search stopped. */
-  ended: 'converged' | 'reached --to' | 'budget' | 'from failed' | 'interrupted';
-  /** The lowest failing step failed (also) because the harness fell behind its own schedule: the answer may be the producer's limit. */
-  producerLimited: boolean;
-  elapsedMs: number;
-  /** Where the result is written. */
-  dir: string;
 }
 
 /** Seconds at the start of each step left out of its judgement: the pipeline's first batches and file polls. */

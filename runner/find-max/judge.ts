@@ -1,25 +1,10 @@
 import type { CheckResult } from '../../verifier/check.ts';
 import type { Report, SeriesPoint } from '../../verifier/report.ts';
 import type { DatasetName } from '../../generators/index.ts';
+import type { StepJudgement } from '../../verifier/find-max-report.ts';
 
-/** What one step of find-max showed, judged from its run's report. */
-export interface StepJudgement {
-  targetPerSec: number;
-  /** Records/s the producer delivered over the steady part of the step. */
-  producedPerSec: number;
-  /** Records/s whose outcome (rows or a dead letter) landed over the steady part. */
-  achievedPerSec: number;
-  /** Growth of the backlog against the schedule over the steady part, records/s (least squares over its seconds; see scheduleBacklog). */
-  backlogSlopePerSec: number;
-  /** Corrected p99 of the whole step, ms. */
-  p99Ms: number | null;
-  pass: boolean;
-  latencyBroke: boolean;
-  /** The harness sent a share of the step's records late: the step is failed for it, and the answer says so. */
-  generatorBound: boolean;
-  /** Why it failed, one phrase each; empty when it passed. */
-  reasons: string[];
-}
+export type { StepJudgement } from '../../verifier/find-max-report.ts';
+
 
 /** The backlog may grow by at most this share of the rate per second and still count as flat. */
 export const FLAT_BACKLOG_SHARE = 0.01;

@@ -7,7 +7,7 @@ import { statisticsOf } from '../../pipeline/statistics.ts';
 import { MANIFEST_VERSION, type RunManifest } from '../../runs/manifest.ts';
 import { generatorConfig } from '../../scenarios/datasets.ts';
 import { scenarioSchema, type Scenario } from '../../scenarios/schema.ts';
-import type { DeadLetterRow, DeadLetterStream, SinkReader, SinkRow, StatisticsRow } from '../../verifier/sink-reader.ts';
+import type { DeadLetterRow, DeadLetterStream, SinkReader, SinkRow, StatisticsRow } from '../../connectors/readers.ts';
 
 export const RUN_START = Date.UTC(2026, 0, 1, 12);
 export const VERIFY_AT = RUN_START + 60_000;

@@ -5,7 +5,7 @@ import type { SourceRecord } from '../../pipeline/source.ts';
 import { HarnessError } from '../../core/errors.ts';
 import { ExitCode } from '../../core/exit-codes.ts';
 import { PAGE_SIZE } from '../../connectors/sinks/elasticsearch/reader.ts';
-import type { DeadLetterRow, SinkReader, SinkRow } from '../../verifier/sink-reader.ts';
+import type { DeadLetterRow, SinkReader, SinkRow } from '../../connectors/readers.ts';
 import { AT, esBackends, indicesOf, participant, purchase, setupFor, type EsTarget } from '../helpers/elasticsearch.ts';
 
 /**

@@ -8,7 +8,7 @@ import { waitOutOutage } from '../../pipeline/outage.ts';
 import type { OutputRow } from '../../pipeline/output.ts';
 import type { Sink } from '../../pipeline/sink.ts';
 import { statisticsKey, type StatisticsRow } from '../../pipeline/statistics.ts';
-import type { SinkReader } from '../../verifier/sink-reader.ts';
+import type { SinkReader } from '../../connectors/readers.ts';
 import { esBackends, setupFor, type EsTarget } from '../helpers/elasticsearch.ts';
 import { connectionLost, type FakeCluster } from '../helpers/elasticsearch-fake.ts';
 import { matchBatch as batch, matchRows, truth, writeDoubleCounted, writeReplayed } from '../helpers/statistics.ts';

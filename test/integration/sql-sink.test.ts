@@ -7,7 +7,7 @@ import type { SqlSinkSpec } from '../../connectors/sinks/sql/spec.ts';
 import { SqlSinkWriter } from '../../connectors/sinks/sql/writer.ts';
 import type { EcommerceRow } from '../../pipeline/rules/ecommerce-output.ts';
 import type { DeadLetter, SinkBatch } from '../../pipeline/sink.ts';
-import type { DeadLetterRow, SinkRow } from '../../verifier/sink-reader.ts';
+import type { DeadLetterRow, SinkRow } from '../../connectors/readers.ts';
 import { dropSchema } from '../helpers/postgres.ts';
 import { backends, freshSinkSpec } from '../helpers/sinks.ts';
 

@@ -4,7 +4,7 @@ import { datasetStatistics } from '../../pipeline/rules/index.ts';
 import { describeGroup, statisticsKey, statisticsOf, windowStartOf } from '../../pipeline/statistics.ts';
 import type { CheckResult } from '../../verifier/check.ts';
 import type { Report } from '../../verifier/report.ts';
-import type { DeadLetterRow, SinkRow, StatisticsRow } from '../../verifier/sink-reader.ts';
+import type { DeadLetterRow, SinkRow, StatisticsRow } from '../../connectors/readers.ts';
 import { verifyRun } from '../../verifier/verify.ts';
 import { DLQ_TOPIC, FILE, memoryReader, memoryStream, RUN_START, syntheticSink, topicLetters, VERIFY_AT, type SyntheticSink } from '../helpers/synthetic-sink.ts';
 

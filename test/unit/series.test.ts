@@ -4,7 +4,7 @@ import { countProduced, type DatasetManifest } from '../../runs/manifest.ts';
 import { parseScenario } from '../../scenarios/load.ts';
 import type { CheckResult } from '../../verifier/check.ts';
 import type { Report } from '../../verifier/report.ts';
-import type { SinkRow } from '../../verifier/sink-reader.ts';
+import type { SinkRow } from '../../connectors/readers.ts';
 import { verifyRun } from '../../verifier/verify.ts';
 import { memoryReader, RUN_START, syntheticSink, VERIFY_AT, type SyntheticSink } from '../helpers/synthetic-sink.ts';
 

@@ -3,7 +3,7 @@ import type { DatasetName } from '../../../generators/generator.ts';
 import { rowBuilder, type OutputRow } from '../../../pipeline/output.ts';
 import { datasetRules } from '../../../pipeline/rules/index.ts';
 import { WINDOW_START } from '../../../pipeline/statistics.ts';
-import type { DeadLetterRow, SinkReader, SinkRow, StatisticsRow } from '../../../verifier/sink-reader.ts';
+import type { DeadLetterRow, SinkReader, SinkRow, StatisticsRow } from '../../readers.ts';
 import { epochMs, sourceValue } from './documents.ts';
 import { esMessage, readError, statusOf } from './failures.ts';
 import { requireMapping } from './indices.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration } from '../../../scenarios/fields.ts';
+import { duration } from '../../../core/fields.ts';
 import { partNames, statisticsSetting } from '../statistics.ts';
 
 /**

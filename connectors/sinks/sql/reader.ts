@@ -3,7 +3,7 @@ import type { DatasetName } from '../../../generators/generator.ts';
 import { rowBuilder, type FieldSpec } from '../../../pipeline/output.ts';
 import { datasetRules } from '../../../pipeline/rules/index.ts';
 import { WINDOW_START } from '../../../pipeline/statistics.ts';
-import type { DeadLetterRow, SinkReader, SinkRow, StatisticsRow } from '../../../verifier/sink-reader.ts';
+import type { DeadLetterRow, SinkReader, SinkRow, StatisticsRow } from '../../readers.ts';
 import { ident, literal, type CopyQuery, type SqlClient } from './client.ts';
 import { parseBytea } from './copy-text.ts';
 import { deadLetterColumns, qualified, sqlType, timingColumns } from './ddl.ts';

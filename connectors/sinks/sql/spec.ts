@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration, identifier } from '../../../scenarios/fields.ts';
+import { duration, identifier } from '../../../core/fields.ts';
 import { partNames, statisticsSetting } from '../statistics.ts';
 
 /** The SQL sink's part of a scenario: where in the database, never how to reach it (that is PG_URL). */

@@ -2,7 +2,7 @@ import type { Kafka, KafkaMessage } from 'kafkajs';
 import { BoundedTopicRead, PageError } from './bounded-read.ts';
 import { HarnessError, messageOf } from '../../../core/errors.ts';
 import type { DatasetName } from '../../../generators/generator.ts';
-import type { DeadLetterRow, DeadLetterStream } from '../../../verifier/sink-reader.ts';
+import type { DeadLetterRow, DeadLetterStream } from '../../readers.ts';
 import { dlqHeaders } from './dead-letter-topic.ts';
 import { HARNESS_HEADER, headerValue, parseHarnessHeader } from './header.ts';
 import type { Offsets } from './topics.ts';
