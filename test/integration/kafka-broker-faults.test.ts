@@ -40,16 +40,15 @@ function manifestOf(cwd: string): RunManifest | null {
  */
 async function runThroughKill(broker: KafkaBroker, cwd: string, path: string, due: (stderr: string, manifest: RunManifest | null) => boolean, downMs = 1000) {
   let stderr = '';
-  let finished = false;
   const run = main(['run', path, '--verbose'], {
     stdout: () => {},
     stderr: (text) => (stderr += text),
     env: { KAFKA_BROKERS: broker.bootstrap, PG_URL },
     cwd,
-  }).finally(() => (finished = true));
+  });
+  const ended = run.then(() => true);
   while (!due(stderr, manifestOf(cwd))) {
-    if (finished) throw new Error(`the run ended before the broker could be killed:\n${stderr}`);
-    await sleep(50);
+    if (await Promise.race([ended, sleep(50).then(() => false)])) throw new Error(`the run ended before the broker could be killed:\n${stderr}`);
   }
   const pid = broker.pid();
   const atKill = { stderr, manifest: manifestOf(cwd) };

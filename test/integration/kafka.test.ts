@@ -95,9 +95,10 @@ describeIfKafkaBroker('Kafka end to end (Apache Kafka broker)', () => {
       await consumer.subscribe({ topic: `${topic.name}.dlq`, fromBeginning: true });
       await new Promise<void>((resolve) => {
         void consumer.run({
-          eachMessage: async ({ message }) => {
+          eachMessage: ({ message }) => {
             seen.push({ reason: String(message.headers?.['harness-dlq-reason']), index: String(message.headers?.['harness-dlq-index']), key: String(message.key) });
             if (seen.length >= all) resolve();
+            return Promise.resolve();
           },
         });
       });
