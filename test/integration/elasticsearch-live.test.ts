@@ -1,39 +1,32 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { afterAll, expect, inject, it } from 'vitest';
 import { openClient } from '../../connectors/sinks/elasticsearch/client.ts';
 import { ExitCode } from '../../core/exit-codes.ts';
 import { latestRunDir } from '../../runs/manifest.ts';
 import type { Report } from '../../verifier/report.ts';
 import { runCli } from '../helpers/cli.ts';
 import { describeIfElasticsearch, ES_URL } from '../helpers/elasticsearch.ts';
-import { startMockBroker, type MockBroker } from '../helpers/kafka.ts';
 import { tempDir } from '../helpers/scenario.ts';
 
 const root = join(import.meta.dirname, '../..');
 
 /**
  * Seed 002 end to end on a real cluster: `harness run scenarios/lol-elasticsearch.yaml` as a user
- * types it, Kafka (KAFKA_BROKERS, else the Kafka test broker) into Elasticsearch (ES_URL), then
+ * types it, Kafka (KAFKA_BROKERS, else the tests' Apache Kafka broker) into Elasticsearch (ES_URL), then
  * `harness verify`. The sink and reader contract tests run on this cluster too
  * (elasticsearch-sink, elasticsearch-verify), as their `live` cases.
  */
 const kafkaFromEnv = process.env.KAFKA_BROKERS;
-const kafkaReason = kafkaFromEnv ? null : inject('kafkaUnavailable');
+const kafkaReason = kafkaFromEnv ? null : inject('kafkaBrokerUnavailable');
 
 if (ES_URL && kafkaReason) console.warn(`Elasticsearch end-to-end run skipped: no KAFKA_BROKERS and no Kafka test broker (${kafkaReason})`);
 
 describeIfElasticsearch('harness run scenarios/lol-elasticsearch.yaml (live)', () => {
-  let broker: MockBroker | null = null;
   const prefix = `harness_e2e_${randomBytes(4).toString('hex')}_`;
   const indices = ['lol_matches_stream', 'lol_champion_stats', 'lol_position_stats', 'harness_dead_letters', 'harness_checkpoints', 'harness_locks'].map((name) => `${prefix}${name}`);
 
-  beforeAll(async () => {
-    if (!kafkaFromEnv && !kafkaReason) broker = await startMockBroker(1);
-  });
-
   afterAll(async () => {
-    await broker?.stop();
     const client = openClient(process.env, null);
     await client.indices.delete({ index: indices, ignore_unavailable: true }).catch(() => {});
     await client.close();
@@ -41,7 +34,7 @@ describeIfElasticsearch('harness run scenarios/lol-elasticsearch.yaml (live)', (
 
   it.skipIf(kafkaReason !== null)('meets seed 002\'s expectations: every row exactly once, under 5 s, no document refused, the statistics exact', { timeout: 300_000 }, async () => {
     const cwd = tempDir();
-    const env = { ...process.env, KAFKA_BROKERS: kafkaFromEnv ?? broker?.bootstrap, KAFKA_TOPIC_PREFIX: prefix, ES_INDEX_PREFIX: prefix };
+    const env = { ...process.env, KAFKA_BROKERS: kafkaFromEnv ?? inject('kafkaBroker') ?? undefined, KAFKA_TOPIC_PREFIX: prefix, ES_INDEX_PREFIX: prefix };
     const run = await runCli(['run', join(root, 'scenarios/lol-elasticsearch.yaml'), '--no-verify', '--quiet'], { cwd, env });
     expect(run.code, run.stderr).toBe(ExitCode.ok);
     const verify = await runCli(['verify', '--run', latestRunDir(join(cwd, '.harness')), '--json'], { cwd, env });

@@ -99,6 +99,9 @@ export async function openLibrdkafkaProducer(settings: ProducerSettings): Promis
     'delivery.report.only.error': true,
     // Room for a whole window and the chunk being queued: a window never waits on a full queue.
     'queue.buffering.max.messages': 2 * LIBRDKAFKA_WINDOW,
+    // A broker back from an outage is found within a second, not after librdkafka's default 10 s
+    // backoff, which was most of a restarted broker's pause in the tests.
+    'reconnect.backoff.max.ms': 1000,
   });
   let failure: RdError | null = null;
   producer.on('delivery-report', (error) => {
