@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CompressionTypes, Kafka, logLevel, Partitioners } from 'kafkajs';
-import { transports } from '../connectors/transports/index.ts';
+import { kafka } from '../connectors/transports/kafka/index.ts';
 import { chunkMessages, type OutgoingMessage } from '../connectors/transports/kafka/messages.ts';
 import { librdkafka } from '../connectors/transports/kafka/producer-librdkafka.ts';
 import type { KafkaTransportSpec } from '../connectors/transports/kafka/spec.ts';
@@ -76,8 +76,8 @@ async function createTopic(brokers: string[]): Promise<string> {
 function kafkaTransport(brokers: string[], client: Client = 'kafkajs') {
   const name = topic();
   const { partitions, ...producing } = settings;
-  const spec = transports.kafka.spec.parse({ type: 'kafka', client, topics: { ecommerce: { name, partitions } }, ...producing, consumerGroup: `bench-${name}` });
-  return transports.kafka.create(spec, { runDir: tmpdir(), runId: 'bench', env: { KAFKA_BROKERS: brokers.join(',') }, log: () => {} });
+  const spec = kafka.spec.parse({ type: 'kafka', client, topics: { ecommerce: { name, partitions } }, ...producing, consumerGroup: `bench-${name}` });
+  return kafka.create(spec, { runDir: tmpdir(), runId: 'bench', env: { KAFKA_BROKERS: brokers.join(',') }, log: () => {} });
 }
 
 /** As `harness run` produces: the topic created first, then generation and sending timed together. */

@@ -1,12 +1,15 @@
 import { HarnessError } from '../core/errors.ts';
 import { ExitCode } from '../core/exit-codes.ts';
-import { renderTerminal } from '../reports/index.ts';
 import type { Baseline } from '../reports/compare/baseline.ts';
-import { verifyRunDir } from '../runner/verify-run.ts';
-import { inGithubGroup, publishToGithubActions } from './github-actions.ts';
 import type { CliIo } from './io.ts';
 
-/** Context every command gets: its io, where runs live, and a way to set the exit code. */
+/**
+ * Context every command gets: its io, where runs live, and a way to set the exit code.
+ *
+ * Commands load what they run on (runner, sinks, transports, reports) with `import()` inside their
+ * action: `--help`, `validate` and every other command start without the modules they do not use
+ * (see the `startup` bench). What a command module imports at its top is only what declares it.
+ */
 export interface CommandContext {
   io: CliIo;
   home: () => string;
@@ -38,6 +41,11 @@ export async function untilStopped<T>(work: (signal: AbortSignal) => Promise<T>)
 
 /** Verifies a run, prints the terminal table and sets the exit code from the verdict. */
 export async function verifyAndReport(context: CommandContext, runDir: string, log: (line: string) => void, baseline?: Baseline): Promise<void> {
+  const [{ renderTerminal }, { verifyRunDir }, { inGithubGroup, publishToGithubActions }] = await Promise.all([
+    import('../reports/index.ts'),
+    import('../runner/verify-run.ts'),
+    import('./github-actions.ts'),
+  ]);
   const report = await inGithubGroup(context.io, `harness verify ${runDir}`, () => verifyRunDir(runDir, context.io.env, log, baseline));
   context.io.stdout(renderTerminal(report));
   publishToGithubActions(context.io, runDir, report);

@@ -1,12 +1,12 @@
 // log-update (kept by sindresorhus): it redraws a block of lines in place (diffing frames), wraps to
 // the terminal's width, hides the cursor meanwhile and writes a line above the block (`persist`)
 // without tearing it. That is all the live view needs; a TUI framework would bring the rest unused.
-import type { Command } from 'commander';
 import { createLogUpdate } from 'log-update';
 import { HarnessError } from '../core/errors.ts';
 import { parseDuration } from '../core/duration.ts';
 import type { DatasetFigures, ProgressView, RunMonitor } from '../runner/monitor.ts';
 import type { CliIo } from './io.ts';
+import type { ProgressFlags } from './progress-options.ts';
 
 export interface ProgressOptions {
   /** `--verbose`: the pipeline's line per batch too. */
@@ -18,8 +18,6 @@ export interface ProgressOptions {
   /** How often the block is redrawn on a terminal. */
   redrawMs?: number;
 }
-
-export const DEFAULT_PROGRESS_INTERVAL = '10s';
 
 export function parseProgressInterval(text: string): number {
   const ms = parseDuration(text);
@@ -106,20 +104,6 @@ export function formatFigures(f: DatasetFigures): string {
     `p99 ${latency(f.p99Ms)}`,
     `ETA ${f.etaMs === null ? '-' : seconds(f.etaMs)}`,
   ].join('  ');
-}
-
-/** The progress options `run`, `resume` and `pipeline` share. */
-export function withProgressOptions(command: Command): Command {
-  return command
-    .option('--quiet', 'nothing but errors and the final table')
-    .option('--verbose', "also the pipeline's line per batch")
-    .option('--progress-interval <duration>', 'off a terminal (CI logs), a progress line per dataset this often', DEFAULT_PROGRESS_INTERVAL);
-}
-
-export interface ProgressFlags {
-  quiet?: boolean;
-  verbose?: boolean;
-  progressInterval: string;
 }
 
 export function progressFor(io: CliIo, flags: ProgressFlags): Progress {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
 import { Generator, HOUR_MS, type GeneratorConfig, type Payload } from './generator.ts';
-import type { MalformedKind, OwnPlan } from './faults.ts';
+import type { OwnPlan } from './faults.ts';
+import { ecommerceColumns, ecommerceMalformed, ecommerceOptions, type EcommerceEvent, type EcommerceOptions } from './ecommerce-spec.ts';
 import { productCatalogue, userPool, type Product } from './catalogue.ts';
 import { csvRow } from './csv-row.ts';
 import { IsoClock } from './iso-clock.ts';
@@ -10,65 +10,7 @@ import { Feistel64 } from './ids.ts';
 import { mix32, Rng, streamKey } from './random.ts';
 import { Zipf } from './zipf.ts';
 
-export const ecommerceOptions = z
-  .object({
-    users: z.number().int().min(1).max(10_000_000).default(1000).describe('Size of the user pool (USER_000001..).'),
-    products: z.number().int().min(8).max(100_000).default(64).describe('Size of the product catalogue (at least 8).'),
-    purchaseShare: z.number().min(0).max(1).default(0.3).describe('Share of events that are purchases; the rest are views.'),
-    idScheme: z
-      .enum(['hash', 'md5'])
-      .default('hash')
-      .describe('event_id: "hash" (unique per index, fast) or "md5" (seed 001: md5 of user_product_timestamp).'),
-    productSkew: z.number().min(0).max(5).default(1).describe('Zipf exponent of product popularity; 0 = uniform.'),
-    userSkew: z.number().min(0).max(5).default(0.6).describe('Zipf exponent of user activity; 0 = uniform.'),
-    sessionLength: z
-      .number()
-      .int()
-      .min(1)
-      .max(1000)
-      .default(6)
-      .describe('Events per session: a user views a few products, purchases come later in it. 1 = independent events.'),
-    concurrentSessions: z.number().int().min(1).max(100_000).default(32).describe('Sessions interleaved in the stream at once.'),
-  })
-  .strict();
-
-export type EcommerceOptions = z.infer<typeof ecommerceOptions>;
-
-/** Seed 001's columns, in file order. */
-export const ecommerceColumns = [
-  'event_id',
-  'user_id',
-  'product_id',
-  'product_name',
-  'product_category',
-  'event_type',
-  'price',
-  'event_timestamp',
-] as const;
-
-export const ecommerceMalformed = [
-  { kind: 'truncated_row', reason: 'column_count', description: 'the row cut off after its third column' },
-  { kind: 'broken_quoting', reason: 'csv_parse', description: 'an opening quote that never closes' },
-  { kind: 'wrong_column_count', reason: 'column_count', description: 'a row with one column missing' },
-  { kind: 'invalid_utf8', reason: 'invalid_utf8', description: 'bytes that are not UTF-8 in product_name' },
-  { kind: 'missing_user_id', reason: 'missing_field', description: 'user_id is empty (null)' },
-  { kind: 'price_not_a_number', reason: 'wrong_type', description: 'price is "abc"' },
-  { kind: 'click_event', reason: 'invalid_event_type', description: 'event_type "click" (seed 001)' },
-  { kind: 'negative_price', reason: 'negative_price', description: 'a purchase at -50.00 (seed 001)' },
-  { kind: 'view_with_price', reason: 'view_with_price', description: 'a view that carries a price', repair: 'lands with price NULL, seed 001 rule 6' },
-] as const satisfies readonly MalformedKind[];
-
-export interface EcommerceEvent {
-  event_id: string;
-  user_id: string;
-  product_id: string;
-  product_name: string;
-  product_category: string;
-  event_type: string;
-  price: string;
-  event_timestamp: string;
-}
-
+export { ecommerceColumns, ecommerceMalformed, ecommerceOptions, type EcommerceEvent, type EcommerceOptions } from './ecommerce-spec.ts';
 
 /** Products a session looks at; it views among them and may buy one. */
 const SESSION_CANDIDATES = 3;

@@ -2,9 +2,9 @@ import { FaultPlanner, type FaultRates, type DuplicateDistance, type MalformedKi
 import type { LineBuffer, Payload } from './line-buffer.ts';
 import { streamKey } from './random.ts';
 import { scheduleFor, type LoadProfileSpec, type Schedule, type Seasonality } from './load/index.ts';
+import type { DatasetName } from './dataset-names.ts';
 
-export const datasetNames = ['ecommerce', 'lol'] as const;
-export type DatasetName = (typeof datasetNames)[number];
+export { datasetNames, type DatasetName } from './dataset-names.ts';
 
 /** Everything a generator needs to know; all of it is recorded in the run manifest. */
 export interface GeneratorConfig {

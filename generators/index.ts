@@ -1,13 +1,13 @@
-import { EcommerceGenerator, ecommerceMalformed, ecommerceOptions } from './ecommerce.ts';
-import type { MalformedKind } from './faults.ts';
-import { LolGenerator, lolMalformed, lolOptions } from './lol.ts';
+import { EcommerceGenerator } from './ecommerce.ts';
+import { LolGenerator } from './lol.ts';
 import type { DatasetName, Generator, GeneratorConfig } from './generator.ts';
+import { datasetSpecs } from './specs.ts';
 
-/** Every dataset the harness can generate: its generator, the schema of its options, its malformed kinds. */
+/** Every dataset the harness can generate: its spec (specs.ts) and its generator. */
 export const generators = {
-  ecommerce: { create: (config: GeneratorConfig) => new EcommerceGenerator(config), options: ecommerceOptions, malformedKinds: ecommerceMalformed },
-  lol: { create: (config: GeneratorConfig) => new LolGenerator(config), options: lolOptions, malformedKinds: lolMalformed },
-} satisfies Record<DatasetName, { create: (config: GeneratorConfig) => Generator; options: unknown; malformedKinds: readonly MalformedKind[] }>;
+  ecommerce: { ...datasetSpecs.ecommerce, create: (config: GeneratorConfig) => new EcommerceGenerator(config) },
+  lol: { ...datasetSpecs.lol, create: (config: GeneratorConfig) => new LolGenerator(config) },
+} satisfies Record<DatasetName, { create: (config: GeneratorConfig) => Generator }>;
 
 export function createGenerator(dataset: DatasetName, config: GeneratorConfig): Generator {
   return generators[dataset].create(config);

@@ -1,32 +1,12 @@
-import { z } from 'zod';
 import { Generator, HOUR_MS, type GeneratorConfig, type Payload } from './generator.ts';
-import type { MalformedKind, OwnPlan } from './faults.ts';
+import type { OwnPlan } from './faults.ts';
+import { lolMalformed, lolOptions, type LolOptions } from './lol-spec.ts';
 import { champions, summonerNames } from './catalogue.ts';
 import { Feistel32 } from './ids.ts';
 import { economy, gameDuration, killRates, positions, remakeEconomy, roles, type Position } from './lol-economy.ts';
 import { Rng, streamKey } from './random.ts';
 
-export const lolOptions = z
-  .object({
-    platform: z.string().regex(/^[A-Z0-9]{2,5}$/).default('EUW1').describe('Platform prefix of matchId, e.g. EUW1.'),
-    summoners: z.number().int().min(10).max(1_000_000).default(5000).describe('Size of the summoner name pool.'),
-    remakeShare: z.number().min(0).max(1).default(0.01).describe('Share of matches that are remakes, ended by vote between 1:30 and 3:30 (as real ones are).'),
-  })
-  .strict();
-
-export type LolOptions = z.infer<typeof lolOptions>;
-
-export const lolMalformed = [
-  { kind: 'truncated_json', reason: 'json_parse', description: 'the document cut off half way' },
-  { kind: 'invalid_utf8', reason: 'invalid_utf8', description: 'bytes that are not UTF-8 in a summoner name' },
-  { kind: 'missing_match_id', reason: 'missing_field', description: 'metadata.matchId is absent' },
-  { kind: 'duration_not_a_number', reason: 'wrong_type', description: 'info.gameDuration is "abc"' },
-  { kind: 'nine_participants', reason: 'participant_count', description: 'a match with 9 participants' },
-  { kind: 'zero_duration', reason: 'invalid_duration', description: 'info.gameDuration is 0' },
-  { kind: 'negative_kills', reason: 'negative_stat', description: 'a participant with -3 kills' },
-  { kind: 'duplicate_participant_id', reason: 'duplicate_participant', description: 'two participants share an id' },
-] as const satisfies readonly MalformedKind[];
-
+export { lolMalformed, lolOptions, type LolOptions } from './lol-spec.ts';
 export { positions, type Position } from './lol-economy.ts';
 
 /** The fields of Riot's match-v5 participant that the pipeline reads (seed 002). */

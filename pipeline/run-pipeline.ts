@@ -31,6 +31,11 @@ export interface PipelineOptions {
   signal?: AbortSignal;
   /** How long a sink that is unavailable is waited out (backoff 200 ms doubling to 5 s) before the run fails; default 5 minutes. */
   outageLimitMs?: number;
+  /**
+   * Run before the sink prepares its tables and before each write, retried with them through an
+   * outage: the sink's lock (SinkLock.hold), taken again once a database outage has ended it.
+   */
+  beforeWrite?: () => Promise<void>;
   /** What to do with each reason a record fails on, per dataset (the scenario's `expect`); default dead-letter. */
   actions?: Partial<Record<DatasetName, Partial<Record<ReasonCode, BadRecordAction>>>>;
 }
@@ -95,7 +100,11 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   const { sink, sources } = options;
   const startedAtMs = Date.now();
   const stats: Partial<Record<DatasetName, DatasetStats>> = {};
-  await waitOutOutage(sink, 'sink connect', () => sink.connect(), outagePolicy(options), options.log);
+  const connect = async () => {
+    await options.beforeWrite?.();
+    await sink.connect();
+  };
+  await waitOutOutage(sink, 'sink connect', connect, outagePolicy(options), options.log);
   for (const source of sources) {
     stats[source.dataset] = emptyStats();
     const checkpoints = () => waitOutOutage(sink, `[${source.dataset}] sink checkpoints`, () => sink.checkpoints(source.dataset), outagePolicy(options), options.log);
@@ -263,7 +272,17 @@ async function writeBatch(options: PipelineOptions, prepared: PreparedBatch, tot
   // Outages are waited out per write; content the sink refuses is isolated to its records (isolate.ts).
   const result = await writeIsolating(
     { dataset, rows, producedAtMs, deadLetters, checkpoint: batch.checkpoint, records: batch.records, rowRecords, letterRecords },
-    (part) => waitOutOutage(options.sink, `[${dataset}] sink write`, () => options.sink.writeBatch(part), outagePolicy(options), options.log),
+    (part) =>
+      waitOutOutage(
+        options.sink,
+        `[${dataset}] sink write`,
+        async () => {
+          await options.beforeWrite?.();
+          return options.sink.writeBatch(part);
+        },
+        outagePolicy(options),
+        options.log,
+      ),
     {
       classify: (error) => options.sink.classify(error),
       beforeCommit: async (refused) => {

@@ -76,6 +76,7 @@ export async function runPipelineForRun(
           ...referencePipelineSettings(spec, scenario, env, manifest.runId, log),
           ...(options.progress?.batchLog ? { batchLog: options.progress.batchLog } : {}),
           onBatch: (dataset, batch) => monitor.batch(dataset, batch),
+          beforeWrite: () => lock.hold(),
           signal: stop.signal,
         });
     if (died) throw new HarnessError('usage', `${unfinishedGeneration(loadManifest(runDir))}: its run stopped while the pipeline followed it; finish it with \`harness resume --run ${runDir}\``);

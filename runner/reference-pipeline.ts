@@ -20,14 +20,14 @@ export function actionsFor(scenario: Scenario): NonNullable<PipelineOptions['act
 }
 
 /** The reference pipeline's settings from a scenario: what `run` and `harness pipeline` share. */
-export function referencePipelineSettings(
+export async function referencePipelineSettings(
   spec: ReferencePipelineSpec,
   scenario: Scenario,
   env: NodeJS.ProcessEnv,
   runId: string,
   log: (line: string) => void,
-): Omit<PipelineOptions, 'sources' | 'sink' | 'signal'> {
-  const deadLetterTopic = deadLetterPublisherFor(scenario.transport, { runId, env, log });
+): Promise<Omit<PipelineOptions, 'sources' | 'sink' | 'signal'>> {
+  const deadLetterTopic = await deadLetterPublisherFor(scenario.transport, { runId, env, log });
   return {
     batchSize: spec.batchSize,
     futureToleranceMs: spec.futureTolerance,

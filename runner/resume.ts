@@ -35,7 +35,7 @@ export async function resumeRun(runDir: string, options: ResumeOptions): Promise
     return { runDir, manifest, resumed: false };
   }
   options.log(`resuming run ${manifest.runId} (${manifest.status}): ${Object.entries(manifest.datasets).map(([name, d]) => `${name} ${d?.records} of ${d?.count}`).join(', ')}`);
-  const transport = reopenTransport(manifest.scenario.transport, manifest.transport, { runId: manifest.runId, env: options.env, log: options.log });
+  const transport = await reopenTransport(manifest.scenario.transport, manifest.transport, { runId: manifest.runId, env: options.env, log: options.log });
   manifest.status = 'running';
   manifest.process = currentProcess();
   delete manifest.error;

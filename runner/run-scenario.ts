@@ -203,6 +203,9 @@ export async function executeRun(options: ExecuteOptions): Promise<RunOutcome> {
             ...referencePipelineSettings(pipelineSpec, scenario, options.env, runId, log),
             ...(options.progress?.batchLog ? { batchLog: options.progress.batchLog } : {}),
             onBatch: (dataset, batch) => watched.batch(dataset, batch),
+            beforeWrite: async () => {
+              await lock?.hold();
+            },
             signal: stop.signal,
           })
         : Promise.resolve(null);

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { sinkFor } from '../connectors/sinks/index.ts';
-import { deadLetterStreamFor } from '../connectors/transports/index.ts';
+import { loadTransport } from '../connectors/transports/index.ts';
 import { loadManifest } from '../runs/manifest.ts';
 import { judgeAgainst, type Baseline } from '../reports/compare/baseline.ts';
 import { writeReports } from '../reports/index.ts';
@@ -18,13 +18,21 @@ export async function verifyRunDir(runDir: string, env: NodeJS.ProcessEnv, log: 
   const manifest = loadManifest(runDir);
   const nowMs = Date.now();
   // Opened first: a Kafka topic's consumer joins its group (seconds) while the sink is read.
-  const deadLetters: DeadLetterStream | null = deadLetterStreamFor(manifest.transport, { runId: manifest.runId, env, log });
+  const transport = await loadTransport(manifest.transport.type);
+  const location = manifest.transport;
+  const deadLetters: DeadLetterStream | null = transport.deadLetterReader?.(location, { runId: manifest.runId, env, log }) ?? null;
   try {
-    const reader = await sinkFor(manifest.scenario.sink).openReader(manifest.sink, manifest.scenario.sink, env, log);
+    const reader = await (await sinkFor(manifest.scenario.sink)).openReader(manifest.sink, manifest.scenario.sink, env, log);
     try {
       const pipeline = manifest.scenario.pipeline;
-      const verified = await verifyRun(manifest, reader, { ...(pipeline.type === 'external' ? { waitForMs: pipeline.waitFor } : {}), log, nowMs, deadLetters });
-      const report: Report = { ...verified, run: runSummary(manifest, verified.sink) };
+      const verified = await verifyRun(manifest, reader, {
+        ...(pipeline.type === 'external' ? { waitForMs: pipeline.waitFor } : {}),
+        log,
+        nowMs,
+        deadLetters,
+        positionConvention: transport.positionConvention,
+      });
+      const report: Report = { ...verified, run: runSummary(manifest, verified.sink, transport.describe(location)) };
       let judged = report;
       try {
         if (baseline) judged = judgeAgainst(report, join(runDir, 'report.json'), baseline, log);

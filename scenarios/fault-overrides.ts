@@ -1,6 +1,6 @@
 import { HarnessError } from '../core/errors.ts';
 import type { FaultRates } from '../generators/faults.ts';
-import { generators } from '../generators/index.ts';
+import { datasetSpecs } from '../generators/specs.ts';
 import type { DatasetName } from '../generators/generator.ts';
 import type { Scenario } from './schema.ts';
 
@@ -13,7 +13,7 @@ const basic = ['duplicate', 'malformed', 'future', 'late'] as const;
  */
 export function overrideFaults(scenario: Scenario, text: string): Scenario {
   const entries = text.trim() === 'none' ? [] : text.split(',').map((part) => parseEntry(part));
-  const allKinds = new Set<string>(Object.values(generators).flatMap((g) => g.malformedKinds.map((k) => k.kind)));
+  const allKinds = new Set<string>(Object.values(datasetSpecs).flatMap((g) => g.malformedKinds.map((k) => k.kind)));
   for (const [name] of entries) {
     if (!(basic as readonly string[]).includes(name) && !allKinds.has(name)) {
       throw new HarnessError('usage', `--faults: unknown fault "${name}"; use ${basic.join(', ')} or a malformed kind (${[...allKinds].join(', ')})`);
@@ -23,7 +23,7 @@ export function overrideFaults(scenario: Scenario, text: string): Scenario {
   for (const name of Object.keys(scenario.datasets) as DatasetName[]) {
     const spec = scenario.datasets[name];
     if (!spec) continue;
-    const kinds = new Set<string>(generators[name].malformedKinds.map((k) => k.kind));
+    const kinds = new Set<string>(datasetSpecs[name].malformedKinds.map((k) => k.kind));
     const rate = (key: string) => entries.find(([n]) => n === key)?.[1] ?? 0;
     const perKind = entries.filter(([n]) => kinds.has(n));
     const faults: FaultRates = {

@@ -2,10 +2,11 @@ import type { ObjectThreshold } from 'k6/options';
 import { z } from 'zod';
 import { duration, share } from '../core/fields.ts';
 import { malformedRate, type MalformedKind } from '../generators/faults.ts';
-import { generators, type DatasetName } from '../generators/index.ts';
+import { datasetNames, type DatasetName } from '../generators/dataset-names.ts';
+import { datasetSpecs } from '../generators/specs.ts';
 import { loadProfileSpec, profileCount, profileSchedule, type LoadProfileSpec } from '../generators/load/index.ts';
-import { transports } from '../connectors/transports/index.ts';
-import { sinkSpecs } from '../connectors/sinks/index.ts';
+import { transportSpecs } from '../connectors/transports/specs.ts';
+import { sinkSpecs } from '../connectors/sinks/specs.ts';
 import { pipelineSpec } from '../pipeline/spec.ts';
 
 /**
@@ -115,8 +116,8 @@ function withCount<D extends { count?: number | undefined; rate?: number | undef
   return { ...spec, count: derived, rate };
 }
 
-/** Each transport owns its spec (connectors/transports/<type>/spec.ts); `type` tells them apart. */
-const transport = z.discriminatedUnion('type', [transports.csv.spec, transports.kafka.spec]);
+/** Each transport owns its spec (connectors/transports/<type>/spec.ts, listed in specs.ts); `type` tells them apart. */
+const transport = z.discriminatedUnion('type', transportSpecs);
 
 /** The sink's `type` defaults to sql, the embedded default's kind. */
 const sink = z.preprocess(
@@ -128,7 +129,7 @@ const sink = z.preprocess(
 const stageSlo = z
   .object({
     dataset: z
-      .enum(Object.keys(generators) as [DatasetName, ...DatasetName[]])
+      .enum(datasetNames)
       .optional()
       .describe('The dataset whose stage it is; absent: every dataset whose load profile has that stage.'),
     stage: z.number().int().min(1).describe("The stage, numbered from 1 as reports name it (the profile's stages in order; the simple form `rate` has one)."),
@@ -202,8 +203,8 @@ export const scenarioSchema = z
     sink: sink.prefault({}).describe('Where the pipeline writes (connection from the environment).'),
     datasets: z
       .object({
-        ecommerce: dataset(generators.ecommerce.options, generators.ecommerce.malformedKinds).optional().describe('Seed 001 e-commerce events (CSV).'),
-        lol: dataset(generators.lol.options, generators.lol.malformedKinds).optional().describe('Seed 002 League of Legends matches, Riot match-v5 (JSON lines).'),
+        ecommerce: dataset(datasetSpecs.ecommerce.options, datasetSpecs.ecommerce.malformedKinds).optional().describe('Seed 001 e-commerce events (CSV).'),
+        lol: dataset(datasetSpecs.lol.options, datasetSpecs.lol.malformedKinds).optional().describe('Seed 002 League of Legends matches, Riot match-v5 (JSON lines).'),
       })
       .strict()
       .describe('The datasets to generate, each with its volume, load profile and faults.'),
@@ -282,7 +283,7 @@ function referenceExpectationProblems(name: DatasetName, spec: DatasetSpec): { p
   }
   const actions = spec.expect.malformed as Record<string, string | undefined>;
   const byReason = new Map<string, string[]>();
-  for (const kind of generators[name].malformedKinds) byReason.set(kind.reason, [...(byReason.get(kind.reason) ?? []), kind.kind]);
+  for (const kind of datasetSpecs[name].malformedKinds) byReason.set(kind.reason, [...(byReason.get(kind.reason) ?? []), kind.kind]);
   for (const [reason, kinds] of byReason) {
     const chosen = new Set(kinds.map((kind) => actions[kind] ?? 'dead-letter'));
     if (chosen.size > 1) {

@@ -1,4 +1,4 @@
-import { describeAbort, type AbortRecord, type DatasetManifest, type RunManifest } from '../runs/manifest.ts';
+import { describeAbort, type AbortRecord, type DatasetManifest } from '../runs/manifest.ts';
 import type { CheckResult } from './check.ts';
 
 /** What of a dataset an aborted run produced, as the oracle is to judge it. */
@@ -12,15 +12,16 @@ export interface ProducedPart {
 }
 
 /**
- * An aborted run's producers stopped between chunks, so what exists is a set of index ranges: its
- * files for CSV; for Kafka the delivered count, every chunk a producer thread sent being confirmed
- * before it stopped (one thread sends its chunks in order: a prefix). Files are a prefix with one
- * worker; with several, each worker stops at its own chunk and the last ones leave gaps: the gaps'
- * records are judged as never sent (they must be nowhere), the rest as usual.
+ * An aborted run's producers stopped between chunks, so what exists is a set of index ranges. A
+ * transport that commits files (CSV) names them: the ranges are its files. One that commits none
+ * (Kafka) sends in order, every chunk a producer thread sent being confirmed before it stopped: the
+ * delivered count is a prefix. Files are a prefix with one worker; with several, each worker stops
+ * at its own chunk and the last ones leave gaps: the gaps' records are judged as never sent (they
+ * must be nowhere), the rest as usual.
  */
-export function producedPart(manifest: Pick<RunManifest, 'transport'>, generation: DatasetManifest): ProducedPart {
+export function producedPart(generation: DatasetManifest): ProducedPart {
   const produced = { ...generation, count: generation.records };
-  if (manifest.transport.type !== 'csv') return { generation: produced, judgedCount: generation.records };
+  if (generation.files.length === 0) return { generation: produced, judgedCount: generation.records };
   const ranges = generation.files.map((f) => [f.firstIndex, f.firstIndex + f.count] as const).sort((a, b) => a[0] - b[0]);
   let prefix = 0;
   for (const [first, end] of ranges) if (first === prefix) prefix = end;

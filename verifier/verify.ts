@@ -20,6 +20,8 @@ export interface VerifyOptions {
   nowMs?: number;
   /** Where the run's dead letters were also published (a Kafka dead-letter topic), read back for `dlq-topic`. */
   deadLetters?: DeadLetterStream | null;
+  /** How the run's transport names a dead letter's record (TransportComponent.positionConvention), for the dead-letter checks' messages. */
+  positionConvention?: string;
 }
 
 /** Clock slack on both ends of the run window: timestamps are taken by different processes. */
@@ -162,7 +164,7 @@ export async function verifyRun(manifest: RunManifest, reader: SinkReader, optio
       results.push(incomplete(name, written, spec.count));
       continue;
     }
-    const part: ProducedPart = aborted ? producedPart(manifest, written) : { generation: written, judgedCount: written.count };
+    const part: ProducedPart = aborted ? producedPart(written) : { generation: written, judgedCount: written.count };
     const { generation } = part;
     const generator: Generator = createGenerator(name, generatorConfig(manifest.seed, manifest.baseTimeMs, spec));
     const output = datasetOutputs[name];
@@ -179,10 +181,7 @@ export async function verifyRun(manifest: RunManifest, reader: SinkReader, optio
       slos: manifest.scenario.slos,
       window: { startMs: startMs - WINDOW_SLACK_MS, endMs: endMs + WINDOW_SLACK_MS },
       intendedAtMs: (index) => (generator.schedule.paced ? generation.startedAtMs + generator.schedule.offsetMs(index) : null),
-      positionConvention:
-        manifest.transport.type === 'csv'
-          ? 'source = the file name and position = its 1-based physical line, the header being line 1'
-          : 'record_index = the record index from the message\'s harness header (source = topic:partition, position = offset)',
+      positionConvention: options.positionConvention ?? "source and position as the run's transport names a record",
       deadLetterStream: options.deadLetters?.where(name) ?? null,
       statistics: datasetStatistics[name],
       statisticsKept: statisticsEvidence(reader, name),

@@ -3,13 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { HarnessError } from '../../core/errors.ts';
 import { ExitCode } from '../../core/exit-codes.ts';
-import { warnUnmatched } from '../../reports/compare/baseline.ts';
-import { compareReports } from '../../reports/compare/compare.ts';
-import { parseFailOn } from '../../reports/compare/fail-on.ts';
 import { figureFamilies, isFindMax } from '../../reports/compare/figures.ts';
-import { loadReport } from '../../reports/compare/load.ts';
-import { renderComparisonMarkdown, renderComparisonTerminal } from '../../reports/compare/render.ts';
-import { latestRunDir } from '../../runs/manifest.ts';
 import { FAIL_ON_FLAG, FAIL_ON_HELP } from '../baseline.ts';
 import type { CommandContext } from '../context.ts';
 
@@ -42,8 +36,16 @@ export function registerCompare(program: Command, context: CommandContext): void
     .option('--current <report>', 'the report to judge (default: the latest run under <home>/runs, or the latest find-max search when the baselines are find-max reports)')
     .option(FAIL_ON_FLAG, FAIL_ON_HELP)
     .addHelpText('after', help)
-    .action((baselinePaths: string[], options: { current?: string; failOn?: string }) => {
+    .action(async (baselinePaths: string[], options: { current?: string; failOn?: string }) => {
       const { io } = context;
+      const [{ warnUnmatched }, { compareReports }, { parseFailOn }, { loadReport }, { renderComparisonMarkdown, renderComparisonTerminal }, { latestRunDir }] = await Promise.all([
+        import('../../reports/compare/baseline.ts'),
+        import('../../reports/compare/compare.ts'),
+        import('../../reports/compare/fail-on.ts'),
+        import('../../reports/compare/load.ts'),
+        import('../../reports/compare/render.ts'),
+        import('../../runs/manifest.ts'),
+      ]);
       const rules = options.failOn === undefined ? [] : parseFailOn(options.failOn);
       const baselines = baselinePaths.map((p) => loadReport(resolve(io.cwd, p), 'baseline'));
       const currentPath = options.current

@@ -4,10 +4,7 @@ import type { Command } from 'commander';
 import { HarnessError } from '../../core/errors.ts';
 import { ExitCode } from '../../core/exit-codes.ts';
 import { parseDuration } from '../../core/duration.ts';
-import { datasetNames, type DatasetName } from '../../generators/index.ts';
-import { renderFindMaxMarkdown, renderFindMaxTerminal } from '../../reports/writers/find-max.ts';
-import { renderFindMaxHtml } from '../../reports/writers/find-max-html.ts';
-import { findMax } from '../../runner/find-max/find-max.ts';
+import { datasetNames, type DatasetName } from '../../generators/dataset-names.ts';
 import { untilStopped, type CommandContext } from '../context.ts';
 
 function positiveRate(text: string, flag: string): number {
@@ -40,6 +37,11 @@ export function registerFindMax(program: Command, context: CommandContext): void
       if (options.dataset !== undefined && !(datasetNames as readonly string[]).includes(options.dataset)) {
         throw new HarnessError('usage', `--dataset takes ${datasetNames.join(' or ')}, got "${options.dataset}"`);
       }
+      const [{ renderFindMaxMarkdown, renderFindMaxTerminal }, { renderFindMaxHtml }, { findMax }] = await Promise.all([
+        import('../../reports/writers/find-max.ts'),
+        import('../../reports/writers/find-max-html.ts'),
+        import('../../runner/find-max/find-max.ts'),
+      ]);
       const log = (line: string) => io.stderr(`${line}\n`);
       const result = await untilStopped((signal) =>
         findMax({

@@ -1,17 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { chunkRange, parseShard, shardChunks, wholeDataset } from '../../connectors/transports/chunks.ts';
-import { CsvTransport, filePlan, fileRotation } from '../../connectors/transports/csv/index.ts';
-import { joinLines } from '../../generators/line-buffer.ts';
 import { HarnessError } from '../../core/errors.ts';
-import { createGenerator, datasetNames } from '../../generators/index.ts';
-import { explain, Oracle } from '../../generators/oracle.ts';
-import { datasetOutputs } from '../../pipeline/rules/index.ts';
-import { seedWord } from '../../generators/random.ts';
-import { resolveBaseTime, withFaultOverrides } from '../../runner/run-scenario.ts';
-import { scenarioDatasets } from '../../runner/scenario-datasets.ts';
-import { generatorConfig } from '../../scenarios/datasets.ts';
-import { loadScenario } from '../../scenarios/load.ts';
+import { datasetNames } from '../../generators/dataset-names.ts';
 import { parseWorkers, type CommandContext } from '../context.ts';
 
 interface GenerateOptions {
@@ -48,6 +38,32 @@ export function registerGenerate(program: Command, context: CommandContext): voi
     .option('--shard <k/n>', 'generate only shard k of n (files whose number mod n is k-1)')
     .action(async (scenarioPath: string, options: GenerateOptions) => {
       const { io } = context;
+      const [
+        { chunkRange, parseShard, shardChunks, wholeDataset },
+        { CsvTransport, filePlan, fileRotation },
+        { joinLines },
+        { createGenerator },
+        { explain, Oracle },
+        { datasetOutputs },
+        { seedWord },
+        { resolveBaseTime, withFaultOverrides },
+        { scenarioDatasets },
+        { generatorConfig },
+        { loadScenario },
+      ] = await Promise.all([
+        import('../../connectors/transports/chunks.ts'),
+        // Files whatever the scenario's transport: `generate` writes data only, never to a broker.
+        import('../../connectors/transports/csv/index.ts'),
+        import('../../generators/line-buffer.ts'),
+        import('../../generators/index.ts'),
+        import('../../generators/oracle.ts'),
+        import('../../pipeline/rules/index.ts'),
+        import('../../generators/random.ts'),
+        import('../../runner/run-scenario.ts'),
+        import('../../runner/scenario-datasets.ts'),
+        import('../../scenarios/datasets.ts'),
+        import('../../scenarios/load.ts'),
+      ]);
       const scenario = withFaultOverrides(loadScenario(scenarioPath, io.env).scenario, options.faults);
       let datasets = scenarioDatasets(scenario);
       if (options.dataset) {

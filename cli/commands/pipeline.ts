@@ -1,10 +1,8 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ExitCode } from '../../core/exit-codes.ts';
-import { latestRunDir } from '../../runs/manifest.ts';
-import { runPipelineForRun } from '../../runner/pipeline-run.ts';
 import { untilStopped, type CommandContext } from '../context.ts';
-import { progressFor, withProgressOptions, type ProgressFlags } from '../progress.ts';
+import { withProgressOptions, type ProgressFlags } from '../progress-options.ts';
 
 export function registerPipeline(program: Command, context: CommandContext): void {
   const command = program
@@ -14,6 +12,11 @@ export function registerPipeline(program: Command, context: CommandContext): voi
     .option('--follow', 'wait for a generation that is not finished, even one whose run stopped (default: only while that run is alive)');
   withProgressOptions(command).action(async (options: ProgressFlags & { run?: string; follow?: boolean }) => {
     const { io } = context;
+    const [{ latestRunDir }, { runPipelineForRun }, { progressFor }] = await Promise.all([
+      import('../../runs/manifest.ts'),
+      import('../../runner/pipeline-run.ts'),
+      import('../progress.ts'),
+    ]);
     const progress = progressFor(io, options);
     const runDir = options.run ? resolve(io.cwd, options.run) : latestRunDir(context.home());
     // SIGINT/SIGTERM stop between batches: what is committed stays, the rest resumes next time.

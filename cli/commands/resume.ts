@@ -1,10 +1,8 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ExitCode } from '../../core/exit-codes.ts';
-import { latestRunDir } from '../../runs/manifest.ts';
-import { resumeRun } from '../../runner/resume.ts';
 import { parseWorkers, untilStopped, verifyAndReport, type CommandContext } from '../context.ts';
-import { progressFor, withProgressOptions, type ProgressFlags } from '../progress.ts';
+import { withProgressOptions, type ProgressFlags } from '../progress-options.ts';
 
 export function registerResume(program: Command, context: CommandContext): void {
   const command = program
@@ -15,6 +13,11 @@ export function registerResume(program: Command, context: CommandContext): void 
     .option('--workers <n>', 'worker threads generating each dataset', '1');
   withProgressOptions(command).action(async (options: ProgressFlags & { run?: string; verify: boolean; workers: string }) => {
     const { io } = context;
+    const [{ latestRunDir }, { resumeRun }, { progressFor }] = await Promise.all([
+      import('../../runs/manifest.ts'),
+      import('../../runner/resume.ts'),
+      import('../progress.ts'),
+    ]);
     const progress = progressFor(io, options);
     const { log } = progress;
     const runDir = options.run ? resolve(io.cwd, options.run) : latestRunDir(context.home());

@@ -1,16 +1,11 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { parseShard } from '../../connectors/transports/chunks.ts';
 import { HarnessError } from '../../core/errors.ts';
 import { ExitCode } from '../../core/exit-codes.ts';
-import { runScenario } from '../../runner/run-scenario.ts';
-import { describeAbort } from '../../runs/manifest.ts';
-import { loadBaseline } from '../../reports/compare/baseline.ts';
 import { withBaselineOptions, type BaselineFlags } from '../baseline.ts';
 import { parseWorkers, untilStopped, verifyAndReport, type CommandContext } from '../context.ts';
-import { inGithubGroup } from '../github-actions.ts';
 import { openOption, openReport } from '../open.ts';
-import { progressFor, withProgressOptions, type ProgressFlags } from '../progress.ts';
+import { withProgressOptions, type ProgressFlags } from '../progress-options.ts';
 
 export function registerRun(program: Command, context: CommandContext): void {
   const command = program
@@ -26,6 +21,14 @@ export function registerRun(program: Command, context: CommandContext): void {
   withProgressOptions(withBaselineOptions(command)).action(
     async (scenarioPath: string, options: ProgressFlags & BaselineFlags & { baseTime?: string; verify: boolean; workers: string; faults?: string; shard?: string; open?: boolean }) => {
       const { io } = context;
+      const [{ parseShard }, { runScenario }, { describeAbort }, { loadBaseline }, { inGithubGroup }, { progressFor }] = await Promise.all([
+        import('../../connectors/transports/chunks.ts'),
+        import('../../runner/run-scenario.ts'),
+        import('../../runs/manifest.ts'),
+        import('../../reports/compare/baseline.ts'),
+        import('../github-actions.ts'),
+        import('../progress.ts'),
+      ]);
       const baseline = loadBaseline(options.baseline, options.failOn, io.cwd);
       if (baseline && (!options.verify || options.shard)) throw new HarnessError('usage', '--baseline judges the verified run: drop --no-verify and --shard, or compare later with `harness compare`');
       const progress = progressFor(io, options);

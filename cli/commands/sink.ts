@@ -1,11 +1,6 @@
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { sinkFor } from '../../connectors/sinks/index.ts';
-import { CHECKPOINT_TABLE } from '../../connectors/sinks/sql/ddl.ts';
-import { tableStatements } from '../../connectors/sinks/sql/writer.ts';
 import { HarnessError } from '../../core/errors.ts';
-import { sinkSetup } from '../../runner/sink-setup.ts';
-import { loadScenario } from '../../scenarios/load.ts';
 import type { CommandContext } from '../context.ts';
 
 /**
@@ -22,8 +17,13 @@ export function registerSink(program: Command, context: CommandContext): void {
     .option('--reset', 'drop and recreate the tables, so they are empty (sink.reset in the scenario is ignored here)')
     .action(async (scenarioPath: string, options: { reset?: boolean }) => {
       const { io } = context;
+      const [{ sinkFor }, { sinkSetup }, { loadScenario }] = await Promise.all([
+        import('../../connectors/sinks/index.ts'),
+        import('../../runner/sink-setup.ts'),
+        import('../../scenarios/load.ts'),
+      ]);
       const { scenario } = loadScenario(resolve(io.cwd, scenarioPath), io.env);
-      const component = sinkFor(scenario.sink);
+      const component = await sinkFor(scenario.sink);
       // Only the location's kind matters here: no run directory is created.
       const location = component.locate(io.env, join(context.home(), 'sink-init'));
       if (!component.shared(location)) {
@@ -36,20 +36,29 @@ export function registerSink(program: Command, context: CommandContext): void {
       // Never under a run that is writing to the same schema: a reset would drop its tables.
       const lock = await component.lock(location, scenario.sink, io.env, { holder: 'harness sink init', runId: 'sink-init' });
       const where = await component.init(location, scenario.sink, io.env, sinkSetup(scenario, reset, (line) => io.stderr(`${line}\n`))).finally(() => lock.release());
-      io.stdout(`${reset ? 'dropped and recreated (empty)' : 'created where missing (existing tables kept)'}: ${where}, ${CHECKPOINT_TABLE}\n`);
+      io.stdout(`${reset ? 'dropped and recreated (empty)' : 'created where missing (existing tables kept)'}: ${where}\n`);
     });
 
   sink
     .command('ddl')
     .description('print the CREATE statements `harness sink init` runs for a scenario, without connecting')
     .argument('<scenario>', 'scenario file')
-    .action((scenarioPath: string) => {
+    .action(async (scenarioPath: string) => {
       const { io } = context;
+      const [{ sinkFor }, { sinkSetup }, { loadScenario }] = await Promise.all([
+        import('../../connectors/sinks/index.ts'),
+        import('../../runner/sink-setup.ts'),
+        import('../../scenarios/load.ts'),
+      ]);
       const { scenario } = loadScenario(resolve(io.cwd, scenarioPath), io.env);
-      if (scenario.sink.type !== 'sql') {
-        throw new HarnessError('usage', `harness sink ddl prints SQL; the scenario's sink is ${scenario.sink.type}: see docs/elasticsearch.md for its mappings, or create its indices with harness sink init`);
+      const component = await sinkFor(scenario.sink);
+      if (!component.ddl) {
+        throw new HarnessError(
+          'usage',
+          `harness sink ddl prints the statements that create a sink's tables, and the scenario's sink (${scenario.sink.type}) has none: see its page under docs/ for what it creates, or create it with harness sink init`,
+        );
       }
-      const statements = tableStatements({ spec: scenario.sink, ...sinkSetup(scenario, false, () => {}) });
+      const statements = component.ddl(scenario.sink, sinkSetup(scenario, false, () => {}));
       io.stdout(`${statements.map((s) => `${layout(s)};`).join('\n\n')}\n`);
     });
 }

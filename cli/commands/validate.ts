@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
 import { HarnessError } from '../../core/errors.ts';
-import { loadScenario } from '../../scenarios/load.ts';
-import { scenarioJsonSchema } from '../../scenarios/schema.ts';
 import type { CommandContext } from '../context.ts';
 
 export function registerValidate(program: Command, context: CommandContext): void {
@@ -10,13 +8,15 @@ export function registerValidate(program: Command, context: CommandContext): voi
     .description('check a scenario file against the schema (exit 2 with file:line:col for each problem)')
     .argument('[scenario]', 'scenario file')
     .option('--print-schema', 'print the JSON Schema of scenario files, for editors')
-    .action((scenarioPath: string | undefined, options: { printSchema?: boolean }) => {
+    .action(async (scenarioPath: string | undefined, options: { printSchema?: boolean }) => {
       const { io } = context;
       if (options.printSchema) {
+        const { scenarioJsonSchema } = await import('../../scenarios/schema.ts');
         io.stdout(`${JSON.stringify(scenarioJsonSchema(), null, 2)}\n`);
         return;
       }
       if (!scenarioPath) throw new HarnessError('usage', 'validate needs a scenario file (or --print-schema)');
+      const { loadScenario } = await import('../../scenarios/load.ts');
       const { scenario } = loadScenario(scenarioPath, io.env);
       const datasets = Object.entries(scenario.datasets)
         .filter(([, spec]) => spec)

@@ -1,14 +1,8 @@
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ExitCode } from '../../core/exit-codes.ts';
-import { latestRunDir } from '../../runs/manifest.ts';
-import { renderTerminal } from '../../reports/index.ts';
-import { jsonReport } from '../../reports/writers/json.ts';
-import { verifyRunDir } from '../../runner/verify-run.ts';
-import { loadBaseline } from '../../reports/compare/baseline.ts';
 import { withBaselineOptions, type BaselineFlags } from '../baseline.ts';
 import type { CommandContext } from '../context.ts';
-import { inGithubGroup, publishToGithubActions } from '../github-actions.ts';
 import { openOption, openReport } from '../open.ts';
 
 export function registerVerify(program: Command, context: CommandContext): void {
@@ -19,6 +13,14 @@ export function registerVerify(program: Command, context: CommandContext): void 
     .option(...openOption)
     .action(async (options: BaselineFlags & { run?: string; json?: boolean; open?: boolean }) => {
       const { io } = context;
+      const [{ latestRunDir }, { renderTerminal }, { jsonReport }, { verifyRunDir }, { loadBaseline }, { inGithubGroup, publishToGithubActions }] = await Promise.all([
+        import('../../runs/manifest.ts'),
+        import('../../reports/index.ts'),
+        import('../../reports/writers/json.ts'),
+        import('../../runner/verify-run.ts'),
+        import('../../reports/compare/baseline.ts'),
+        import('../github-actions.ts'),
+      ]);
       const baseline = loadBaseline(options.baseline, options.failOn, io.cwd);
       const runDir = options.run ? resolve(io.cwd, options.run) : latestRunDir(context.home());
       const report = await inGithubGroup(io, `harness verify ${runDir}`, () => verifyRunDir(runDir, io.env, (line) => io.stderr(`${line}\n`), baseline));

@@ -24,6 +24,13 @@ export interface LockHolder {
 
 /** Held while a run writes to a sink; released when it ends. */
 export interface SinkLock {
+  /**
+   * Called before each write: resolves at once while the lock is held. A lock the sink lost with its
+   * connection (a database outage) is taken again first; if another run took it meanwhile, a
+   * HarnessError 'unreachable' (exit 3). A server that cannot be reached yet fails as the sink's
+   * writes do, for the outage wait to judge.
+   */
+  hold(): Promise<void>;
   release(): Promise<void>;
 }
 

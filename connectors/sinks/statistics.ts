@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { DatasetName } from '../../generators/generator.ts';
-import { datasetStatistics } from '../../pipeline/rules/index.ts';
+import { datasetStatistics } from '../../pipeline/rules/dataset-statistics.ts';
 import { measureUnit, WINDOW_START, type Measure, type StatisticSpec } from '../../pipeline/statistics.ts';
 
 /**

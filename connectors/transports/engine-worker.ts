@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { serializeError } from '../../core/errors.ts';
 import { runJob, type EngineJob, type WorkerMessage } from './engine.ts';
-import { transports, type TransportType } from './index.ts';
+import { loadTransport, type TransportType } from './index.ts';
 import type { ChunkWriterFactory } from './transport.ts';
 
 /** Worker thread entry of the producer engine: opens the job's chunk writer here and runs its share of the chunks. */
@@ -9,9 +9,9 @@ const job = workerData as EngineJob<unknown>;
 const port = parentPort;
 if (port) {
   const post = (message: WorkerMessage) => port.postMessage(message);
-  // The options were made by this same component on the engine's side, for this writer.
-  const transport: ChunkWriterFactory<unknown> = transports[job.transport as TransportType];
   try {
+    // The options were made by this same component on the engine's side, for this writer.
+    const transport: ChunkWriterFactory<unknown> = await loadTransport(job.transport as TransportType);
     await runJob(job, transport, (line) => post({ log: line }), (records, file) => post({ delivered: records, file }));
     post({ done: true });
   } catch (error) {

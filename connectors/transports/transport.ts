@@ -120,8 +120,15 @@ export interface ChunkWriterFactory<WriterOptions> {
  */
 export interface TransportComponent<Type extends string, Spec, Location, WriterOptions> extends ChunkWriterFactory<WriterOptions> {
   readonly type: Type;
-  /** Strict (unknown keys are errors), every field described; the scenario schema is built from it. */
+  /** Strict (unknown keys are errors), every field described; the scenario schema is built from it (specs.ts). */
   readonly spec: z.ZodType<Spec>;
+  /**
+   * How a dead letter's `source` and `position` (or `record_index`) name the record it holds, in
+   * words, for a pipeline of your own: the verifier's dead-letter checks say it when they fail.
+   */
+  readonly positionConvention: string;
+  /** Where a run's data went, in words (no credentials): for the run's log and report.html. */
+  describe(location: Location): string;
   create(spec: Spec, context: TransportContext & { runDir: string }): RunTransport<Location>;
   /** The run-time side again for a run that was interrupted (`harness resume`), from what the manifest recorded. */
   reopen(spec: Spec, location: Location, context: TransportContext): RunTransport<Location>;

@@ -7,31 +7,28 @@ import { latestRunDir, loadManifest } from '../../runs/manifest.ts';
 import type { Report } from '../../verifier/report.ts';
 import { runCli } from '../helpers/cli.ts';
 import { FakeCluster } from '../helpers/elasticsearch-fake.ts';
-import { describeIfKafka, startMockBroker, type MockBroker } from '../helpers/kafka.ts';
+import { describeIfKafkaBroker, kafkaBootstrap, uniqueTopic } from '../helpers/kafka.ts';
 import { tempDir, writeScenario } from '../helpers/scenario.ts';
 
 const root = join(import.meta.dirname, '../..');
 
 /**
- * The shipped scenarios/lol-elasticsearch.yaml through the CLI, as a user runs it, with the Kafka
- * test broker and the in-memory Elasticsearch node standing in for the cluster (the registry's
+ * The shipped scenarios/lol-elasticsearch.yaml through the CLI, as a user runs it, with the tests'
+ * Apache Kafka broker and the in-memory Elasticsearch node standing in for the cluster (the registry's
  * component swapped for one whose client talks to the mock). Only the match count is cut, so the
  * run takes seconds; topic, rate, batching, indices, settings and SLOs are the file's own.
  * elasticsearch-live.test.ts runs the file unchanged against a real cluster.
  */
-describeIfKafka('scenarios/lol-elasticsearch.yaml through the CLI (Kafka test broker, mock cluster)', () => {
-  let broker: MockBroker;
+describeIfKafkaBroker('scenarios/lol-elasticsearch.yaml through the CLI (Apache Kafka broker, in-memory Elasticsearch)', () => {
   const fake = new FakeCluster();
   const real = sinks.elasticsearch;
 
-  beforeAll(async () => {
-    broker = await startMockBroker(1);
-    sinks.elasticsearch = fake.component();
+  beforeAll(() => {
+    sinks.elasticsearch = () => Promise.resolve(fake.component());
   });
 
-  afterAll(async () => {
+  afterAll(() => {
     sinks.elasticsearch = real;
-    await broker?.stop();
   });
 
   it('runs seed 002\'s flow into lol_matches_stream with its statistics and passes every check', { timeout: 120_000 }, async () => {
@@ -39,7 +36,7 @@ describeIfKafka('scenarios/lol-elasticsearch.yaml through the CLI (Kafka test br
     const shipped = readFileSync(join(root, 'scenarios/lol-elasticsearch.yaml'), 'utf8');
     expect(shipped).toContain('count: 120');
     const path = writeScenario(cwd, shipped.replace('count: 120', 'count: 16'));
-    const env = { KAFKA_BROKERS: broker.bootstrap, ES_URL: 'http://elastic:changeme@localhost:9200' };
+    const env = { KAFKA_BROKERS: kafkaBootstrap(), KAFKA_TOPIC_PREFIX: `${uniqueTopic()}_`, ES_URL: 'http://elastic:changeme@localhost:9200' };
     const run = await runCli(['run', path, '--no-verify'], { cwd, env });
     expect(run.code, run.stderr).toBe(ExitCode.ok);
     expect(run.stderr).toContain('created index lol_matches_stream on Elasticsearch at http://localhost:9200');

@@ -231,7 +231,7 @@ describe.each(esBackends)('Elasticsearch sink and reader ($name)', ({ name, targ
     await sink.close();
     const kept = await es.component.init(es.location, es.spec, es.env, setupFor(['lol'], { reset: false }));
     const statistics = indicesOf(es.spec).filter((index) => index.endsWith('_stats'));
-    expect(kept).toMatch(new RegExp(`^Elasticsearch at .*: indices ${[es.spec.indices.lol, ...statistics, es.spec.indices.dlq].join(', ')}$`));
+    expect(kept).toMatch(new RegExp(`^Elasticsearch at .*: indices ${[es.spec.indices.lol, ...statistics, es.spec.indices.dlq, es.spec.indices.checkpoints].join(', ')}$`));
     expect(await (await reader()).count('lol')).toBe(10);
     await es.component.init(es.location, es.spec, es.env, setupFor(['lol'], { reset: true }));
     expect(await (await reader()).count('lol')).toBe(0);

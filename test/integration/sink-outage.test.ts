@@ -5,6 +5,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.ts';
 import { sql } from '../../connectors/sinks/sql/index.ts';
+import { lockSchema } from '../../connectors/sinks/sql/lock.ts';
 import { openSql } from '../../connectors/sinks/sql/open.ts';
 import { sqlSinkSpec } from '../../connectors/sinks/sql/spec.ts';
 import { createTables } from '../../connectors/sinks/sql/writer.ts';
@@ -31,7 +32,7 @@ import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
 
 const faults = '{ duplicate: 0.03, malformed: 0.04, future: 0.01, late: 0.02 }';
 
-function outageScenario(schema: string, options: { events: number; matches: number; outageLimit?: string }): string {
+function outageScenario(schema: string, options: { events: number; matches: number; outageLimit?: string; rate?: number }): string {
   return [
     'name: outage',
     'seed: 23',
@@ -39,7 +40,7 @@ function outageScenario(schema: string, options: { events: number; matches: numb
     'pipeline: { type: reference, batchSize: 500, pollInterval: 50ms }',
     `sink: { schema: ${schema}${options.outageLimit ? `, outageLimit: ${options.outageLimit}` : ''} }`,
     'datasets:',
-    `  ecommerce: { count: ${options.events}, rate: 4000, faults: ${faults} }`,
+    `  ecommerce: { count: ${options.events}, rate: ${options.rate ?? 4000}, faults: ${faults} }`,
     `  lol: { count: ${options.matches}, rate: 100, faults: ${faults} }`,
     '',
   ].join('\n');
@@ -284,6 +285,97 @@ describe.skipIf(noCluster !== null)('a PostgreSQL cluster of the test own, reall
     // The server said so in its own words (57P01 terminating, 57P03 starting up) or as a refused connection.
     expect(outageLines(run.stderr).filter((l) => l.includes(' back after ')).length).toBeGreaterThanOrEqual(1);
     expectExactlyOnce(report(cwd));
+  }, 110_000);
+
+  /** The sessions holding the schema lock of `schema` on the cluster, by application name (the holder). */
+  async function lockHolders(schema: string): Promise<string[]> {
+    const admin = new pg.Client({ connectionString: cluster.url() });
+    await admin.connect();
+    try {
+      const { rows } = await admin.query<{ name: string }>(
+        `SELECT a.application_name AS name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+         WHERE l.locktype = 'advisory' AND l.granted AND l.objid = hashtext($1)::oid ORDER BY 1`,
+        [schema],
+      );
+      return rows.map((r) => r.name);
+    } finally {
+      await admin.end();
+    }
+  }
+
+  const lockAs = (schema: string, runId: string, env: NodeJS.ProcessEnv) =>
+    lockSchema({ kind: 'postgres', url: 'x' }, sqlSinkSpec.parse({ type: 'sql', schema, outageLimit: '10s' }), env, { holder: `harness run ${runId}`, runId });
+
+  it('a restart ends the schema lock with its session: the run takes it again before writing, so a second run is still refused', async () => {
+    const cwd = tempDir();
+    const schema = 'relock';
+    const path = writeScenario(cwd, outageScenario(schema, { events: 40_000, matches: 400 }));
+    let restart: Promise<void> | null = null;
+    let check: Promise<{ holders: string[]; second: unknown }> | null = null;
+    const run = await runWatching(['run', path, '--verbose'], cwd, { PG_URL: cluster.url() }, (line) => {
+      if (restart === null && / batch \d+:/.test(line)) restart = cluster.ctl('restart');
+      else if (check === null && line.includes('schema lock taken again')) {
+        // Asked while the run still writes: the lock is its again, and another run is refused with its name.
+        check = (async () => ({ holders: await lockHolders(schema), second: await lockAs(schema, 'second', { PG_URL: cluster.url() }).catch((e: unknown) => e) }))();
+      }
+    });
+    await restart;
+    expect(run.code, run.stderr).toBe(ExitCode.ok);
+    expect(run.stderr).toMatch(new RegExp(`schema ${schema} on postgres://postgres:\\*\\*\\*@127\\.0\\.0\\.1:${cluster.port}/postgres: schema lock taken again after losing its connection`));
+    expect(check, run.stderr).not.toBeNull();
+    const { holders, second } = await (check as unknown as Promise<{ holders: string[]; second: unknown }>);
+    expect(holders).toHaveLength(1);
+    expect(holders[0]).toMatch(/^harness run \S+$/);
+    expect(second).toBeInstanceOf(HarnessError);
+    expect((second as HarnessError).exitCode).toBe(ExitCode.usage);
+    expect((second as HarnessError).message).toContain(`schema ${schema} on postgres://postgres:***@127.0.0.1:${cluster.port}/postgres is in use by ${holders[0]}`);
+    expectExactlyOnce(report(cwd));
+    // Released at the end, the retaken lock as the first would have been.
+    expect(await lockHolders(schema)).toEqual([]);
+  }, 110_000);
+
+  it('another run that takes the schema during the outage stops the run with exit 3 naming it, before it writes again', async () => {
+    const cwd = tempDir();
+    const schema = 'stolen';
+    const proxy = await startTcpProxy({ host: '127.0.0.1', port: cluster.port });
+    const path = writeScenario(cwd, outageScenario(schema, { events: 40_000, matches: 400, rate: 2000 }));
+    let outage: Promise<void> | null = null;
+    let other: Awaited<ReturnType<typeof lockAs>> | null = null;
+    let cutAt = 0;
+    try {
+      // The run reaches the cluster through the proxy; the other run directly, while the proxy refuses the first.
+      const run = await runWatching(['run', path, '--verbose'], cwd, { PG_URL: proxy.url(cluster.url()) }, (line) => {
+        if (outage !== null || !/ batch \d+:/.test(line)) return;
+        cutAt = Date.now();
+        outage = (async () => {
+          const back = proxy.outage(4000);
+          // The server ends the cut session (and its lock) as soon as it sees the socket closed.
+          for (let tries = 0; other === null; tries++) {
+            other = await lockAs(schema, 'other', { PG_URL: cluster.url() }).catch(async (error: unknown) => {
+              if (tries > 50) throw error;
+              await sleep(50);
+              return null;
+            });
+          }
+          await back;
+        })();
+      });
+      await outage;
+      expect(other, run.stderr).not.toBeNull();
+      expect(run.code, run.stderr).toBe(ExitCode.unreachable);
+      // Stopped when the server was back (after 4 s), at the first write's attempt, not after sink.outageLimit.
+      expect(run.endedAt - cutAt).toBeLessThan(15_000);
+      const errors = run.stderr.split('\n').filter((l) => l.startsWith('error: '));
+      expect(errors, run.stderr).toHaveLength(1);
+      expect(errors[0]).toMatch(
+        new RegExp(`schema ${schema} on postgres://postgres:\\*\\*\\*@127\\.0\\.0\\.1:${proxy.port}/postgres: the lock ended with its connection during a database outage, and harness run other \\(server pid \\d+\\) took the schema meanwhile; this run stops`),
+      );
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+      expect(await lockHolders(schema)).toEqual(['harness run other']);
+    } finally {
+      await (other as Awaited<ReturnType<typeof lockAs>> | null)?.release();
+      await proxy.close();
+    }
   }, 110_000);
 
   it('a wrong password is exit 3 "authentication failed" at once, never retried', async () => {

@@ -5,6 +5,7 @@ import { describeGroup, statisticsKey, statisticsOf, windowStartOf } from '../..
 import type { CheckResult } from '../../verifier/check.ts';
 import type { Report } from '../../verifier/report.ts';
 import type { DeadLetterRow, SinkRow, StatisticsRow } from '../../connectors/readers.ts';
+import { csv } from '../../connectors/transports/csv/index.ts';
 import { verifyRun } from '../../verifier/verify.ts';
 import { DLQ_TOPIC, FILE, memoryReader, memoryStream, RUN_START, syntheticSink, topicLetters, VERIFY_AT, type SyntheticSink } from '../helpers/synthetic-sink.ts';
 
@@ -18,7 +19,8 @@ const ecommerce = { datasets: { ecommerce: { count: 3000, rate: 1000, faults } }
 const lol = { datasets: { lol: { count: 300, rate: 100, faults } } };
 
 async function verify(sink: SyntheticSink): Promise<Report> {
-  return verifyRun(sink.manifest, memoryReader(sink), { nowMs: VERIFY_AT });
+  // The synthetic run's files are CSV files: the CSV transport says how a letter names its record.
+  return verifyRun(sink.manifest, memoryReader(sink), { nowMs: VERIFY_AT, positionConvention: csv.positionConvention });
 }
 
 function failing(report: Report): string[] {

@@ -74,6 +74,7 @@ export function elasticsearchComponent(connect: ClientFactory = (env, location) 
         throw error;
       });
       return {
+        hold: () => lock.hold(),
         async release() {
           await lock.release();
           await client.close();

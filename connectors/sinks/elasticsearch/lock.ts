@@ -69,6 +69,8 @@ export async function lockIndices(
   );
 
   const held: Held[] = [];
+  /** Set when a renewal finds another run holding a lock this process held (cut off from the cluster for longer than LOCK_TTL_MS). */
+  let takenOver: string | null = null;
   let renewing: Promise<unknown> = Promise.resolve();
   const release = async () => {
     clearInterval(renewal);
@@ -88,7 +90,9 @@ export async function lockIndices(
             h.primaryTerm = r._primary_term ?? h.primaryTerm;
           })
           .catch((error: unknown) => {
-            if (statusOf(error) === 409) log(`the lock on index ${h.id} was taken over by another run after ${LOCK_TTL_MS / 1000} s without renewal`);
+            if (statusOf(error) !== 409) return;
+            takenOver ??= `the lock on index ${h.id} was taken over by another run after ${LOCK_TTL_MS / 1000} s without renewal`;
+            log(takenOver);
           }),
       ),
     );
@@ -105,7 +109,13 @@ export async function lockIndices(
     if (error instanceof HarnessError) throw error;
     throw new HarnessError('unreachable', `locking the indices on ${options.description} failed: ${esMessage(error)}`, { cause: error });
   }
-  return { release };
+  return {
+    // A lock taken over is not taken back: the other run is writing now.
+    async hold() {
+      if (takenOver) throw new HarnessError('unreachable', `${options.description}: ${takenOver}; this run stops rather than write beside it (run it again once the other has finished)`);
+    },
+    release,
+  };
 }
 
 /**

@@ -5,7 +5,8 @@ import { requireStatistics, SqlSinkProbe } from './probe.ts';
 import { SqlSinkReader } from './reader.ts';
 import { sqlSinkSpec, type SqlLocation, type SqlSinkSpec } from './spec.ts';
 import { statisticsTables } from './statistics.ts';
-import { createTables, SqlSinkWriter } from './writer.ts';
+import { CHECKPOINT_TABLE } from './ddl.ts';
+import { createTables, SqlSinkWriter, tableStatements } from './writer.ts';
 
 /** PostgreSQL: the server named by PG_URL / DATABASE_URL, else PGlite in the run directory. */
 export const sql: SinkComponent<SqlSinkSpec, SqlLocation> = {
@@ -20,11 +21,12 @@ export const sql: SinkComponent<SqlSinkSpec, SqlLocation> = {
     try {
       await createTables(client, { spec, ...setup });
       const statistics = setup.datasets.flatMap((d) => statisticsTables(spec, d) ?? []).map((t) => t.table);
-      return `${client.description} schema ${spec.schema}: ${[...setup.datasets.map((d) => spec.tables[d]), ...statistics, spec.tables.dlq].join(', ')}`;
+      return `${client.description} schema ${spec.schema}: ${[...setup.datasets.map((d) => spec.tables[d]), ...statistics, spec.tables.dlq, CHECKPOINT_TABLE].join(', ')}`;
     } finally {
       await client.close();
     }
   },
+  ddl: (spec, setup) => tableStatements({ spec, ...setup }),
   async openReader(location, spec, env, log) {
     return new SqlSinkReader(await openSql(location, env, { log, outageLimitMs: spec.outageLimit }), spec);
   },

@@ -2,7 +2,6 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DatasetName, Generator } from '../../../generators/index.ts';
 import type { Source } from '../../../pipeline/source.ts';
-import type { KafkaTransportSpec } from '../kafka/spec.ts';
 import { chunkRange, scheduledPlan, shardChunks, wholeDataset, type ChunkPlan } from '../chunks.ts';
 import { produceChunks } from '../engine.ts';
 import type { CommittedFile, ProduceOutcome, ProduceRequest, RunTransport, TransportComponent } from '../transport.ts';
@@ -29,8 +28,12 @@ export function filePlan(generator: Generator, count: number, rotation: Rotation
 }
 
 /** Files keep their rotation settings; a scenario on another transport, written to files, gets the defaults. */
-export function fileRotation(transport: CsvTransportSpec | KafkaTransportSpec): Rotation {
-  return transport.type === 'csv' ? transport : csvSpec.parse({ type: 'csv' });
+export function fileRotation(transport: CsvTransportSpec | { type: string }): Rotation {
+  return isCsv(transport) ? transport : csvSpec.parse({ type: 'csv' });
+}
+
+function isCsv(transport: CsvTransportSpec | { type: string }): transport is CsvTransportSpec {
+  return transport.type === 'csv';
 }
 
 export function datasetDir(root: string, dataset: string): string {
@@ -109,6 +112,8 @@ export const csv = {
   spec: csvSpec,
   create: (spec, { runDir }) => new CsvTransport(spec.dir ?? join(runDir, 'data'), spec),
   reopen: (spec, location) => new CsvTransport(location.dir, spec),
+  positionConvention: 'source = the file name and position = its 1-based physical line, the header being line 1',
+  describe: (location) => `csv files in ${location.dir}`,
   sourcesFor: (location, generators) => sourcesIn(location.dir, generators),
   deadLetterPublisher: () => null,
   openWriter: openCsvWriter,

@@ -218,6 +218,8 @@ export const kafka = {
   spec: kafkaSpec,
   create: (spec, { runId, env, log }) => new KafkaTransport(spec, kafkaBrokers(env), runId, spec.consumerGroup ?? `harness-${runId}`, log),
   reopen: (spec, location, { runId, env, log }) => new KafkaTransport(spec, kafkaBrokers(env), runId, location.consumerGroup, log, location.topics),
+  positionConvention: "record_index = the record index from the message's harness header (source = topic:partition, position = offset)",
+  describe: (location) => `kafka ${location.brokers.join(',')} (${Object.values(location.topics).map((topic) => topic?.name).join(', ')})`,
   // Brokers are read from the environment again, as every server is after the run: the manifest's list is a record.
   sourcesFor: (location, generators, { runId, env, log }) => {
     const brokers = kafkaBrokers(env);
