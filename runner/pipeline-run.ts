@@ -34,7 +34,8 @@ export async function runPipelineForRun(
   if (unfinished && !options.follow && !isAlive(manifest)) {
     throw new HarnessError('usage', `${unfinished}: finish it with \`harness resume --run ${runDir}\`, or wait for it on purpose with --follow`);
   }
-  const lock = await sinkFor(scenario.sink).lock(manifest.sink, scenario.sink, env, { holder: `harness pipeline ${manifest.runId}`, runId: manifest.runId, log });
+  const sinkComponent = await sinkFor(scenario.sink);
+  const lock = await sinkComponent.lock(manifest.sink, scenario.sink, env, { holder: `harness pipeline ${manifest.runId}`, runId: manifest.runId, log });
   // While following a live generation, stop (as unfinished) if its run dies instead of waiting forever.
   const stop = new AbortController();
   const abort = () => stop.abort();
@@ -53,7 +54,7 @@ export async function runPipelineForRun(
   const spec: ReferencePipelineSpec =
     scenario.pipeline.type === 'reference' ? scenario.pipeline : (scenarioSchema.shape.pipeline.parse({ type: 'reference' }) as ReferencePipelineSpec);
   const generators = scenarioDatasets(scenario).map(([name, dataset]) => createGenerator(name, generatorConfig(manifest.seed, manifest.baseTimeMs, dataset)));
-  const sink = await sinkFor(scenario.sink).openWriter(manifest.sink, scenario.sink, env, sinkSetup(scenario, false, log));
+  const sink = await sinkComponent.openWriter(manifest.sink, scenario.sink, env, sinkSetup(scenario, false, log));
   // Production is over (or another process's): the monitor sees the pipeline's side only.
   const monitor = new RunMonitor(
     generators.map((g) => {
@@ -71,9 +72,9 @@ export async function runPipelineForRun(
     const result: PipelineResult = stop.signal.aborted
       ? { startedAtMs: stoppedAtMs, finishedAtMs: stoppedAtMs, completed: false, datasets: {} }
       : await runPipeline({
-          sources: sourcesFor(transport, generators, { runId: manifest.runId, env, log }),
+          sources: await sourcesFor(transport, generators, { runId: manifest.runId, env, log }),
           sink,
-          ...referencePipelineSettings(spec, scenario, env, manifest.runId, log),
+          ...(await referencePipelineSettings(spec, scenario, env, manifest.runId, log)),
           ...(options.progress?.batchLog ? { batchLog: options.progress.batchLog } : {}),
           onBatch: (dataset, batch) => monitor.batch(dataset, batch),
           beforeWrite: () => lock.hold(),

@@ -1,7 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import { sinkFor } from '../connectors/sinks/index.ts';
 import type { Shard } from '../connectors/transports/chunks.ts';
-import { createTransport, type TransportLocation } from '../connectors/transports/index.ts';
+import { createTransport, describeLocation, type TransportLocation } from '../connectors/transports/index.ts';
 import type { RunTransport } from '../connectors/transports/transport.ts';
 import type { SinkLock } from '../connectors/sinks/sink.ts';
 import { HarnessError, isDiskFull, messageOf } from '../core/errors.ts';
@@ -76,14 +76,14 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   const runId = newRunId();
   const seed = seedWord(scenario.seed);
   const baseTimeMs = resolveBaseTime(scenario, options.baseTime);
-  const sinkComponent = sinkFor(scenario.sink);
+  const sinkComponent = await sinkFor(scenario.sink);
   const runsPipeline = scenario.pipeline.type === 'reference' && !options.shard;
   const runDir = createRunDir(options.home, runId);
   const sinkLocation = sinkComponent.locate(options.env, runDir);
   if (!runsPipeline && !sinkComponent.shared(sinkLocation)) {
     throw new HarnessError('config', 'pipeline: external (or --shard) needs a sink that pipeline can reach: set PG_URL (or DATABASE_URL)');
   }
-  const transport = createTransport(scenario.transport, { runDir, runId, env: options.env, log: options.log });
+  const transport = await createTransport(scenario.transport, { runDir, runId, env: options.env, log: options.log });
   const now = Date.now();
   const manifest: RunManifest = {
     manifestVersion: MANIFEST_VERSION,
@@ -124,7 +124,7 @@ export interface ExecuteOptions extends Pick<RunOptions, 'env' | 'log' | 'signal
 export async function executeRun(options: ExecuteOptions): Promise<RunOutcome> {
   const { manifest, runDir, transport, log } = options;
   const { scenario, runId } = manifest;
-  const sinkComponent = sinkFor(scenario.sink);
+  const sinkComponent = await sinkFor(scenario.sink);
   const pipelineSpec = scenario.pipeline;
   const runsPipeline = pipelineSpec.type === 'reference' && !options.shard;
   const save = () => {
@@ -175,7 +175,7 @@ export async function executeRun(options: ExecuteOptions): Promise<RunOutcome> {
     }
     if (!options.resume) await transport.prepare(scenarioDatasets(scenario).map(([name]) => name));
     manifest.transport = transport.location();
-    log(`sink: ${sink?.description ?? 'left to another pipeline'}; transport: ${describeTransport(manifest)}`);
+    log(`sink: ${sink?.description ?? 'left to another pipeline'}; transport: ${await describeLocation(manifest.transport)}`);
     save();
     options.onReady?.(runDir);
 
@@ -194,13 +194,15 @@ export async function executeRun(options: ExecuteOptions): Promise<RunOutcome> {
     }
     options.progress?.watch(watched);
     const producing = { stop: AbortSignal.any([stop.signal, halt.signal]), halt: halt.signal };
+    // Before producing: a dead-letter topic that cannot be opened stops the run with nothing in flight.
+    const settings = sink && pipelineSpec.type === 'reference' ? await referencePipelineSettings(pipelineSpec, scenario, options.env, runId, log) : null;
     const generation = Promise.all(generators.map((generator) => produceDataset(options, generator, producing, watched))).then(() => transport.finish());
     const pipeline =
-      sink && pipelineSpec.type === 'reference'
+      sink && settings
         ? runPipeline({
             sources: transport.sources(generators),
             sink,
-            ...referencePipelineSettings(pipelineSpec, scenario, options.env, runId, log),
+            ...settings,
             ...(options.progress?.batchLog ? { batchLog: options.progress.batchLog } : {}),
             onBatch: (dataset, batch) => watched.batch(dataset, batch),
             beforeWrite: async () => {
@@ -278,11 +280,6 @@ async function produceDataset(options: ExecuteOptions, generator: Generator, pro
   dataset.files = result.files;
   dataset.finishedAtMs = result.finishedAtMs;
   dataset.complete = !signal.aborted && result.records === dataset.count;
-}
-
-function describeTransport(manifest: RunManifest): string {
-  const t = manifest.transport;
-  return t.type === 'csv' ? t.dir : `kafka ${t.brokers.join(',')} (${Object.values(t.topics).map((x) => x?.name).join(', ')})`;
 }
 
 /** A full disk during a run, as the user needs it: where, and that `harness resume` finishes the run once there is room. */

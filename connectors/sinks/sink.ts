@@ -57,8 +57,13 @@ export interface SinkComponent<Spec extends { type: string }, Location> {
   shared(location: Location): boolean;
   /** Opens the writer; the pipeline's `connect()` creates the tables as `setup` says. */
   openWriter(location: Location, spec: Spec, env: NodeJS.ProcessEnv, setup: SinkSetup): Promise<Sink>;
-  /** Creates the tables (and with `reset`, empties them) without writing anything: `harness sink init`, external runs. */
+  /**
+   * Creates the tables (and with `reset`, empties them) without writing anything: `harness sink
+   * init`, external runs. Says where and what, every table (or index) named, checkpoints included.
+   */
   init(location: Location, spec: Spec, env: NodeJS.ProcessEnv, setup: SinkSetup): Promise<string>;
+  /** The statements `init` runs, for a sink that has such a language (SQL): `harness sink ddl` prints them without connecting. */
+  ddl?(spec: Spec, setup: SinkSetup): string[];
   openReader(location: Location, spec: Spec, env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<SinkReader>;
   /** Opens a progress probe on the run's tables (or indices), which must exist (`init` or the writer made them). */
   openProbe(location: Location, spec: Spec, env: NodeJS.ProcessEnv): Promise<SinkProbe>;

@@ -51,8 +51,7 @@ export function elasticsearchComponent(connect: ClientFactory = (env, location) 
           { limitMs: spec.outageLimit },
           setup.log,
         );
-        // The checkpoint index is named by the caller after this (as the SQL sink's checkpoint table is).
-        return `${description}: indices ${names.filter((n) => n !== spec.indices.checkpoints).join(', ')}`;
+        return `${description}: indices ${names.join(', ')}`;
       } finally {
         await client.close();
       }
