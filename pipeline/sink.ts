@@ -75,5 +75,11 @@ export interface Sink {
    * and what to do about it.
    */
   explainRefusal(error: unknown): string;
+  /**
+   * Rebuilds the statistics kept beside `dataset`'s rows from those rows, whatever they held
+   * (`harness pipeline --recompute-statistics`); says what it rebuilt, a line per table or index,
+   * none when the dataset has no statistics there. Safe beside writers of the same run.
+   */
+  recomputeStatistics(dataset: DatasetName): Promise<string[]>;
   close(): Promise<void>;
 }

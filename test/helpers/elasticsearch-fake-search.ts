@@ -3,7 +3,8 @@
  * shard's doc values hold them: a keyword as its text, a boolean as 1 or 0, a date as epoch ms, a
  * scaled_float as round(value x factor) / factor, a float as the nearest float32, so sums come out
  * as a real node's do. What the sink sends and nothing more: `bool` (filter, must, must_not),
- * `term`, `terms`, `range` and `match_all` queries; `filter`, `terms`, `sum` and `value_count`
+ * `term`, `terms`, `range`, `exists` and `match_all` queries; `filter`, `terms`, `composite` (terms
+ * and fixed_interval date_histogram sources, paged by `after`), `sum` and `value_count`
  * aggregations, answered with the bodies 8.x returns. Anything else is the 400 a node gives for a
  * query or aggregation it does not know.
  */
@@ -92,6 +93,8 @@ export function matches(query: Query | undefined, source: Source, properties: Pr
       const [gte, gt, lte, lt] = [at('gte'), at('gt'), at('lte'), at('lt')];
       return (gte === undefined || v >= gte) && (gt === undefined || v > gt) && (lte === undefined || v <= lte) && (lt === undefined || v < lt);
     }
+    case 'exists':
+      return value((body as { field: string }).field) !== undefined;
     default:
       throw new UnknownRequest('parsing_exception', `unknown query [${type}]`);
   }
@@ -133,6 +136,9 @@ export function aggregate(aggs: Aggregations, docs: readonly Source[], propertie
         };
         break;
       }
+      case 'composite':
+        out[name] = composite(body as CompositeBody, children, docs, properties);
+        break;
       case 'sum':
         out[name] = { value: values().reduce((sum, v) => sum + v, 0) };
         break;
@@ -144,4 +150,62 @@ export function aggregate(aggs: Aggregations, docs: readonly Source[], propertie
     }
   }
   return out;
+}
+
+interface CompositeBody {
+  size?: number;
+  sources: Record<string, { terms?: { field: string }; date_histogram?: { field: string; fixed_interval: string } }>[];
+  after?: Record<string, string | number>;
+}
+
+/** A fixed interval as a node parses it: a whole number of ms, s, m, h or d. */
+function intervalMs(interval: string): number {
+  const match = /^(\d+)(ms|s|m|h|d)$/.exec(interval);
+  if (!match) throw new UnknownRequest('illegal_argument_exception', `failed to parse setting [date_histogram.fixedInterval] with value [${interval}] as a time value`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
+  return Number(match[1]) * unit;
+}
+
+/**
+ * A composite aggregation's page: every combination of the sources' values (a terms source's value,
+ * a date histogram's bucket start in epoch ms, aligned to the epoch in UTC), in ascending order of
+ * the sources in turn, the ones after `after`, `size` of them; `after_key` is the last one's key.
+ * Documents without a value for a source are left out, as without `missing_bucket`.
+ */
+function composite(body: CompositeBody, children: Aggregations, docs: readonly Source[], properties: Properties): Record<string, unknown> {
+  const sources = body.sources.map((source) => {
+    const [name, spec] = Object.entries(source)[0]!;
+    if (spec.terms) return { name, field: spec.terms.field, interval: null };
+    if (spec.date_histogram) return { name, field: spec.date_histogram.field, interval: intervalMs(spec.date_histogram.fixed_interval) };
+    throw new UnknownRequest('x_content_parse_exception', `[composite] unknown source type in [${name}]`);
+  });
+  const groups = new Map<string, { key: (string | number)[]; docs: Source[] }>();
+  for (const doc of docs) {
+    const key: (string | number)[] = [];
+    for (const { field, interval } of sources) {
+      const value = docValue(properties[field], doc[field]);
+      if (value === undefined) break;
+      key.push(interval === null ? value : Math.floor((value as number) / interval) * interval);
+    }
+    if (key.length < sources.length) continue;
+    const id = JSON.stringify(key);
+    const group = groups.get(id);
+    if (group) group.docs.push(doc);
+    else groups.set(id, { key, docs: [doc] });
+  }
+  const compare = (a: readonly (string | number)[], b: readonly (string | number)[]) => {
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return (a[i] as string | number) < (b[i] as string | number) ? -1 : 1;
+    return 0;
+  };
+  const after = body.after ? sources.map(({ name }) => body.after?.[name] as string | number) : null;
+  const page = [...groups.values()]
+    .sort((a, b) => compare(a.key, b.key))
+    .filter((g) => after === null || compare(g.key, after) > 0)
+    .slice(0, body.size ?? 10);
+  const keyOf = (key: readonly (string | number)[]) => Object.fromEntries(sources.map(({ name }, i) => [name, key[i]]));
+  const last = page.at(-1);
+  return {
+    ...(last ? { after_key: keyOf(last.key) } : {}),
+    buckets: page.map((g) => ({ key: keyOf(g.key), doc_count: g.docs.length, ...aggregate(children, g.docs, properties) })),
+  };
 }

@@ -360,6 +360,14 @@ export class FakeCluster {
       if (op === 'delete') {
         const index = this.indices.get(meta._index);
         const existing = index?.docs.get(meta._id ?? '');
+        // Conditional on the version read, as the index and create operations are.
+        if (meta.if_seq_no !== undefined && existing?.seqNo !== meta.if_seq_no) {
+          const reason = existing
+            ? `[${meta._id}]: version conflict, required seqNo [${meta.if_seq_no}], primary term [1]. current document has seqNo [${existing.seqNo}] and primary term [1]`
+            : `[${meta._id}]: version conflict, required seqNo [${meta.if_seq_no}], primary term [1]. but no document was found`;
+          items.push({ delete: { _index: meta._index, _id: meta._id, status: 409, error: { type: 'version_conflict_engine_exception', reason, index: meta._index } } });
+          continue;
+        }
         index?.docs.delete(meta._id ?? '');
         if (existing) index?.tombstones.set(meta._id ?? '', existing.version + 1);
         items.push({ delete: { _index: meta._index, _id: meta._id, _version: (existing?.version ?? 0) + 1, result: existing ? 'deleted' : 'not_found', _seq_no: ++this.seqNo, _primary_term: 1, status: existing ? 200 : 404 } });

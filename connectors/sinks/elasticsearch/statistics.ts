@@ -6,6 +6,7 @@ import type { DatasetOutput, OutputRow } from '../../../pipeline/output.ts';
 import { deriveFields, measureUnit, WINDOW_START, windowStartOf, type StatisticSpec } from '../../../pipeline/statistics.ts';
 import { keptStatistics, measureColumn, type KeptStatistic } from '../statistics.ts';
 import { documentId } from './documents.ts';
+import { scanIndex } from './scan.ts';
 import { BulkWriteError, causeText, isTransientStatus } from './failures.ts';
 import type { ElasticsearchSinkSpec } from './spec.ts';
 
@@ -45,7 +46,17 @@ export const DOUBLE_COUNTED = 'harness_double_counted';
  */
 const MAX_ROUNDS = 10;
 
-/** One statistics document a batch's rows fall in. */
+/**
+ * Statistics documents one round reads, sums and writes at most: bounds each request (the
+ * multi-get, the aggregation's filters and `terms` size, the bulk) whatever a batch touches, well
+ * under a node's search.max_buckets (65,536).
+ */
+export const MAX_TARGETS = 1000;
+
+/** Buckets a rebuild reads a page at a time from the rows (a composite aggregation). */
+const REBUILD_PAGE = 1000;
+
+/** One statistics document: a group's window (`windowStartMs`), or its total (null). */
 interface Target {
   kept: KeptStatistic;
   group: string;
@@ -59,22 +70,28 @@ type Version = { seqNo: number; primaryTerm: number } | null;
 /** A terms bucket or a filter aggregation as the response gives it: a doc_count beside its sub-aggregations. */
 type Bucket = { doc_count: number } & Record<string, unknown>;
 
+/** Documents a round wrote and deleted, by index. */
+type Tally = Map<string, { written: number; deleted: number }>;
+
 /**
  * Keeps a dataset's statistics equal to what its rows index holds, by recomputing them: after a
- * batch's rows are written (and before its checkpoint), every window the batch touched and every
- * total of a group it touched is summed again from the participant documents by one aggregation
- * (`terms` on the group under a `filter` on the window's range of the event time, `sum`s of the
- * measures; a count is the bucket's doc_count), the declared fields derived by deriveFields, and
- * the documents written under deterministic ids. A recompute reads what the rows are, not what a
- * batch adds, so a replayed batch or a duplicate match (overwritten rows) counts once, and a crash
- * between the rows and the statistics is healed when the batch is replayed: its checkpoint was
- * never written.
+ * batch's rows are written (and before its checkpoint), every window the batch touched is summed
+ * again from the participant documents by one aggregation (`terms` on the group under a `filter` on
+ * the window's range of the event time, `sum`s of the measures; a count is the bucket's doc_count),
+ * the declared fields derived by deriveFields, and the documents written under deterministic ids.
+ * Then every total of a group the batch touched is summed from that group's window documents (the
+ * measures each keeps), not from its rows: a total then costs one document per window of its group,
+ * however many rows the index holds, where summing the rows read every row of the group every batch.
+ * A recompute reads what the rows are, not what a batch adds, so a replayed batch or a duplicate
+ * match (overwritten rows) counts once, and a crash between the rows and the statistics is healed
+ * when the batch is replayed: its checkpoint was never written.
  *
  * Several writers (a consumer group) may recompute one document at once, and the one that read
- * the rows earlier may write last. So each round reads the documents' versions first, then
+ * the sources earlier may write last. So each round reads the documents' versions first, then
  * refreshes and aggregates, then writes each one only if it is still the version read (`if_seq_no`,
  * or `create` where there was none): a document another writer changed meanwhile is recomputed in
- * the next round, from rows that now include the other writer's.
+ * the next round, from sources that now include the other writer's. A writer reads a total's
+ * version only after its own windows are written, so the last total written has seen them.
  *
  * Sums are exact: counts and whole numbers, and the 2-decimal metrics in hundredths, which the
  * rows index maps as scaled_float at their decimals (mapping.ts), so their sum is whole hundredths.
@@ -94,22 +111,101 @@ export class StatisticsRecompute {
     return this.doubleCount > 0 && faultHits('doubleCount', this.doubleCount, String(row[this.output.recordKey]));
   }
 
-  /** Recomputes every document the rows fall in; call once their bulk has succeeded. */
+  /** Recomputes every document the rows fall in, windows then totals; call once their bulk has succeeded. */
   async update(rows: readonly OutputRow[]): Promise<void> {
-    let pending = targetsOf(this.kept, rows);
-    for (let round = 1; pending.length > 0; round++) {
-      if (round > MAX_ROUNDS) {
-        throw new BulkWriteError('unavailable', `${pending.length} statistics document(s), first ${pending[0]!.id} in ${pending[0]!.kept.where}, were changed by another writer in each of ${MAX_ROUNDS} rounds`);
+    const targets = targetsOf(this.kept, rows);
+    await this.settle(targets.filter((t) => t.windowStartMs !== null));
+    await this.settle(targets.filter((t) => t.windowStartMs === null));
+  }
+
+  /**
+   * Rebuilds every statistics document from the rows index, whatever the indices held (`harness
+   * pipeline --recompute-statistics`): each group's windows found in the rows a page at a time (a
+   * composite aggregation: `terms` on the group, a fixed-interval `date_histogram` of the event
+   * time), recomputed as a batch recomputes them; then the documents no row accounts for (a stray
+   * or corrupt one) deleted; then every group's total. Safe beside writers, as `update` is. Says
+   * per index how many documents it wrote and deleted.
+   */
+  async rebuild(): Promise<{ index: string; written: number; deleted: number }[]> {
+    const tally: Tally = new Map(this.kept.map((k) => [k.where, { written: 0, deleted: 0 }]));
+    // What the indices hold now; any of it the rows no longer account for goes at the end.
+    const before = await this.documentsHeld();
+    const seen = new Set<string>();
+    const groups = new Map<KeptStatistic, Set<string>>(this.kept.map((k) => [k, new Set()]));
+    await this.client.indices.refresh({ index: this.rowsIndex });
+    for (const kept of this.kept) {
+      for await (const page of this.windowsInRows(kept)) {
+        for (const t of page) {
+          seen.add(`${t.kept.where}/${t.id}`);
+          groups.get(kept)?.add(t.group);
+        }
+        await this.settle(page, tally);
       }
-      const versions = await this.versions(pending);
-      // Searches see the last refresh: this batch's rows must be in the sums.
-      await this.client.indices.refresh({ index: this.rowsIndex });
-      const documents = await this.recompute(pending);
-      pending = await this.write(pending, versions, documents);
+    }
+    const stray = before.filter((t) => !seen.has(`${t.kept.where}/${t.id}`));
+    // Before the totals: a stray window would be summed into its group's total.
+    await this.settle(stray.filter((t) => t.windowStartMs !== null), tally);
+    const totals = [...groups].flatMap(([kept, names]) => [...names].map((group) => target(kept, group, null)));
+    const totalIds = new Set(totals.map((t) => `${t.kept.where}/${t.id}`));
+    await this.settle([...totals, ...stray.filter((t) => t.windowStartMs === null && !totalIds.has(`${t.kept.where}/${t.id}`))], tally);
+    return [...tally].map(([index, counts]) => ({ index, ...counts }));
+  }
+
+  /** Every document in the statistics indices, as a target under its own `_id` (a stray one's may not be the one its fields give). */
+  private async documentsHeld(): Promise<Target[]> {
+    const held: Target[] = [];
+    for (const kept of this.kept) {
+      const groupField = kept.name(kept.statistic.groupBy);
+      const windowField = kept.name(WINDOW_START);
+      await this.client.indices.refresh({ index: kept.where });
+      await scanIndex<Record<string, unknown>>(this.client, { index: kept.where, fields: [groupField, windowField], pageSize: 5000 }, (hits) => {
+        for (const hit of hits) {
+          const window = hit._source?.[windowField];
+          const windowStartMs = window === null || window === undefined ? null : typeof window === 'number' ? window : Date.parse(String(window));
+          held.push({ kept, group: String(hit._source?.[groupField] ?? ''), windowStartMs, id: hit._id ?? '' });
+        }
+      });
+    }
+    return held;
+  }
+
+  /** The (group, window) pairs the rows index holds for a statistic, a page of targets at a time. */
+  private async *windowsInRows(kept: KeptStatistic): AsyncGenerator<Target[]> {
+    const { groupBy, eventTime, windowMs } = kept.statistic;
+    let after: Record<string, estypes.FieldValue> | undefined;
+    for (;;) {
+      const sources = [{ g: { terms: { field: groupBy } } }, { w: { date_histogram: { field: eventTime, fixed_interval: `${windowMs}ms` } } }];
+      const response = await this.client.search({
+        index: this.rowsIndex,
+        size: 0,
+        track_total_hits: false,
+        aggs: { pairs: { composite: { size: REBUILD_PAGE, sources, ...(after ? { after } : {}) } } },
+      });
+      const pairs = response.aggregations?.pairs as estypes.AggregationsCompositeAggregate | undefined;
+      const buckets = (pairs?.buckets ?? []) as estypes.AggregationsCompositeBucket[];
+      if (buckets.length === 0) return;
+      yield buckets.map((b) => target(kept, String(b.key.g), Number(b.key.w)));
+      if (!pairs?.after_key) return;
+      after = pairs.after_key;
     }
   }
 
-  /** Each document's version now (a real-time get), read before the rows are. */
+  /** Recomputes the targets (all windows, or all totals) until each is written, MAX_TARGETS at a time. */
+  private async settle(targets: readonly Target[], tally?: Tally): Promise<void> {
+    for (let at = 0; at < targets.length; at += MAX_TARGETS) {
+      let pending = targets.slice(at, at + MAX_TARGETS);
+      for (let round = 1; pending.length > 0; round++) {
+        if (round > MAX_ROUNDS) {
+          throw new BulkWriteError('unavailable', `${pending.length} statistics document(s), first ${pending[0]!.id} in ${pending[0]!.kept.where}, were changed by another writer in each of ${MAX_ROUNDS} rounds`);
+        }
+        const versions = await this.versions(pending);
+        const documents = pending[0]!.windowStartMs === null ? await this.sumWindows(pending) : await this.sumRows(pending);
+        pending = await this.write(pending, versions, documents, tally);
+      }
+    }
+  }
+
+  /** Each document's version now (a real-time get), read before what it is summed from. */
   private async versions(targets: readonly Target[]): Promise<Version[]> {
     const { docs } = await this.client.mget({ docs: targets.map((t) => ({ _index: t.kept.where, _id: t.id })), _source: false });
     return docs.map((doc, i) => {
@@ -123,8 +219,8 @@ export class StatisticsRecompute {
     });
   }
 
-  /** One aggregation over the rows index for every target: its document, by `<where>/<id>`. */
-  private async recompute(targets: readonly Target[]): Promise<Map<string, Record<string, unknown>>> {
+  /** Windows: one aggregation over the rows index for every target: its document, by `<where>/<id>`. */
+  private async sumRows(targets: readonly Target[]): Promise<Map<string, Record<string, unknown>>> {
     const aggs: Record<string, estypes.AggregationsAggregationContainer> = {};
     const asked: { name: string; kept: KeptStatistic; windowStartMs: number | null }[] = [];
     for (const [kept, windows] of byStatisticAndWindow(targets)) {
@@ -138,16 +234,50 @@ export class StatisticsRecompute {
         asked.push({ name, kept, windowStartMs });
       }
     }
+    // Searches see the last refresh: this batch's rows must be in the sums.
+    await this.client.indices.refresh({ index: this.rowsIndex });
     const response = await this.client.search({ index: this.rowsIndex, size: 0, track_total_hits: false, aggs });
     const documents = new Map<string, Record<string, unknown>>();
     for (const { name, kept, windowStartMs } of asked) {
-      const groups = (response.aggregations?.[name] as Bucket | undefined)?.groups as { buckets?: (Bucket & { key: unknown })[] } | undefined;
-      for (const bucket of groups?.buckets ?? []) {
+      for (const bucket of groupBuckets(response.aggregations?.[name])) {
         const group = String(bucket.key);
-        const measures = this.measures(kept.statistic, bucket);
-        documents.set(`${kept.where}/${statisticId(group, windowStartMs)}`, statisticDocument(kept, group, windowStartMs, measures));
+        documents.set(`${kept.where}/${statisticId(group, windowStartMs)}`, statisticDocument(kept, group, windowStartMs, this.measures(kept.statistic, bucket)));
       }
     }
+    return documents;
+  }
+
+  /**
+   * Totals: per statistic, one aggregation over its own index's window documents of the groups
+   * asked (those with a window start), summing the measures each window keeps. The windows hold
+   * the doubled counts already, so nothing is added here for doubleCount.
+   */
+  private async sumWindows(targets: readonly Target[]): Promise<Map<string, Record<string, unknown>>> {
+    const statistics = byStatisticAndWindow(targets);
+    // The windows this writer just wrote must be in the sums.
+    await this.client.indices.refresh({ index: [...statistics.keys()].map((k) => k.where) });
+    const documents = new Map<string, Record<string, unknown>>();
+    await Promise.all(
+      [...statistics].map(async ([kept, windows]) => {
+        const { statistic, name } = kept;
+        const groups = windows.get(null) ?? [];
+        const sums: Record<string, estypes.AggregationsAggregationContainer> = {};
+        for (const [m, measure] of Object.entries(statistic.measures)) sums[`m_${m}`] = { sum: { field: measureColumn(m, measure) } };
+        const filter: estypes.QueryDslQueryContainer[] = [{ terms: { [name(statistic.groupBy)]: groups } }, { exists: { field: name(WINDOW_START) } }];
+        const response = await this.client.search({
+          index: kept.where,
+          size: 0,
+          track_total_hits: false,
+          aggs: { t: { filter: { bool: { filter } }, aggs: { groups: { terms: { field: name(statistic.groupBy), size: groups.length }, aggs: sums } } } },
+        });
+        for (const bucket of groupBuckets(response.aggregations?.t)) {
+          const group = String(bucket.key);
+          // Sums of whole numbers come back as doubles: exact below 2^53, rounding only undoes the type.
+          const measures = Object.fromEntries(Object.keys(statistic.measures).map((m) => [m, Math.round((bucket[`m_${m}`] as estypes.AggregationsSumAggregate).value ?? 0)]));
+          documents.set(`${kept.where}/${statisticId(group, null)}`, statisticDocument(kept, group, null, measures));
+        }
+      }),
+    );
     return documents;
   }
 
@@ -171,26 +301,38 @@ export class StatisticsRecompute {
     return measures;
   }
 
-  /** Writes each recomputed document if it is still the version read; returns the targets another writer changed meanwhile. */
-  private async write(targets: readonly Target[], versions: readonly Version[], documents: ReadonlyMap<string, Record<string, unknown>>): Promise<Target[]> {
+  /**
+   * Writes each recomputed document if it is still the version read, and deletes one nothing
+   * accounts for any more (no row in its window, no window of its group: a stray document) on the
+   * same condition; returns the targets another writer changed meanwhile.
+   */
+  private async write(targets: readonly Target[], versions: readonly Version[], documents: ReadonlyMap<string, Record<string, unknown>>, tally?: Tally): Promise<Target[]> {
     const operations: (estypes.BulkOperationContainer | Record<string, unknown>)[] = [];
     const sent: Target[] = [];
     targets.forEach((target, i) => {
       const document = documents.get(`${target.kept.where}/${target.id}`);
-      // No rows in it: only when another writer's refused write was undone meanwhile; nothing to count.
-      if (!document) return;
       const version = versions[i];
       const at = { _index: target.kept.where, _id: target.id };
-      operations.push(version ? { index: { ...at, if_seq_no: version.seqNo, if_primary_term: version.primaryTerm } } : { create: at }, document);
+      const expected = version ? { if_seq_no: version.seqNo, if_primary_term: version.primaryTerm } : null;
+      if (document) operations.push(expected ? { index: { ...at, ...expected } } : { create: at }, document);
+      else if (expected) operations.push({ delete: { ...at, ...expected } });
+      else return;
       sent.push(target);
     });
     if (sent.length === 0) return [];
     const response = await this.client.bulk<Record<string, unknown>>({ operations });
     const changed: Target[] = [];
     for (const [i, item] of response.items.entries()) {
-      const result = item.index ?? item.create;
-      if (!result?.error) continue;
       const target = sent[i]!;
+      const result = item.index ?? item.create ?? item.delete;
+      const counts = tally?.get(target.kept.where);
+      if (!result?.error) {
+        if (counts) {
+          if (item.delete) counts.deleted++;
+          else counts.written++;
+        }
+        continue;
+      }
       if (result.status === 409) {
         changed.push(target);
         continue;
@@ -203,6 +345,17 @@ export class StatisticsRecompute {
   }
 }
 
+/** A statistic's document for a group's window (or total, `windowStartMs` null). */
+function target(kept: KeptStatistic, group: string, windowStartMs: number | null): Target {
+  return { kept, group, windowStartMs, id: statisticId(group, windowStartMs) };
+}
+
+/** The `groups` terms buckets under a filter aggregation of the response. */
+function groupBuckets(aggregate: unknown): (Bucket & { key: unknown })[] {
+  const groups = (aggregate as Bucket | undefined)?.groups as { buckets?: (Bucket & { key: unknown })[] } | undefined;
+  return groups?.buckets ?? [];
+}
+
 /** Every statistics document the rows fall in: each statistic's group in the row's window, and the group's total. */
 function targetsOf(kept: readonly KeptStatistic[], rows: readonly OutputRow[]): Target[] {
   const targets = new Map<string, Target>();
@@ -211,9 +364,9 @@ function targetsOf(kept: readonly KeptStatistic[], rows: readonly OutputRow[]): 
     for (const row of rows) {
       const group = String(row[groupBy]);
       for (const windowStartMs of [windowStartOf(row[eventTime] as number, windowMs), null]) {
-        const id = statisticId(group, windowStartMs);
-        const key = `${k.where}/${id}`;
-        if (!targets.has(key)) targets.set(key, { kept: k, group, windowStartMs, id });
+        const t = target(k, group, windowStartMs);
+        const key = `${k.where}/${t.id}`;
+        if (!targets.has(key)) targets.set(key, t);
       }
     }
   }

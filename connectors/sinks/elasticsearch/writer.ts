@@ -217,6 +217,15 @@ export class EsSinkWriter implements Sink {
     return explainEsRefusal(error);
   }
 
+  async recomputeStatistics(dataset: DatasetName): Promise<string[]> {
+    const kept = statisticsIndices(this.options.spec, dataset);
+    if (!kept || kept.length === 0) return [];
+    const rowsIndex = this.options.spec.indices[dataset];
+    // Each row counted once, as the index holds it: doubleCount is a fault injected into a run, not into its repair.
+    const rebuilt = await new StatisticsRecompute(this.client, rowsIndex, datasetRules[dataset].output, kept, 0).rebuild();
+    return rebuilt.map(({ index, written, deleted }) => `${index}: ${written} documents recomputed from ${rowsIndex}${deleted > 0 ? `, ${deleted} that no row accounts for deleted` : ''}`);
+  }
+
   /** Makes what the run wrote visible to searches at once (instead of within refresh_interval), then closes. Safe before connect. */
   async close(): Promise<void> {
     if (this.wrote) {

@@ -102,6 +102,26 @@ export class StatisticsKeeper {
   }
 
   /**
+   * Rebuilds every statistic from the whole rows table (`harness pipeline --recompute-statistics`),
+   * the repair for statistics that drifted from their rows (written by hand, an older harness, a
+   * bug): emptied, then summed again by the same statements a batch runs, over every row, each
+   * counted once (the doubleCount fault is an injected one: a rebuild counts what the table holds).
+   * Under the dataset's statistics lock, so a writer's batch lands wholly before or after it.
+   * Returns each table with the rows it now holds.
+   */
+  async recompute(tx: SqlQueryable): Promise<{ table: string; rows: number }[]> {
+    await this.lock(tx);
+    for (const t of this.tables) await tx.query(`DELETE FROM ${qualified(this.schema, t.table)}`);
+    await tx.query(`WITH i AS (SELECT ${this.returning} FROM ${qualified(this.schema, this.rowsTable)}), ${this.upserts} SELECT count(*)::int AS n FROM i`);
+    const counted: { table: string; rows: number }[] = [];
+    for (const t of this.tables) {
+      const { rows } = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${qualified(this.schema, t.table)}`);
+      counted.push({ table: `${this.schema}.${t.table}`, rows: Number(rows[0]?.n ?? 0) });
+    }
+    return counted;
+  }
+
+  /**
    * `insert` (an INSERT of rows with `params.length` parameters, without RETURNING) made into one
    * statement that also adds its inserted rows to the statistics, and returns how many it inserted
    * as `n`.

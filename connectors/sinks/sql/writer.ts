@@ -198,6 +198,13 @@ export class SqlSinkWriter implements Sink {
     return explainSqlRefusal(error);
   }
 
+  async recomputeStatistics(dataset: DatasetName): Promise<string[]> {
+    const keeper = this.statistics[dataset];
+    if (!keeper) return [];
+    const counted = await this.client.transaction((tx) => keeper.recompute(tx));
+    return counted.map(({ table, rows }) => `${table}: ${rows} rows recomputed from ${this.options.spec.schema}.${this.options.spec.tables[dataset]}`);
+  }
+
   async close(): Promise<void> {
     await this.client.close();
   }
