@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { PAGE_SIZE } from '../../connectors/sinks/elasticsearch/reader.ts';
 import { elasticsearchSinkSpec } from '../../connectors/sinks/elasticsearch/spec.ts';
-import { DOUBLE_COUNTED, statisticId } from '../../connectors/sinks/elasticsearch/statistics.ts';
+import { DOUBLE_COUNTED, MAX_TARGETS, statisticId } from '../../connectors/sinks/elasticsearch/statistics.ts';
 import { HarnessError } from '../../core/errors.ts';
 import { ExitCode } from '../../core/exit-codes.ts';
 import { waitOutOutage } from '../../pipeline/outage.ts';
@@ -176,6 +176,74 @@ describe.each(esBackends)('Elasticsearch statistics ($name)', ({ name, target })
     await slow;
     // Without the conditional write the first writer's figures, summed before the second's rows, would be what is left.
     expectSame(await statistics(), truth(matches.flat()));
+  });
+
+  /** Requests to `index`'s search, the aggregations each asked for. */
+  const searches = (fake: FakeCluster, index: string) => fake.requests.filter((r) => r.path === `/${index}/_search`).map((r) => (r.body as { aggs: Record<string, unknown> }).aggs);
+
+  it.runIf(name === 'mock')('sum a total from its group\'s window documents, never from its rows, and read or write at most MAX_TARGETS documents a request', async () => {
+    es = await target();
+    const fake = es.fake!;
+    const sink = await writer();
+    // Late matches each open windows of their own: one batch touching more documents than a round takes.
+    const matches = matchRows(600);
+    const rows = matches.flat();
+    const touched = truth(rows).length;
+    expect(touched).toBeGreaterThan(MAX_TARGETS);
+    await sink.writeBatch(batch(matches, 600));
+    expectSame(await statistics(), truth(rows));
+
+    // On the rows index, every sum is of one window (a range of game_creation): no total reads the rows.
+    const onRows = searches(fake, es.spec.indices.lol).flatMap((aggs) => Object.values(aggs));
+    expect(onRows.length).toBeGreaterThan(0);
+    for (const agg of onRows) expect(JSON.stringify(agg)).toContain('"range":{"game_creation"');
+    // The totals: from the statistic's own index, its window documents (those with a window start).
+    for (const index of [championIndex(), positionIndex()]) {
+      const onWindows = searches(fake, index);
+      expect(onWindows.length).toBeGreaterThan(0);
+      for (const aggs of onWindows) expect(JSON.stringify(aggs)).toContain('{"exists":{"field":"window_start"}}');
+    }
+    // Bounded rounds: no multi-get, and no statistics bulk, holds more than MAX_TARGETS documents.
+    const mgets = fake.requests.filter((r) => r.path === '/_mget').map((r) => (r.body as { docs: unknown[] }).docs.length);
+    expect(Math.max(...mgets)).toBeLessThanOrEqual(MAX_TARGETS);
+    expect(mgets.reduce((a, b) => a + b, 0)).toBe(touched);
+    const statisticsBulks = fake.requests.filter((r) => r.path === '/_bulk' && statisticsBulk(JSON.stringify(r.body)));
+    for (const bulk of statisticsBulks) expect((bulk.body as unknown[]).length / 2).toBeLessThanOrEqual(MAX_TARGETS);
+  });
+
+  it('are rebuilt from the rows by recomputeStatistics, whatever they held: changed, deleted and stray documents, over pages of windows', async () => {
+    es = await target();
+    const sink = await writer();
+    const matches = matchRows(700);
+    const rows = matches.flat();
+    for (let at = 0; at < matches.length; at += 350) await sink.writeBatch(batch(matches.slice(at, at + 350), at + 350));
+    const expected = truth(rows);
+    // The drift: a total off by a game, a window gone, a stray window under an id of its own, a stray total.
+    const total = expected.find((row) => row.statistic === 'champion' && row.windowStartMs === null)!;
+    const window = expected.find((row) => row.statistic === 'position' && row.windowStartMs !== null)!;
+    const totalId = statisticId(total.group!, null);
+    const stored = (await es.client.get<Record<string, number>>({ index: championIndex(), id: totalId }))._source!;
+    await es.client.index({ index: championIndex(), id: totalId, document: { ...stored, games_played: stored.games_played! + 1, sum_games: stored.sum_games! + 1 } });
+    await es.client.delete({ index: positionIndex(), id: statisticId(window.group!, window.windowStartMs) });
+    await es.client.index({ index: positionIndex(), id: 'stray-window', document: { position: 'MIDDLE', window_start: 0, games_played: 7, sum_games: 7, avg_kills: 1, avg_deaths: 1, avg_assists: 1, avg_gpm: 1, avg_dpm: 1 } });
+    await es.client.index({ index: championIndex(), id: statisticId('Nobody', null), document: { champion_name: 'Nobody', window_start: null, games_played: 3, wins: 1, win_rate: 33.33 } });
+    await es.client.indices.refresh({ index: [championIndex(), positionIndex()] });
+    const drifted = await statistics();
+    expect(drifted).not.toEqual(expect.arrayContaining(expected));
+
+    const lines = await sink.recomputeStatistics('lol');
+    expect(lines).toEqual([
+      expect.stringMatching(new RegExp(`^${championIndex()}: \\d+ documents recomputed from ${es.spec.indices.lol}, 1 that no row accounts for deleted$`)),
+      expect.stringMatching(new RegExp(`^${positionIndex()}: \\d+ documents recomputed from ${es.spec.indices.lol}, 1 that no row accounts for deleted$`)),
+    ]);
+    expectSame(await statistics(), expected);
+    if (es.fake) {
+      // More champion windows than a page of 1,000: the rows were read in pages (two full, then an empty one ends it).
+      expect(expected.filter((row) => row.statistic === 'champion' && row.windowStartMs !== null).length).toBeGreaterThan(1000);
+      const pages = searches(es.fake, es.spec.indices.lol).filter((aggs) => JSON.stringify(aggs).includes('"composite"') && JSON.stringify(aggs).includes('champion_name'));
+      expect(pages).toHaveLength(3);
+      expect(JSON.stringify(pages[1])).toContain('"after":');
+    }
   });
 
   it('go to the indices and fields the scenario names, and are read back under the declared names', async () => {
