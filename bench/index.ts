@@ -14,11 +14,12 @@ import { benchPipeline } from './pipeline.ts';
 import { benchProbe } from './probe.ts';
 import { benchReportHtml } from './report-html.ts';
 import { benchScaleOut } from './scale-out.ts';
+import { benchStartup } from './startup.ts';
 import { benchVerify, verifyBenchOptions } from './verify.ts';
 import { printPairs, type Pair } from './table.ts';
 
 /**
- * `npm run bench [-- section...]`: sections are `generation`, `pipeline`, `probe`, `kafka`, `main-job`,
+ * `npm run bench [-- section...]`: sections are `startup`, `generation`, `pipeline`, `probe`, `kafka`, `main-job`,
  * `verify`, `memory`, `hog`, `find-max`, `report-html` and `scale-out` (default: all); a summary of every harness figure beside its reference
  * ends it. Set PG_URL to add the PostgreSQL server beside embedded PGlite, and KAFKA_BROKERS to
  * measure a cluster of your own instead of Apache Kafka's broker started here (test/kafka-broker).
@@ -28,6 +29,7 @@ const wants = (name: string) => sections.length === 0 || sections.includes(name)
 const url = postgresUrl(process.env);
 const pairs: Pair[] = [];
 
+if (wants('startup')) pairs.push(...benchStartup(Number(process.env.BENCH_STARTUP_RUNS ?? 21)));
 if (wants('generation')) pairs.push(...(await benchGeneration()));
 if (wants('pipeline')) {
   const dataDir = join(mkdtempSync(join(tmpdir(), 'harness-bench-')), 'db');

@@ -12,10 +12,7 @@ export const ecommerceOptions = z
     users: z.number().int().min(1).max(10_000_000).default(1000).describe('Size of the user pool (USER_000001..).'),
     products: z.number().int().min(8).max(100_000).default(64).describe('Size of the product catalogue (at least 8).'),
     purchaseShare: z.number().min(0).max(1).default(0.3).describe('Share of events that are purchases; the rest are views.'),
-    idScheme: z
-      .enum(['hash', 'md5'])
-      .default('hash')
-      .describe('event_id: "hash" (unique per index, fast) or "md5" (seed 001: md5 of user_product_timestamp).'),
+    idScheme: z.enum(['hash', 'md5']).default('hash').describe('event_id: "hash" (unique per index, fast) or "md5" (seed 001: md5 of user_product_timestamp).'),
     productSkew: z.number().min(0).max(5).default(1).describe('Zipf exponent of product popularity; 0 = uniform.'),
     userSkew: z.number().min(0).max(5).default(0.6).describe('Zipf exponent of user activity; 0 = uniform.'),
     sessionLength: z
@@ -32,16 +29,7 @@ export const ecommerceOptions = z
 export type EcommerceOptions = z.infer<typeof ecommerceOptions>;
 
 /** Seed 001's columns, in file order. */
-export const ecommerceColumns = [
-  'event_id',
-  'user_id',
-  'product_id',
-  'product_name',
-  'product_category',
-  'event_type',
-  'price',
-  'event_timestamp',
-] as const;
+export const ecommerceColumns = ['event_id', 'user_id', 'product_id', 'product_name', 'product_category', 'event_type', 'price', 'event_timestamp'] as const;
 
 export const ecommerceMalformed = [
   { kind: 'truncated_row', reason: 'column_count', description: 'the row cut off after its third column' },

@@ -8,7 +8,11 @@ import type { MalformedKind } from './faults.ts';
 
 export const lolOptions = z
   .object({
-    platform: z.string().regex(/^[A-Z0-9]{2,5}$/).default('EUW1').describe('Platform prefix of matchId, e.g. EUW1.'),
+    platform: z
+      .string()
+      .regex(/^[A-Z0-9]{2,5}$/)
+      .default('EUW1')
+      .describe('Platform prefix of matchId, e.g. EUW1.'),
     summoners: z.number().int().min(10).max(1_000_000).default(5000).describe('Size of the summoner name pool.'),
     remakeShare: z.number().min(0).max(1).default(0.01).describe('Share of matches that are remakes, ended by vote between 1:30 and 3:30 (as real ones are).'),
   })

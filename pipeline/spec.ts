@@ -12,17 +12,12 @@ export const pipelineFaults = z
     drop: share.default(0).describe('Share of valid records the pipeline silently loses.'),
     duplicateWrite: share.default(0).describe('Share of valid rows written twice, past the dedup.'),
     skipDlq: share.default(0).describe('Share of bad records dropped instead of dead-lettered.'),
-    corruptValue: z
-      .record(z.string(), share)
-      .default({})
-      .describe('Per field name, the share of rows written with a wrong value in that field.'),
+    corruptValue: z.record(z.string(), share).default({}).describe('Per field name, the share of rows written with a wrong value in that field.'),
     wrongReason: share.default(0).describe('Share of dead letters written with another reason than the right one.'),
     deadLetterValid: share.default(0).describe('Share of valid records also written to the dead letters.'),
     duplicateDeadLetter: share.default(0).describe('Share of dead letters written twice.'),
     skewTimes: share.default(0).describe('Share of rows whose produced_at is set after their ingested_at.'),
-    doubleCount: share
-      .default(0)
-      .describe("Share of records (LoL matches, by match id) the sink's statistics count twice; their rows land once."),
+    doubleCount: share.default(0).describe("Share of records (LoL matches, by match id) the sink's statistics count twice; their rows land once."),
     maxRowsPerSec: z
       .number()
       .positive()
@@ -31,12 +26,14 @@ export const pipelineFaults = z
       .describe('Caps the rows the pipeline writes per second, like a sink that can take no more: a known capacity for harness find-max to find.'),
     pauseAt: z
       .object({
-        after: duration.describe('When the pause begins, counted from the pipeline\'s start (e.g. 4s).'),
+        after: duration.describe("When the pause begins, counted from the pipeline's start (e.g. 4s)."),
         for: duration.describe('How long the pipeline takes no batch (e.g. 5s).'),
       })
       .strict()
       .optional()
-      .describe('Stops the pipeline taking batches once, for a while, as a stalled consumer would: the per-second series shows the stall and the backlog it leaves.'),
+      .describe(
+        'Stops the pipeline taking batches once, for a while, as a stalled consumer would: the per-second series shows the stall and the backlog it leaves.',
+      ),
   })
   .strict();
 
@@ -46,7 +43,11 @@ export const pipelineSpec = z.discriminatedUnion('type', [
       type: z.literal('reference').describe("The harness's own pipeline: validate, dead-letter, transform, sink."),
       batchSize: z.number().int().min(1).max(100_000).default(5000).describe('Records per sink transaction.'),
       futureTolerance: duration.prefault('1h').describe('Event times beyond now + this are future_timestamp.'),
-      pollInterval: duration.prefault('100ms').describe('How often an idle source looks for new files: with the file transport, up to this much is added to a record\'s latency after its file is rotated in.'),
+      pollInterval: duration
+        .prefault('100ms')
+        .describe(
+          "How often an idle source looks for new files: with the file transport, up to this much is added to a record's latency after its file is rotated in.",
+        ),
       faults: pipelineFaults.optional().describe('Faults injected on purpose, to prove the verifier catches them.'),
     })
     .strict(),

@@ -58,7 +58,7 @@ export function registerSink(program: Command, context: CommandContext): void {
           `harness sink ddl prints the statements that create a sink's tables, and the scenario's sink (${scenario.sink.type}) has none: see its page under docs/ for what it creates, or create it with harness sink init`,
         );
       }
-      const statements = component.ddl(scenario.sink, sinkSetup(scenario, false, () => {}));
+      const statements = await component.ddl(scenario.sink, sinkSetup(scenario, false, () => {}));
       io.stdout(`${statements.map((s) => `${layout(s)};`).join('\n\n')}\n`);
     });
 }

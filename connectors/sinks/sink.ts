@@ -63,7 +63,7 @@ export interface SinkComponent<Spec extends { type: string }, Location> {
    */
   init(location: Location, spec: Spec, env: NodeJS.ProcessEnv, setup: SinkSetup): Promise<string>;
   /** The statements `init` runs, for a sink that has such a language (SQL): `harness sink ddl` prints them without connecting. */
-  ddl?(spec: Spec, setup: SinkSetup): string[];
+  ddl?(spec: Spec, setup: SinkSetup): Promise<string[]>;
   openReader(location: Location, spec: Spec, env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<SinkReader>;
   /** Opens a progress probe on the run's tables (or indices), which must exist (`init` or the writer made them). */
   openProbe(location: Location, spec: Spec, env: NodeJS.ProcessEnv): Promise<SinkProbe>;

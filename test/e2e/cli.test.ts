@@ -80,6 +80,14 @@ describe('usage and configuration errors exit 2 with a message a user can act on
     expect(verify.code).toBe(ExitCode.usage);
     expect(verify.stderr).toContain('no runs under');
   });
+
+  it('sink ddl on a sink without statements (Elasticsearch) says so, naming the sink, without connecting', async () => {
+    const path = writeScenario(cwd, 'name: es\nsink: { type: elasticsearch }\ndatasets:\n  lol: { count: 10 }\n', 'es.yaml');
+    const result = await runCli(['sink', 'ddl', path], { cwd, env: { ES_URL: 'http://127.0.0.1:1' } });
+    expect(result.code).toBe(ExitCode.usage);
+    expect(result.stderr).toContain("the scenario's sink (elasticsearch) has none");
+    expect(result.stdout).toBe('');
+  });
 });
 
 describe('a sink that cannot be reached exits 3', () => {

@@ -1,7 +1,7 @@
 import type { Client } from '@elastic/elasticsearch';
 import type { DatasetName } from '../../../generators/generator.ts';
 import { rowBuilder, type OutputRow } from '../../../pipeline/output.ts';
-import { datasetRules } from '../../../pipeline/rules/index.ts';
+import { datasetOutputs } from '../../../pipeline/rules/outputs.ts';
 import { WINDOW_START } from '../../../pipeline/statistics.ts';
 import type { DeadLetterRow, SinkReader, SinkRow, StatisticsRow } from '../../readers.ts';
 import { epochMs, sourceValue } from './documents.ts';
@@ -35,7 +35,7 @@ export class EsSinkReader implements SinkReader {
 
   async checkLayout(dataset: DatasetName): Promise<void> {
     const { indices } = this.spec;
-    await this.read(indices[dataset], () => requireMapping(this.client, indices[dataset], readFields(datasetRules[dataset].output), this.description, `the ${dataset} rows (sink.indices.${dataset})`));
+    await this.read(indices[dataset], () => requireMapping(this.client, indices[dataset], readFields(datasetOutputs[dataset]), this.description, `the ${dataset} rows (sink.indices.${dataset})`));
     await this.read(indices.dlq, () => requireMapping(this.client, indices.dlq, deadLetterFields, this.description, 'the dead letters (sink.indices.dlq)'));
   }
 
@@ -49,7 +49,7 @@ export class EsSinkReader implements SinkReader {
 
   async scanRows(dataset: DatasetName, onPage: (rows: SinkRow[]) => void): Promise<void> {
     const index = this.spec.indices[dataset];
-    const fields = Object.entries(datasetRules[dataset].output.fields);
+    const fields = Object.entries(datasetOutputs[dataset].fields);
     const build = rowBuilder(fields.map(([name]) => name));
     const values: OutputRow[string][] = new Array(fields.length).fill(null);
     await this.read(index, async () => {

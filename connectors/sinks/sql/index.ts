@@ -1,12 +1,13 @@
 import type { SinkComponent } from '../sink.ts';
 import { openSql, sinkLocationFor } from './open.ts';
-import { lockSchema } from './lock.ts';
 import { requireStatistics, SqlSinkProbe } from './probe.ts';
 import { SqlSinkReader } from './reader.ts';
 import { sqlSinkSpec, type SqlLocation, type SqlSinkSpec } from './spec.ts';
 import { statisticsTables } from './statistics.ts';
 import { CHECKPOINT_TABLE } from './ddl.ts';
-import { createTables, SqlSinkWriter, tableStatements } from './writer.ts';
+
+/** The writer (with the pipeline's rules) and the lock (with pg) load when a command writes: verify only reads. */
+const writer = () => import('./writer.ts');
 
 /** PostgreSQL: the server named by PG_URL / DATABASE_URL, else PGlite in the run directory. */
 export const sql: SinkComponent<SqlSinkSpec, SqlLocation> = {
@@ -14,9 +15,11 @@ export const sql: SinkComponent<SqlSinkSpec, SqlLocation> = {
   locate: sinkLocationFor,
   shared: (location) => location.kind === 'postgres',
   async openWriter(location, spec, env, setup) {
+    const { SqlSinkWriter } = await writer();
     return new SqlSinkWriter(await openSql(location, env, { log: setup.log, outageLimitMs: spec.outageLimit }), { spec, ...setup });
   },
   async init(location, spec, env, setup) {
+    const { createTables } = await writer();
     const client = await openSql(location, env, { log: setup.log, outageLimitMs: spec.outageLimit });
     try {
       await createTables(client, { spec, ...setup });
@@ -26,7 +29,7 @@ export const sql: SinkComponent<SqlSinkSpec, SqlLocation> = {
       await client.close();
     }
   },
-  ddl: (spec, setup) => tableStatements({ spec, ...setup }),
+  ddl: async (spec, setup) => (await writer()).tableStatements({ spec, ...setup }),
   async openReader(location, spec, env, log) {
     return new SqlSinkReader(await openSql(location, env, { log, outageLimitMs: spec.outageLimit }), spec);
   },
@@ -41,5 +44,5 @@ export const sql: SinkComponent<SqlSinkSpec, SqlLocation> = {
     }
     return new SqlSinkProbe(client, spec);
   },
-  lock: lockSchema,
+  lock: async (location, spec, env, who) => (await import('./lock.ts')).lockSchema(location, spec, env, who),
 };

@@ -5,8 +5,6 @@ import { sqlJudge } from './failures.ts';
 import type { SqlLocation } from './spec.ts';
 import { redactUrl } from '../../redact.ts';
 import type { SqlClient } from './client.ts';
-import { openPglite } from './pglite.ts';
-import { openPostgres } from './postgres.ts';
 
 /** PG_URL, else DATABASE_URL: the PostgreSQL server to use instead of embedded PGlite. */
 export function postgresUrl(env: NodeJS.ProcessEnv): string | undefined {
@@ -31,11 +29,13 @@ export interface OpenOptions {
  * ("authentication failed"), never retried.
  */
 export async function openSql(location: SqlLocation, env: NodeJS.ProcessEnv, options: OpenOptions = {}): Promise<SqlClient> {
-  if (location.kind === 'pglite') return openPglite(location.dataDir);
+  // Each client loads when a run uses it: an embedded run never loads pg, a server's never PGlite.
+  if (location.kind === 'pglite') return (await import('./pglite.ts')).openPglite(location.dataDir);
   const url = postgresUrl(env);
   if (!url) {
     throw new HarnessError('config', `this run's sink is PostgreSQL at ${location.url}; set PG_URL (or DATABASE_URL) to reach it`);
   }
   const server = sqlJudge(`PostgreSQL at ${redactUrl(url)}`);
+  const { openPostgres } = await import('./postgres.ts');
   return waitOutOutage(server, 'connecting', () => openPostgres(url), { limitMs: options.outageLimitMs ?? DEFAULT_OUTAGE_LIMIT_MS }, options.log ?? (() => {}));
 }

@@ -1,7 +1,7 @@
 import { HarnessError, messageOf } from '../../../core/errors.ts';
 import type { DatasetName } from '../../../generators/generator.ts';
 import { rowBuilder, type FieldSpec } from '../../../pipeline/output.ts';
-import { datasetRules } from '../../../pipeline/rules/index.ts';
+import { datasetOutputs } from '../../../pipeline/rules/outputs.ts';
 import { WINDOW_START } from '../../../pipeline/statistics.ts';
 import type { DeadLetterRow, SinkReader, SinkRow, StatisticsRow } from '../../readers.ts';
 import { ident, literal, type CopyQuery, type SqlClient } from './client.ts';
@@ -45,7 +45,7 @@ export class SqlSinkReader implements SinkReader {
   }
 
   async checkLayout(dataset: DatasetName): Promise<void> {
-    const output = datasetRules[dataset].output;
+    const output = datasetOutputs[dataset];
     const wanted: [string, string][] = [
       ...Object.entries(output.fields).map(([name, f]): [string, string] => [name, sqlType(f)]),
       ...timingColumns.map((name): [string, string] => [name, 'timestamptz']),
@@ -77,7 +77,7 @@ export class SqlSinkReader implements SinkReader {
   }
 
   async scanRows(dataset: DatasetName, onPage: (rows: SinkRow[]) => void): Promise<void> {
-    const fields = Object.entries(datasetRules[dataset].output.fields);
+    const fields = Object.entries(datasetOutputs[dataset].fields);
     const select = [
       ...fields.map(([name, f], i) => `${selectExpression(name, f)} AS c${i}`),
       `${selectExpression('produced_at', null)} AS p`,
