@@ -2,7 +2,7 @@ import { mkdirSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sinkFor } from '../connectors/sinks/index.ts';
-import { sourcesFor, type TransportLocation } from '../connectors/transports/index.ts';
+import { loadTransport, sourcesFor, type TransportLocation } from '../connectors/transports/index.ts';
 import { HarnessError } from '../core/errors.ts';
 import { HEARTBEAT_MS, isAlive, loadManifest, saveManifest, unfinishedGeneration } from '../runs/manifest.ts';
 import { createGenerator } from '../generators/index.ts';
@@ -65,9 +65,10 @@ export async function runPipelineForRun(
   );
   options.progress?.watch(monitor);
   try {
-    // A Kafka run's end offsets are recorded when its generation finishes; until then the topic has
-    // no end to read to, so the pipeline waits for it (a file run's sources follow the files).
-    const transport = unfinished && manifest.transport.type === 'kafka' ? await generationEnd(runDir, stop.signal, log) : manifest.transport;
+    // A transport that cannot follow a live generation (Kafka: its end offsets are recorded when
+    // the generation finishes) is read once that end is known; files are followed as they come.
+    const follows = (await loadTransport(manifest.transport.type)).followsProduction;
+    const transport = unfinished && !follows ? await generationEnd(runDir, stop.signal, log) : manifest.transport;
     const stoppedAtMs = Date.now();
     const result: PipelineResult = stop.signal.aborted
       ? { startedAtMs: stoppedAtMs, finishedAtMs: stoppedAtMs, completed: false, datasets: {} }
@@ -94,7 +95,7 @@ export async function runPipelineForRun(
 
 /** The run's transport as its manifest records it once its generation has finished, or as it stands when `signal` stops the wait. */
 async function generationEnd(runDir: string, signal: AbortSignal, log: (line: string) => void): Promise<TransportLocation> {
-  log('waiting for the generation to finish: a Kafka run\'s end offsets are recorded then');
+  log("waiting for the generation to finish: the run's transport records where its data ends then (a Kafka topic's end offsets)");
   for (;;) {
     const manifest = loadManifest(runDir);
     if (!unfinishedGeneration(manifest) || signal.aborted) return manifest.transport;

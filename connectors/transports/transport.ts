@@ -129,6 +129,12 @@ export interface TransportComponent<Type extends string, Spec, Location, WriterO
   readonly positionConvention: string;
   /** Where a run's data went, in words (no credentials): for the run's log and report.html. */
   describe(location: Location): string;
+  /**
+   * Whether `sourcesFor` can read a run whose generation is still going on: files are followed as
+   * they are committed; Kafka's end offsets are recorded only once the generation finished, so
+   * `harness pipeline` waits for that before it reads.
+   */
+  readonly followsProduction: boolean;
   create(spec: Spec, context: TransportContext & { runDir: string }): RunTransport<Location>;
   /** The run-time side again for a run that was interrupted (`harness resume`), from what the manifest recorded. */
   reopen(spec: Spec, location: Location, context: TransportContext): RunTransport<Location>;

@@ -114,6 +114,7 @@ export const csv = {
   reopen: (spec, location) => new CsvTransport(location.dir, spec),
   positionConvention: 'source = the file name and position = its 1-based physical line, the header being line 1',
   describe: (location) => `csv files in ${location.dir}`,
+  followsProduction: true,
   sourcesFor: (location, generators) => sourcesIn(location.dir, generators),
   deadLetterPublisher: () => null,
   openWriter: openCsvWriter,

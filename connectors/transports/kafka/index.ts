@@ -220,6 +220,7 @@ export const kafka = {
   reopen: (spec, location, { runId, env, log }) => new KafkaTransport(spec, kafkaBrokers(env), runId, location.consumerGroup, log, location.topics),
   positionConvention: "record_index = the record index from the message's harness header (source = topic:partition, position = offset)",
   describe: (location) => `kafka ${location.brokers.join(',')} (${Object.values(location.topics).map((topic) => topic?.name).join(', ')})`,
+  followsProduction: false,
   // Brokers are read from the environment again, as every server is after the run: the manifest's list is a record.
   sourcesFor: (location, generators, { runId, env, log }) => {
     const brokers = kafkaBrokers(env);
