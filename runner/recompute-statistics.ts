@@ -32,14 +32,30 @@ export async function recomputeStatisticsForRun(runDir: string, env: NodeJS.Proc
     const sink = await component.openWriter(manifest.sink, scenario.sink, env, sinkSetup(scenario, false, log));
     try {
       const policy = { limitMs: scenario.sink.outageLimit };
-      const held = <T>(operation: () => Promise<T>) => async () => {
-        await lock.hold();
-        return operation();
-      };
-      await waitOutOutage(sink, 'sink connect', held(() => sink.connect()), policy, log);
+      const held =
+        <T>(operation: () => Promise<T>) =>
+        async () => {
+          await lock.hold();
+          return operation();
+        };
+      await waitOutOutage(
+        sink,
+        'sink connect',
+        held(() => sink.connect()),
+        policy,
+        log,
+      );
       const lines: string[] = [];
       for (const [dataset] of scenarioDatasets(scenario)) {
-        lines.push(...(await waitOutOutage(sink, `[${dataset}] recomputing statistics`, held(() => sink.recomputeStatistics(dataset)), policy, log)));
+        lines.push(
+          ...(await waitOutOutage(
+            sink,
+            `[${dataset}] recomputing statistics`,
+            held(() => sink.recomputeStatistics(dataset)),
+            policy,
+            log,
+          )),
+        );
       }
       return lines;
     } finally {

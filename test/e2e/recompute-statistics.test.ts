@@ -34,12 +34,24 @@ async function aggregates(cwd: string, runDir: string, env: NodeJS.ProcessEnv): 
 async function corruptSql(db: Corruptible, schema: string): Promise<void> {
   const table = `"${schema}".lol_champion_stats`;
   // A total off by one game, a window gone, a group no row has.
-  await db.sql(`UPDATE ${table} SET games_played = games_played + 1, sum_games = sum_games + 1 WHERE champion_name = (SELECT min(champion_name) FROM ${table}) AND window_start IS NULL`);
-  await db.sql(`DELETE FROM ${table} WHERE (champion_name, window_start) = (SELECT champion_name, window_start FROM ${table} WHERE window_start IS NOT NULL ORDER BY 1, 2 DESC LIMIT 1)`);
-  await db.sql(`INSERT INTO ${table} (champion_name, window_start, games_played, wins, win_rate, avg_kills, avg_deaths, avg_assists, avg_kda, avg_gpm, avg_dpm, avg_cspm) VALUES ('Nobody', NULL, 3, 1, 33.33, 1, 1, 1, 1, 1, 1, 1)`);
+  await db.sql(
+    `UPDATE ${table} SET games_played = games_played + 1, sum_games = sum_games + 1 WHERE champion_name = (SELECT min(champion_name) FROM ${table}) AND window_start IS NULL`,
+  );
+  await db.sql(
+    `DELETE FROM ${table} WHERE (champion_name, window_start) = (SELECT champion_name, window_start FROM ${table} WHERE window_start IS NOT NULL ORDER BY 1, 2 DESC LIMIT 1)`,
+  );
+  await db.sql(
+    `INSERT INTO ${table} (champion_name, window_start, games_played, wins, win_rate, avg_kills, avg_deaths, avg_assists, avg_kda, avg_gpm, avg_dpm, avg_cspm) VALUES ('Nobody', NULL, 3, 1, 33.33, 1, 1, 1, 1, 1, 1, 1)`,
+  );
 }
 
-async function expectRepaired(scenario: string, cwd: string, env: NodeJS.ProcessEnv, corrupt: (runDir: string) => Promise<void>, rebuilt: RegExp[]): Promise<void> {
+async function expectRepaired(
+  scenario: string,
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  corrupt: (runDir: string) => Promise<void>,
+  rebuilt: RegExp[],
+): Promise<void> {
   const run = await runCli(['run', scenario, '--quiet'], { cwd, env });
   expect(run.code, run.stderr).toBe(ExitCode.ok);
   const runDir = latestRunDir(join(cwd, '.harness'));
@@ -77,7 +89,10 @@ describe('harness pipeline --recompute-statistics on PGlite', () => {
           await db.close();
         }
       },
-      [/^harness\.lol_champion_stats: \d+ rows recomputed from harness\.lol_participants$/, /^harness\.lol_position_stats: \d+ rows recomputed from harness\.lol_participants$/],
+      [
+        /^harness\.lol_champion_stats: \d+ rows recomputed from harness\.lol_participants$/,
+        /^harness\.lol_position_stats: \d+ rows recomputed from harness\.lol_participants$/,
+      ],
     );
   }, 180_000);
 });
@@ -98,12 +113,22 @@ describeIfPostgres('harness pipeline --recompute-statistics on the PostgreSQL se
         const client = new pg.Client({ connectionString: PG_URL });
         await client.connect();
         try {
-          await corruptSql({ sql: async (s) => void (await client.query(s)) }, schema);
+          await corruptSql(
+            {
+              sql: async (s) => {
+                await client.query(s);
+              },
+            },
+            schema,
+          );
         } finally {
           await client.end();
         }
       },
-      [new RegExp(`^${schema}\\.lol_champion_stats: \\d+ rows recomputed from ${schema}\\.lol_participants$`), new RegExp(`^${schema}\\.lol_position_stats: \\d+ rows recomputed`)],
+      [
+        new RegExp(`^${schema}\\.lol_champion_stats: \\d+ rows recomputed from ${schema}\\.lol_participants$`),
+        new RegExp(`^${schema}\\.lol_position_stats: \\d+ rows recomputed`),
+      ],
     );
   }, 180_000);
 });
@@ -133,12 +158,33 @@ describe('harness pipeline --recompute-statistics on Elasticsearch (in-memory no
         const total = docs.find(([id]) => id.startsWith('total:'));
         const window = docs.findLast(([id]) => !id.startsWith('total:'));
         const source = total?.[1].source as { games_played: number; sum_games: number };
-        await client.index({ index, id: total?.[0] as string, document: { ...source, games_played: source.games_played + 1, sum_games: source.sum_games + 1 } });
-        await client.delete({ index, id: window?.[0] as string });
-        await client.index({ index, id: 'total:Nobody', document: { champion_name: 'Nobody', window_start: null, games_played: 3, wins: 1, win_rate: 33.33, avg_kills: 1, avg_deaths: 1, avg_assists: 1, avg_kda: 1, avg_gpm: 1, avg_dpm: 1, avg_cspm: 1 } });
+        if (!total || !window) throw new Error('the run left no champion statistics to corrupt');
+        await client.index({ index, id: total[0], document: { ...source, games_played: source.games_played + 1, sum_games: source.sum_games + 1 } });
+        await client.delete({ index, id: window[0] });
+        await client.index({
+          index,
+          id: 'total:Nobody',
+          document: {
+            champion_name: 'Nobody',
+            window_start: null,
+            games_played: 3,
+            wins: 1,
+            win_rate: 33.33,
+            avg_kills: 1,
+            avg_deaths: 1,
+            avg_assists: 1,
+            avg_kda: 1,
+            avg_gpm: 1,
+            avg_dpm: 1,
+            avg_cspm: 1,
+          },
+        });
         await client.indices.refresh({ index });
       },
-      [/^lol_champion_stats: \d+ documents recomputed from lol_matches_stream, 1 that no row accounts for deleted$/, /^lol_position_stats: \d+ documents recomputed from lol_matches_stream$/],
+      [
+        /^lol_champion_stats: \d+ documents recomputed from lol_matches_stream, 1 that no row accounts for deleted$/,
+        /^lol_position_stats: \d+ documents recomputed from lol_matches_stream$/,
+      ],
     );
   }, 180_000);
 });

@@ -23,7 +23,11 @@ interface Ended {
  * return a promise (the fault it injects), whose end is when the clock for `afterTriggerMs` starts.
  */
 function harness(argv: string[], cwd: string, env: NodeJS.ProcessEnv, onLine: (line: string) => Promise<void> | undefined): Promise<Ended> {
-  const child = spawn(process.execPath, ['--import', tsx, bin, ...argv], { cwd, env: { ...process.env, HARNESS_DEBUG: '', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', tsx, bin, ...argv], {
+    cwd,
+    env: { ...process.env, HARNESS_DEBUG: '', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   let pending = '';
   let triggeredAt: number | null = null;
@@ -91,7 +95,11 @@ describeIfPostgres('a table dropped while the pipeline writes (PostgreSQL server
     expect(ended.afterTriggerMs as number).toBeLessThan(10_000);
     const errors = ended.stderr.split('\n').filter((l) => l.startsWith('error: '));
     expect(errors, ended.stderr).toHaveLength(1);
-    expect(errors[0]).toMatch(new RegExp(`^error: \\[ecommerce\\] sink write: the sink postgres://\\S+ refused: relation "${schema}\\.user_events" does not exist \\(SQLSTATE 42P01\\); `));
+    expect(errors[0]).toMatch(
+      new RegExp(
+        `^error: \\[ecommerce\\] sink write: the sink postgres://\\S+ refused: relation "${schema}\\.user_events" does not exist \\(SQLSTATE 42P01\\); `,
+      ),
+    );
     expect(errors[0]).toContain('harness sink init <scenario>');
     expect(ended.stderr).not.toMatch(/unavailable|retrying|could not be reached/);
     expect(ended.stderr).not.toMatch(/^\s+at .+[:(]\d+/m);

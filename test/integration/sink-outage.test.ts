@@ -5,6 +5,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.ts';
 import { sql } from '../../connectors/sinks/sql/index.ts';
+import type { SinkLock } from '../../connectors/sinks/sink.ts';
 import { lockSchema } from '../../connectors/sinks/sql/lock.ts';
 import { openSql } from '../../connectors/sinks/sql/open.ts';
 import { sqlSinkSpec } from '../../connectors/sinks/sql/spec.ts';
@@ -310,20 +311,19 @@ describe.skipIf(noCluster !== null)('a PostgreSQL cluster of the test own, reall
     const cwd = tempDir();
     const schema = 'relock';
     const path = writeScenario(cwd, outageScenario(schema, { events: 40_000, matches: 400 }));
-    let restart: Promise<void> | null = null;
-    let check: Promise<{ holders: string[]; second: unknown }> | null = null;
+    const watched: { restart?: Promise<void>; check?: Promise<{ holders: string[]; second: unknown }> } = {};
     const run = await runWatching(['run', path, '--verbose'], cwd, { PG_URL: cluster.url() }, (line) => {
-      if (restart === null && / batch \d+:/.test(line)) restart = cluster.ctl('restart');
-      else if (check === null && line.includes('schema lock taken again')) {
+      if (!watched.restart && / batch \d+:/.test(line)) watched.restart = cluster.ctl('restart');
+      else if (!watched.check && line.includes('schema lock taken again')) {
         // Asked while the run still writes: the lock is its again, and another run is refused with its name.
-        check = (async () => ({ holders: await lockHolders(schema), second: await lockAs(schema, 'second', { PG_URL: cluster.url() }).catch((e: unknown) => e) }))();
+        watched.check = (async () => ({ holders: await lockHolders(schema), second: await lockAs(schema, 'second', { PG_URL: cluster.url() }).catch((e: unknown) => e) }))();
       }
     });
-    await restart;
+    await watched.restart;
     expect(run.code, run.stderr).toBe(ExitCode.ok);
     expect(run.stderr).toMatch(new RegExp(`schema ${schema} on postgres://postgres:\\*\\*\\*@127\\.0\\.0\\.1:${cluster.port}/postgres: schema lock taken again after losing its connection`));
-    expect(check, run.stderr).not.toBeNull();
-    const { holders, second } = await (check as unknown as Promise<{ holders: string[]; second: unknown }>);
+    expect(watched.check, run.stderr).toBeDefined();
+    const { holders, second } = await (watched.check ?? Promise.reject(new Error('never checked')));
     expect(holders).toHaveLength(1);
     expect(holders[0]).toMatch(/^harness run \S+$/);
     expect(second).toBeInstanceOf(HarnessError);
@@ -339,32 +339,30 @@ describe.skipIf(noCluster !== null)('a PostgreSQL cluster of the test own, reall
     const schema = 'stolen';
     const proxy = await startTcpProxy({ host: '127.0.0.1', port: cluster.port });
     const path = writeScenario(cwd, outageScenario(schema, { events: 40_000, matches: 400, rate: 2000 }));
-    let outage: Promise<void> | null = null;
-    let other: Awaited<ReturnType<typeof lockAs>> | null = null;
-    let cutAt = 0;
+    const injected: { outage?: Promise<void>; other?: SinkLock; cutAt?: number } = {};
     try {
       // The run reaches the cluster through the proxy; the other run directly, while the proxy refuses the first.
       const run = await runWatching(['run', path, '--verbose'], cwd, { PG_URL: proxy.url(cluster.url()) }, (line) => {
-        if (outage !== null || !/ batch \d+:/.test(line)) return;
-        cutAt = Date.now();
-        outage = (async () => {
+        if (injected.outage || !/ batch \d+:/.test(line)) return;
+        injected.cutAt = Date.now();
+        injected.outage = (async () => {
           const back = proxy.outage(4000);
           // The server ends the cut session (and its lock) as soon as it sees the socket closed.
-          for (let tries = 0; other === null; tries++) {
-            other = await lockAs(schema, 'other', { PG_URL: cluster.url() }).catch(async (error: unknown) => {
+          for (let tries = 0; !injected.other; tries++) {
+            injected.other = await lockAs(schema, 'other', { PG_URL: cluster.url() }).catch(async (error: unknown) => {
               if (tries > 50) throw error;
               await sleep(50);
-              return null;
+              return undefined;
             });
           }
           await back;
         })();
       });
-      await outage;
-      expect(other, run.stderr).not.toBeNull();
+      await injected.outage;
+      expect(injected.other, run.stderr).toBeDefined();
       expect(run.code, run.stderr).toBe(ExitCode.unreachable);
       // Stopped when the server was back (after 4 s), at the first write's attempt, not after sink.outageLimit.
-      expect(run.endedAt - cutAt).toBeLessThan(15_000);
+      expect(run.endedAt - (injected.cutAt ?? 0)).toBeLessThan(15_000);
       const errors = run.stderr.split('\n').filter((l) => l.startsWith('error: '));
       expect(errors, run.stderr).toHaveLength(1);
       expect(errors[0]).toMatch(
@@ -373,7 +371,7 @@ describe.skipIf(noCluster !== null)('a PostgreSQL cluster of the test own, reall
       expect(run.stderr).not.toMatch(/\n\s+at /);
       expect(await lockHolders(schema)).toEqual(['harness run other']);
     } finally {
-      await (other as Awaited<ReturnType<typeof lockAs>> | null)?.release();
+      await injected.other?.release();
       await proxy.close();
     }
   }, 110_000);

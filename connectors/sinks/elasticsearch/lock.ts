@@ -111,8 +111,9 @@ export async function lockIndices(
   }
   return {
     // A lock taken over is not taken back: the other run is writing now.
-    async hold() {
-      if (takenOver) throw new HarnessError('unreachable', `${options.description}: ${takenOver}; this run stops rather than write beside it (run it again once the other has finished)`);
+    hold() {
+      if (!takenOver) return Promise.resolve();
+      return Promise.reject(new HarnessError('unreachable', `${options.description}: ${takenOver}; this run stops rather than write beside it (run it again once the other has finished)`));
     },
     release,
   };

@@ -158,10 +158,11 @@ export class StatisticsRecompute {
       const groupField = kept.name(kept.statistic.groupBy);
       const windowField = kept.name(WINDOW_START);
       await this.client.indices.refresh({ index: kept.where });
-      await scanIndex<Record<string, unknown>>(this.client, { index: kept.where, fields: [groupField, windowField], pageSize: 5000 }, (hits) => {
+      await scanIndex<Record<string, string | number | null | undefined>>(this.client, { index: kept.where, fields: [groupField, windowField], pageSize: 5000 }, (hits) => {
         for (const hit of hits) {
+          // The window start as written: epoch ms, or ISO 8601 text (a pipeline of its own may write either).
           const window = hit._source?.[windowField];
-          const windowStartMs = window === null || window === undefined ? null : typeof window === 'number' ? window : Date.parse(String(window));
+          const windowStartMs = window === null || window === undefined ? null : typeof window === 'number' ? window : Date.parse(window);
           held.push({ kept, group: String(hit._source?.[groupField] ?? ''), windowStartMs, id: hit._id ?? '' });
         }
       });
@@ -259,16 +260,17 @@ export class StatisticsRecompute {
     const documents = new Map<string, Record<string, unknown>>();
     await Promise.all(
       [...statistics].map(async ([kept, windows]) => {
-        const { statistic, name } = kept;
+        const { statistic } = kept;
+        const groupField = kept.name(statistic.groupBy);
         const groups = windows.get(null) ?? [];
         const sums: Record<string, estypes.AggregationsAggregationContainer> = {};
         for (const [m, measure] of Object.entries(statistic.measures)) sums[`m_${m}`] = { sum: { field: measureColumn(m, measure) } };
-        const filter: estypes.QueryDslQueryContainer[] = [{ terms: { [name(statistic.groupBy)]: groups } }, { exists: { field: name(WINDOW_START) } }];
+        const filter: estypes.QueryDslQueryContainer[] = [{ terms: { [groupField]: groups } }, { exists: { field: kept.name(WINDOW_START) } }];
         const response = await this.client.search({
           index: kept.where,
           size: 0,
           track_total_hits: false,
-          aggs: { t: { filter: { bool: { filter } }, aggs: { groups: { terms: { field: name(statistic.groupBy), size: groups.length }, aggs: sums } } } },
+          aggs: { t: { filter: { bool: { filter } }, aggs: { groups: { terms: { field: groupField, size: groups.length }, aggs: sums } } } },
         });
         for (const bucket of groupBuckets(response.aggregations?.t)) {
           const group = String(bucket.key);

@@ -116,7 +116,7 @@ export class StatisticsKeeper {
     const counted: { table: string; rows: number }[] = [];
     for (const t of this.tables) {
       const { rows } = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${qualified(this.schema, t.table)}`);
-      counted.push({ table: `${this.schema}.${t.table}`, rows: Number(rows[0]?.n ?? 0) });
+      counted.push({ table: `${this.schema}.${t.table}`, rows: rows[0]?.n ?? 0 });
     }
     return counted;
   }
