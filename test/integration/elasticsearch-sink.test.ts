@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Sink, SinkBatch } from '../../pipeline/sink.ts';
 import { writeIsolating, type IsolatingBatch } from '../../pipeline/isolate.ts';
 import type { SourceRecord } from '../../pipeline/source.ts';
@@ -349,5 +349,31 @@ describe.each(esBackends)('Elasticsearch sink and reader ($name)', ({ name, targ
     await taken.release();
     const left = await es.client.get({ index: es.spec.indices.locks, id: es.spec.indices.lol }, { ignore: [404] });
     expect(left.found).toBe(false);
+  });
+
+  it.runIf(name === 'mock')('a lock another run took over while this one was cut off stops it before its next write (hold: exit 3 naming it)', async () => {
+    es = await target();
+    // The renewal's timer only: requests and their promises run as they do.
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      const lines: string[] = [];
+      const lock = await es.component.lock(es.location, es.spec, es.env, { holder: 'harness run run-a', runId: 'run-a', log: (line) => lines.push(line) });
+      await lock.hold();
+      // Cut off past the lease: another run took the lock document over, so its version moved on.
+      const now = Date.now();
+      await es.client.index({ index: es.spec.indices.locks, id: es.spec.indices.lol, document: { holder: 'harness run run-b', run_id: 'run-b', host: 'elsewhere', pid: 2, taken_at: now, renewed_at: now } });
+      await vi.advanceTimersByTimeAsync(15_000);
+      await vi.waitFor(() => expect(lines.join('\n')).toContain(`the lock on index ${es.spec.indices.lol} was taken over by another run`));
+      const stopped = await lock.hold().then(() => null, (e: unknown) => e as HarnessError);
+      expect(stopped).toBeInstanceOf(HarnessError);
+      expect(stopped?.exitCode).toBe(ExitCode.unreachable);
+      expect(stopped?.message).toContain('this run stops rather than write beside it');
+      await lock.release();
+      // Its release leaves the other run's document as it is.
+      const kept = await es.client.get<{ run_id: string }>({ index: es.spec.indices.locks, id: es.spec.indices.lol });
+      expect(kept._source?.run_id).toBe('run-b');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
