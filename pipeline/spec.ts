@@ -21,7 +21,6 @@ export const pipelineFaults = z
     maxRowsPerSec: z
       .number()
       .positive()
-      .finite()
       .optional()
       .describe('Caps the rows the pipeline writes per second, like a sink that can take no more: a known capacity for harness find-max to find.'),
     pauseAt: z

@@ -1,3 +1,4 @@
+import type { Generator } from '../../generators/generator.ts';
 import type { LolGenerator, Match } from '../../generators/lol.ts';
 import { defineOutput, field, roundTo, type RowOf } from '../output.ts';
 
@@ -38,12 +39,18 @@ export const lolOutput = defineOutput({
     return typeof id === 'number' && Number.isInteger(id) && id >= 1 && id <= 10 ? id - 1 : null;
   },
   expectedRows(generator, origin, plan) {
-    // Told apart by dataset, not by class: the statistics declared over these rows (and so the
-    // scenario schema, which names where a sink keeps them) load without the generator.
-    if (generator.dataset !== 'lol') throw new TypeError(`the lol output needs the lol generator, got ${generator.dataset}'s`);
-    return participantRows((generator as LolGenerator).emitted(origin, plan));
+    if (!isLolGenerator(generator)) throw new TypeError(`the lol output needs the lol generator, got ${generator.dataset}'s`);
+    return participantRows(generator.emitted(origin, plan));
   },
 });
+
+/**
+ * Told apart by dataset, not by class: the statistics declared over these rows (and so the scenario
+ * schema, which names where a sink keeps them) load without the generator and its Faker pools.
+ */
+function isLolGenerator(generator: Generator): generator is LolGenerator {
+  return generator.dataset === 'lol';
+}
 
 /**
  * A match's participant rows with seed 002's derived metrics. The reference pipeline applies it to
