@@ -15,12 +15,13 @@ import { benchProbe } from './probe.ts';
 import { benchReportHtml } from './report-html.ts';
 import { benchScaleOut } from './scale-out.ts';
 import { benchStartup } from './startup.ts';
+import { benchSpark } from './spark.ts';
 import { benchVerify, verifyBenchOptions } from './verify.ts';
 import { printPairs, type Pair } from './table.ts';
 
 /**
  * `npm run bench [-- section...]`: sections are `startup`, `generation`, `pipeline`, `probe`, `kafka`, `main-job`,
- * `verify`, `memory`, `hog`, `find-max`, `report-html` and `scale-out` (default: all); a summary of every harness figure beside its reference
+ * `verify`, `memory`, `hog`, `find-max`, `report-html`, `scale-out` and `spark` (default: all); a summary of every harness figure beside its reference
  * ends it. Set PG_URL to add the PostgreSQL server beside embedded PGlite, and KAFKA_BROKERS to
  * measure a cluster of your own instead of Apache Kafka's broker started here (test/kafka-broker).
  */
@@ -94,6 +95,27 @@ if (wants('scale-out')) {
       pairs.push(...(await benchScaleOut(broker, url, Number(process.env.BENCH_COUNT ?? 400_000), Number(process.env.BENCH_ROUNDS ?? 3))));
     } finally {
       await broker.stop();
+    }
+  }
+}
+if (wants('spark')) {
+  // The Spark example writes to a PostgreSQL server (docs/spark.md); its Kafka job runs on the broker.
+  if (!url) console.log('\nspark: skipped: needs PG_URL (the Spark jobs write to a PostgreSQL server)');
+  else {
+    const broker = await benchBroker(process.env);
+    if (typeof broker === 'string') console.log(`\nspark: the Kafka job skipped: ${broker}`);
+    try {
+      pairs.push(
+        ...(await benchSpark({
+          pgUrl: url,
+          brokers: typeof broker === 'string' ? null : broker.brokers,
+          count: Number(process.env.BENCH_COUNT ?? 200_000),
+          rate: Number(process.env.BENCH_SPARK_RATE ?? 2000),
+          seconds: Number(process.env.BENCH_SPARK_SECONDS ?? 30),
+        })),
+      );
+    } finally {
+      if (typeof broker !== 'string') await broker.stop();
     }
   }
 }

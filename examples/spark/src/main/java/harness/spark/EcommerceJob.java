@@ -76,6 +76,7 @@ final class EcommerceJob implements Job {
     VoidFunction2<Dataset<Row>, Long> write = (batch, batchId) -> {
       long started = System.nanoTime();
       List<Record> in = Outcomes.records(batch.collectAsList());
+      if (in.isEmpty()) return;
       BatchWriter.Result result = writer.write(batchId, in, outage);
       Main.logBatch(name, batchId, in, result, started, describeFiles(in));
       // A crash test's window: the batch is committed in PostgreSQL, not yet in Spark's checkpoint.
@@ -98,6 +99,7 @@ final class EcommerceJob implements Job {
 
   /** `harness run` creates the directory as it starts producing; a job started first waits for it. */
   private static void awaitDirectory(Path data) throws InterruptedException {
+    if (!Files.isDirectory(data)) System.out.println("waiting for " + data);
     long deadline = System.currentTimeMillis() + 600_000;
     while (!Files.isDirectory(data)) {
       if (System.currentTimeMillis() > deadline) throw new IllegalStateException(data + " did not appear within 10 minutes: is it a run's data/<dataset> directory?");
