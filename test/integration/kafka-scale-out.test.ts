@@ -169,8 +169,10 @@ describeIfKafkaBroker('harness pipeline scaled out over a consumer group (Apache
       const schema = uniqueSchema();
       const env = { KAFKA_BROKERS: kafkaBootstrap(), PG_URL };
       try {
-        // Paced: 600 matches at 150/s take four seconds to produce.
-        const path = writeScenario(cwd, scaleOutScenario(uniqueTopic('live'), schema).replace('count: 3000, rate: 0', 'count: 600, rate: 150'));
+        // Paced: 600 matches at 150/s take four seconds to produce, in produce requests of 100: the
+        // first is sent after 0.7 s, which leaves the pipeline three seconds to start meanwhile.
+        const live = scaleOutScenario(uniqueTopic('live'), schema).replace('count: 3000, rate: 0', 'count: 600, rate: 150').replace('batchSize: 500 }', 'batchSize: 100 }');
+        const path = writeScenario(cwd, live);
         expect((await runCli(['sink', 'init', path], { cwd, env })).code).toBe(ExitCode.ok);
         const run = runCli(['run', path, '--shard', '1/1', '--quiet'], { cwd, env });
         let runDir = '';
