@@ -9,5 +9,5 @@ import { kafkaSpec } from './kafka/spec.ts';
  */
 export const transportSpecs = [csvSpec, kafkaSpec] as const;
 
-export type TransportSpec = z.output<(typeof transportSpecs)[number]>;
+type TransportSpec = z.output<(typeof transportSpecs)[number]>;
 export type TransportType = TransportSpec['type'];
