@@ -5,7 +5,7 @@
 # The one place for the JVM's options. Spark on Java 17 reaches into JDK internals, so the JVM
 # needs the --add-opens flags spark-submit would add (Spark's launcher, JavaModuleOptions); the
 # unknown ones are ignored (-XX:+IgnoreUnrecognizedVMOptions). The heap is SPARK_HEAP (default
-# 768m: Spark's local mode refuses less than about 470 MiB, and the driver also runs the tasks).
+# 768m: Spark refuses a heap under 450 MiB, and the driver also runs the tasks).
 # The first run builds the jobs (mvn package) and caches their classpath in target/; set
 # MAVEN_OFFLINE=1 to build from ~/.m2 alone.
 set -euo pipefail
