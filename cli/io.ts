@@ -20,6 +20,6 @@ export function processIo(): CliIo {
     stderr: (text) => process.stderr.write(text),
     env: process.env,
     cwd: process.cwd(),
-    terminal: { stream: process.stderr, isTTY: process.stderr.isTTY === true },
+    terminal: { stream: process.stderr, isTTY: process.stderr.isTTY },
   };
 }

@@ -40,15 +40,17 @@ export function createCli(context: CommandContext): Command {
 /** Runs the CLI on `argv` (without node and script) and returns the exit code. */
 export async function main(argv: string[], io: CliIo): Promise<number> {
   let code: number = ExitCode.ok;
-  let program: Command | undefined;
+  // Set once built, below: the context's home() reads the parsed --home through it.
+  const cli: { program?: Command } = {};
   const context: CommandContext = {
     io,
-    home: () => resolve(io.cwd, program?.opts<{ home: string }>().home ?? '.harness'),
+    home: () => resolve(io.cwd, cli.program?.opts<{ home: string }>().home ?? '.harness'),
     exit: (c) => {
       code = c;
     },
   };
-  program = createCli(context);
+  const program = createCli(context);
+  cli.program = program;
   try {
     await program.parseAsync(argv, { from: 'user' });
     return code;

@@ -31,6 +31,11 @@ export class HarnessError extends Error {
   }
 }
 
+/** A thrown value as an Error (a library may throw a string or a plain object). */
+export function asError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(messageOf(value));
+}
+
 /** The message of an unknown thrown value, for wrapping errors with context. */
 export function messageOf(error: unknown): string {
   if (error instanceof AggregateError && error.errors.length > 0) {

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { asError } from './errors.ts';
 import { Worker } from 'node:worker_threads';
 
 /**
@@ -55,7 +56,7 @@ export function runModuleWorker<R>(
         const outcome = onMessage(message);
         if (outcome) resolve(outcome.done);
       } catch (error) {
-        reject(error);
+        reject(asError(error));
       }
     });
     worker.on('error', reject);

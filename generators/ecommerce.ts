@@ -252,7 +252,7 @@ export class EcommerceGenerator extends Generator {
         return `${line.slice(0, at)}"${line.slice(at)}`;
       }
       case 'wrong_column_count':
-        return csvRow([...Object.values(event), 'extra']);
+        return csvRow([...(Object.values(event) as string[]), 'extra']);
       case 'invalid_utf8': {
         const [before, after] = splitOnce(row(event), event.product_name);
         // 0xC3 starts a two-byte sequence; 0x28 cannot continue it.

@@ -9,8 +9,8 @@ const SLOTS = 8;
 
 export class IsoClock {
   private readonly seconds = new Float64Array(SLOTS).fill(Number.NaN);
-  private readonly prefixes: string[] = new Array(SLOTS).fill('');
-  private readonly prefixBytes: Buffer[] = new Array(SLOTS).fill(Buffer.alloc(0));
+  private readonly prefixes = Array.from<string>({ length: SLOTS }).fill('');
+  private readonly prefixBytes = Array.from<Buffer>({ length: SLOTS }).fill(Buffer.alloc(0));
 
   private slot(second: number): number {
     const slot = second & (SLOTS - 1);

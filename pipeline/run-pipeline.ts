@@ -116,16 +116,19 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   // One write in flight while the next batch is read and validated: a server works on the one while
   // this process works on the other (it had sat idle for half of each batch). Writes stay in order.
   let writing: Promise<void> = Promise.resolve();
-  let writeFailed: { error: unknown } | null = null;
+  // In an object, not a let: the compiler would narrow a let the write's callback sets to null for good.
+  const state: { writeFailed: { error: unknown } | null } = { writeFailed: null };
   const written = async () => {
     await writing;
-    if (writeFailed) throw writeFailed.error;
+    if (state.writeFailed) throw state.writeFailed.error;
   };
   try {
-    while (active.size > 0 && !options.signal?.aborted && !writeFailed) {
+    // A function, not the expression twice: the compiler would take the loop's test as still holding inside it.
+    const stopping = () => options.signal?.aborted === true || state.writeFailed !== null;
+    while (active.size > 0 && !stopping()) {
       let idle = true;
       for (const source of [...active]) {
-        if (options.signal?.aborted || writeFailed) break;
+        if (stopping()) break;
         if (await pause?.hold(options.signal)) options.log(`injected fault pauseAt: the pipeline took no batch for ${options.faults?.pauseAt?.for} ms`);
         const batch = await source.next(options.batchSize);
         if (batch === 'end') active.delete(source);
@@ -140,7 +143,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
           writing = writeBatch(options, prepared, stats[source.dataset] as DatasetStats)
             .then(() => source.committed?.(batch))
             .catch((error: unknown) => {
-              writeFailed = { error };
+              state.writeFailed = { error };
             });
         }
       }

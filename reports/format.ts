@@ -18,7 +18,7 @@ export function missedSlos(check: CheckResult): string[] {
 /** Every stage of every dataset with its one line: `ecommerce stage 2 (...): target 1,750/s, achieved 1,700/s, p99 4,300 ms, backlog at end 0`. */
 export function stageLines(report: Report): { line: string; status: StageSummary['status'] }[] {
   return Object.entries(report.stages ?? {}).flatMap(([dataset, stages]) =>
-    (stages ?? []).map((s) => ({
+    stages.map((s) => ({
       line: `${dataset} ${s.label}: target ${formatNumber(s.targetPerSec)}/s, achieved ${formatNumber(s.achievedPerSec)}/s, p99 ${s.p99Ms === null ? '-' : `${formatNumber(s.p99Ms)} ms`}, backlog at end ${formatNumber(s.backlogAtEnd)}`,
       status: s.status,
     })),

@@ -40,12 +40,13 @@ export async function runPipelineForRun(
   const stop = new AbortController();
   const abort = () => stop.abort();
   signal?.addEventListener('abort', abort);
-  let died = false;
+  // An object, not a let: the compiler would narrow a let the timer sets to false for good.
+  const watched = { died: false };
   const watch = unfinished && !options.follow
     ? setInterval(() => {
         const now = loadManifest(runDir);
         if (unfinishedGeneration(now) && !isAlive(now)) {
-          died = true;
+          watched.died = true;
           stop.abort();
         }
       }, HEARTBEAT_MS)
@@ -81,7 +82,7 @@ export async function runPipelineForRun(
           beforeWrite: () => lock.hold(),
           signal: stop.signal,
         });
-    if (died) throw new HarnessError('usage', `${unfinishedGeneration(loadManifest(runDir))}: its run stopped while the pipeline followed it; finish it with \`harness resume --run ${runDir}\``);
+    if (watched.died) throw new HarnessError('usage', `${unfinishedGeneration(loadManifest(runDir))}: its run stopped while the pipeline followed it; finish it with \`harness resume --run ${runDir}\``);
     if (result.completed) recordPipeline(runDir, result);
     return result;
   } finally {

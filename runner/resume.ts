@@ -28,13 +28,13 @@ export async function resumeRun(runDir: string, options: ResumeOptions): Promise
     options.log(`run ${manifest.runId} was ${manifest.aborted ? describeAbort(manifest.aborted) : 'aborted'}; an aborted run is not resumed: start a new one`);
     return { runDir, manifest, resumed: false };
   }
-  const generated = Object.values(manifest.datasets).every((d) => d?.complete);
+  const generated = Object.values(manifest.datasets).every((d) => d.complete);
   const consumed = manifest.scenario.pipeline.type === 'external' || manifest.pipeline?.completed === true;
   if (manifest.status === 'finished' && generated && consumed) {
     options.log(`run ${manifest.runId} finished: nothing to resume`);
     return { runDir, manifest, resumed: false };
   }
-  options.log(`resuming run ${manifest.runId} (${manifest.status}): ${Object.entries(manifest.datasets).map(([name, d]) => `${name} ${d?.records} of ${d?.count}`).join(', ')}`);
+  options.log(`resuming run ${manifest.runId} (${manifest.status}): ${Object.entries(manifest.datasets).map(([name, d]) => `${name} ${d.records} of ${d.count}`).join(', ')}`);
   const transport = await reopenTransport(manifest.scenario.transport, manifest.transport, { runId: manifest.runId, env: options.env, log: options.log });
   manifest.status = 'running';
   manifest.process = currentProcess();

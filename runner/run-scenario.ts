@@ -4,7 +4,7 @@ import type { Shard } from '../connectors/transports/chunks.ts';
 import { createTransport, describeLocation, type TransportLocation } from '../connectors/transports/index.ts';
 import type { RunTransport } from '../connectors/transports/transport.ts';
 import type { SinkLock } from '../connectors/sinks/sink.ts';
-import { HarnessError, isDiskFull, messageOf } from '../core/errors.ts';
+import { asError, HarnessError, isDiskFull, messageOf } from '../core/errors.ts';
 import { countProduced, createRunDir, currentProcess, describeAbort, HEARTBEAT_MS, MANIFEST_VERSION, newRunId, saveManifest, type DatasetManifest, type RunManifest } from '../runs/manifest.ts';
 import { createGenerator, type Generator } from '../generators/index.ts';
 import { seedWord } from '../generators/random.ts';
@@ -145,13 +145,13 @@ export async function executeRun(options: ExecuteOptions): Promise<RunOutcome> {
   };
   // A heartbeat that cannot write the manifest (a full disk) stops the run as failed, rather than
   // throwing from a timer where nothing would close the sink, the workers and the broker clients.
-  let fatal: unknown = null;
+  const failed: { fatal: Error | null } = { fatal: null };
   const heartbeat = setInterval(() => {
     try {
       judge();
       save();
     } catch (error) {
-      fatal ??= error;
+      failed.fatal ??= asError(error);
       stop.abort();
     }
   }, HEARTBEAT_MS);
@@ -218,13 +218,13 @@ export async function executeRun(options: ExecuteOptions): Promise<RunOutcome> {
         throw error;
       });
     const [, pipelineResult] = await Promise.all([failFast(generation), failFast(pipeline)]);
-    if (fatal) throw fatal;
+    if (failed.fatal) throw failed.fatal;
     manifest.transport = transport.location();
     manifest.pipeline = pipelineResult;
     manifest.status = options.signal?.aborted ? 'interrupted' : manifest.aborted ? 'aborted' : 'finished';
     return { runDir, manifest };
   } catch (caught) {
-    const error = fatal ?? caught;
+    const error = failed.fatal ?? caught;
     manifest.status = options.signal?.aborted ? 'interrupted' : 'failed';
     manifest.error = messageOf(error);
     throw isDiskFull(error) ? diskFull(error, runDir) : error;

@@ -8,7 +8,7 @@ export function runSummary(manifest: RunManifest, sink: string, transport: strin
     scenarioPath: manifest.scenarioPath,
     seed: manifest.seed,
     baseTime: new Date(manifest.baseTimeMs).toISOString(),
-    datasets: Object.fromEntries(Object.entries(manifest.datasets).map(([name, d]) => [name, d?.count ?? 0])),
+    datasets: Object.fromEntries(Object.entries(manifest.datasets).map(([name, d]) => [name, d.count])),
     transport,
     sink,
     status: manifest.status,

@@ -152,19 +152,20 @@ export function loadManifest(runDir: string): RunManifest {
     throw new HarnessError('corrupt', `cannot read ${path}: ${messageOf(error)}`, { cause: error });
   }
   if (text.trim() === '') throw corrupt('is empty');
-  let manifest: RunManifest;
+  let parsed: unknown;
   try {
-    manifest = JSON.parse(text) as RunManifest;
+    parsed = JSON.parse(text);
   } catch (error) {
     throw corrupt(`is not valid JSON, truncated or corrupt (${messageOf(error)})`);
   }
-  if (typeof manifest !== 'object' || manifest === null || !('manifestVersion' in manifest)) throw corrupt('is not a harness run manifest (no manifestVersion)');
-  if (manifest.manifestVersion !== MANIFEST_VERSION) {
-    throw new HarnessError('runNotFound', `${path} has manifest version ${String(manifest.manifestVersion)}; this harness reads ${MANIFEST_VERSION}`);
+  if (typeof parsed !== 'object' || parsed === null || !('manifestVersion' in parsed)) throw corrupt('is not a harness run manifest (no manifestVersion)');
+  if (parsed.manifestVersion !== MANIFEST_VERSION) {
+    throw new HarnessError('runNotFound', `${path} has manifest version ${JSON.stringify(parsed.manifestVersion)}; this harness reads ${MANIFEST_VERSION}`);
   }
-  if (typeof manifest.runId !== 'string' || typeof manifest.scenario !== 'object' || manifest.scenario === null || typeof manifest.datasets !== 'object') {
-    throw corrupt('is incomplete (runId, scenario or datasets missing)');
-  }
+  const manifest = parsed as RunManifest;
+  // Written by a harness of this version but cut short or edited: say so rather than fail later.
+  const whole = (manifest as Partial<RunManifest>).runId !== undefined && typeof (manifest as Partial<RunManifest>).scenario === 'object' && typeof (manifest as Partial<RunManifest>).datasets === 'object';
+  if (!whole) throw corrupt('is incomplete (runId, scenario or datasets missing)');
   return manifest;
 }
 
@@ -202,10 +203,10 @@ function processExists(pid: number): boolean {
 export function unfinishedGeneration(manifest: RunManifest): string | null {
   // An aborted generation ended where it was stopped, on purpose: what it produced is all there will be.
   if (manifest.status === 'aborted') return null;
-  const open = Object.entries(manifest.datasets).filter(([, d]) => d && !d.complete);
+  const open = Object.entries(manifest.datasets).filter(([, d]) => !d.complete);
   if (open.length === 0) return null;
   const state = isAlive(manifest) ? 'still running' : manifest.status === 'running' ? 'killed (its heartbeat stopped)' : manifest.status;
-  return `generation of run ${manifest.runId} is incomplete (${state}): ${open.map(([name, d]) => `${name} ${d?.records} of ${d?.count} records`).join(', ')}`;
+  return `generation of run ${manifest.runId} is incomplete (${state}): ${open.map(([name, d]) => `${name} ${d.records} of ${d.count} records`).join(', ')}`;
 }
 
 /** Counts `records` delivered at `nowMs` into the dataset's per-second production. */

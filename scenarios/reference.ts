@@ -28,7 +28,7 @@ function rows(schema: JsonSchema, path: string, out: string[]): void {
   if (variants && variants.every((v) => v.properties)) {
     for (const variant of variants) {
       const tag = variant.properties?.type?.const;
-      rows(variant, tag === undefined ? path : `${path} (type: ${String(tag)})`, out);
+      rows(variant, tag === undefined ? path : `${path} (type: ${typeof tag === 'string' ? tag : JSON.stringify(tag)})`, out);
     }
     return;
   }

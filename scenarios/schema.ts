@@ -226,10 +226,9 @@ true satisfies Required<Pick<ObjectThreshold, 'abortOnFail' | 'delayAbortEval'>>
 /** Cross-field rules, checked once the shape is right. Each returns a path and a message. */
 export function crossFieldProblems(scenario: Scenario): { path: (string | number)[]; message: string }[] {
   const problems: { path: (string | number)[]; message: string }[] = [];
-  const entries = Object.entries(scenario.datasets).filter(([, spec]) => spec !== undefined);
+  const entries = Object.entries(scenario.datasets);
   if (entries.length === 0) problems.push({ path: ['datasets'], message: 'at least one dataset (ecommerce or lol) is needed' });
   for (const [name, spec] of entries) {
-    if (!spec) continue;
     const { duplicate, future, late } = spec.faults;
     const total = duplicate + malformedRate(spec.faults) + future + late;
     if (total > 1) {
@@ -254,12 +253,12 @@ export function crossFieldProblems(scenario: Scenario): { path: (string | number
 /** Each stage SLO names a stage that exists: in its dataset, or (without one) in at least one dataset. */
 function stageSloProblems(scenario: Scenario): { path: (string | number)[]; message: string }[] {
   const stageCounts = new Map(
-    Object.entries(scenario.datasets).flatMap(([name, spec]) => (spec ? [[name, spec.load ? profileSchedule(spec.load).stages.length : 1] as const] : [])),
+    Object.entries(scenario.datasets).map(([name, spec]) => [name, spec.load ? profileSchedule(spec.load).stages.length : 1] as const),
   );
   return scenario.slos.stages.flatMap((entry, i) => {
     const at = ['slos', 'stages', i];
     const { latency } = entry;
-    if (entry.minAchievedRatio === undefined && Object.values(latency).every((bound) => bound === undefined)) {
+    if (entry.minAchievedRatio === undefined && !Object.values(latency).some((bound) => typeof bound === 'number')) {
       return [{ path: at, message: 'sets no bound: give latency (p50, p90, p99, max) or minAchievedRatio' }];
     }
     if (entry.dataset !== undefined) {

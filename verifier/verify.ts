@@ -214,7 +214,7 @@ export async function verifyRun(manifest: RunManifest, reader: SinkReader, optio
         }
       });
     }
-    if (context.statisticsKept.kind === 'kept' && runs.some((run) => run.statistic)) {
+    if (context.statisticsKept.kind === 'kept' && runs.some((run) => 'statistic' in run)) {
       await reader.scanStatistics?.(name, (rows) => {
         for (const row of rows) for (const run of runs) run.statistic?.(row);
       });

@@ -19,8 +19,7 @@ export function registerValidate(program: Command, context: CommandContext): voi
       const { loadScenario } = await import('../../scenarios/load.ts');
       const { scenario } = loadScenario(scenarioPath, io.env);
       const datasets = Object.entries(scenario.datasets)
-        .filter(([, spec]) => spec)
-        .map(([name, spec]) => `${name} x${spec?.count}`);
+        .map(([name, spec]) => `${name} x${spec.count}`);
       io.stdout(`${scenarioPath}: valid (${scenario.name}: ${datasets.join(', ')}; pipeline ${scenario.pipeline.type})\n`);
     });
 }

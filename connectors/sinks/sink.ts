@@ -50,7 +50,7 @@ export interface SinkProbe {
  * Adding a sink is one folder beside `sql/` plus one line in `index.ts`.
  */
 export interface SinkComponent<Spec extends { type: string }, Location> {
-  readonly spec: z.ZodType<Spec, unknown>;
+  readonly spec: z.ZodType<Spec>;
   /** Where a new run's sink lives: a server named by the environment, or an embedded default in the run directory. */
   locate(env: NodeJS.ProcessEnv, runDir: string): Location;
   /** Whether another process can reach it (an external pipeline, `harness pipeline` on another machine). */

@@ -65,7 +65,7 @@ export interface KeptStatistic {
   /** The table or index holding it. */
   readonly where: string;
   /** What the sink calls a part (the group field, `window_start`, a declared field), as the scenario maps it. */
-  name(declared: string): string;
+  readonly name: (declared: string) => string;
 }
 
 /**

@@ -60,7 +60,7 @@ export function splitAmong<T>(items: readonly T[], workers: number): T[][] {
 
 /** The index range [first, end) of chunk `chunk`. */
 export function chunkRange(plan: ChunkPlan, chunk: number): [number, number] {
-  if ('starts' in plan) return [plan.starts[chunk] as number, (plan.starts[chunk + 1] as number | undefined) ?? plan.count];
+  if ('starts' in plan) return [plan.starts[chunk] as number, plan.starts[chunk + 1] ?? plan.count];
   const first = chunk * plan.size;
   return [first, Math.min(plan.count, first + plan.size)];
 }

@@ -134,7 +134,7 @@ export async function runJob<WriterOptions>(
 }
 
 function runWorker<WriterOptions>(job: EngineJob<WriterOptions>, log: Log, onDelivered: OnDelivered, signal?: AbortSignal): Promise<void> {
-  return runModuleWorker<void>(
+  return runModuleWorker<undefined>(
     import.meta.url,
     'engine-worker',
     job,

@@ -7,7 +7,7 @@ import { perSecond, type LoadProfileComponent } from './profile.ts';
 export const constantArrivalRateSpec = z
   .object({
     executor: z.literal('constant-arrival-rate').describe("k6's constant-arrival-rate: a fixed rate for a duration."),
-    rate: z.number().positive().finite().describe('Records per timeUnit.'),
+    rate: z.number().positive().describe('Records per timeUnit.'),
     timeUnit,
     duration: positiveDuration.describe('How long the rate is held.'),
     startTime,

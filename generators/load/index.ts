@@ -32,7 +32,7 @@ function executorProblem(executor: unknown): string {
 
 /** `load:` in a dataset: one executor's spec, told apart by `executor`. */
 export const loadProfileSpec = z.discriminatedUnion('executor', [constantArrivalRate.spec, rampingArrivalRate.spec], {
-  error: (issue) => (issue.code === 'invalid_union' ? executorProblem((issue.input as { executor?: unknown } | undefined)?.executor) : undefined),
+  error: (issue) => executorProblem((issue.input as { executor?: unknown } | undefined)?.executor),
 });
 
 /** What decides a dataset's schedule: a load profile, or the simple rate (+ seasonality). */

@@ -5,7 +5,7 @@ import { perSecond, type LoadProfileComponent } from './profile.ts';
 
 const stage = z
   .object({
-    target: z.number().min(0).finite().describe('Records per timeUnit reached at the end of the stage (a step: a short stage; a pause: 0).'),
+    target: z.number().min(0).describe('Records per timeUnit reached at the end of the stage (a step: a short stage; a pause: 0).'),
     duration: positiveDuration.describe('How long the stage takes to move the rate linearly to its target.'),
   })
   .strict();
@@ -14,7 +14,7 @@ const stage = z
 export const rampingArrivalRateSpec = z
   .object({
     executor: z.literal('ramping-arrival-rate').describe("k6's ramping-arrival-rate: stages that ramp the rate linearly."),
-    startRate: z.number().min(0).finite().default(0).describe('Records per timeUnit at the start.'),
+    startRate: z.number().min(0).default(0).describe('Records per timeUnit at the start.'),
     timeUnit,
     stages: z.array(stage).min(1, 'a ramping-arrival-rate profile needs at least one stage').describe('The stages, in order.'),
     startTime,

@@ -24,7 +24,7 @@ export const ecommerceRules: DatasetRules = defineRules({
   dataset: 'ecommerce',
   output: ecommerceOutput,
   validateBatch(lines, context) {
-    const verdicts: Verdict[] = new Array(lines.length);
+    const verdicts = new Array<Verdict>(lines.length);
     for (let i = 0; i < lines.length; i++) {
       const bytes = recordText(lines[i] as Buffer);
       if (!isUtf8(bytes)) verdicts[i] = reject('invalid_utf8', 'the line is not valid UTF-8');
@@ -51,7 +51,7 @@ const CSV = { relax_column_count: true, record_delimiter: '\n' } as const;
 
 function parseOne(text: string): string[] | Verdict {
   try {
-    const records = parse(text, CSV) as string[][];
+    const records: string[][] = parse(text, CSV);
     if (records.length !== 1) return reject('csv_parse', `expected one record, found ${records.length}`);
     return records[0] as string[];
   } catch (error) {

@@ -6,5 +6,5 @@ import type { DatasetRules } from './rules.ts';
 /** The reference pipeline's rule set per dataset. */
 export const datasetRules = { ecommerce: ecommerceRules, lol: lolRules } satisfies Record<DatasetName, DatasetRules>;
 
-export { datasetOutputs } from './outputs.ts';
+export { datasetOutputs, outputOf } from './outputs.ts';
 export { datasetStatistics } from './dataset-statistics.ts';

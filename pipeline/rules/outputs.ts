@@ -9,3 +9,8 @@ import { lolOutput } from './lol-output.ts';
  * their CSV parser.
  */
 export const datasetOutputs = { ecommerce: ecommerceOutput, lol: lolOutput } satisfies Record<DatasetName, DatasetOutput>;
+
+/** A dataset's output as the seams see it, whichever dataset: its fields typed as field specs. */
+export function outputOf(dataset: DatasetName): DatasetOutput {
+  return datasetOutputs[dataset];
+}

@@ -5,7 +5,7 @@ import type { ComparedFigure, Report } from '../../verifier/report.ts';
 export type ComparableReport = Report | FindMaxResult;
 
 export function isFindMax(report: ComparableReport): report is FindMaxResult {
-  return 'kind' in report && report.kind === 'find-max';
+  return 'kind' in report;
 }
 
 export type Direction = ComparedFigure['direction'];

@@ -1,3 +1,4 @@
+import type { DatasetName } from '../../generators/dataset-names.ts';
 import type { CheckResult } from '../../verifier/check.ts';
 import type { Comparison, Report, RunSummary } from '../../verifier/report.ts';
 import { seriesCharts, spectrumChart, type ChartSpec } from '../html/charts.ts';
@@ -65,7 +66,7 @@ function checksSection(report: Report): string {
 
 function stagesSection(report: Report): string {
   const rows = Object.entries(report.stages ?? {}).flatMap(([dataset, stages]) =>
-    (stages ?? []).map(
+    stages.map(
       (s) =>
         `<tr class="${s.status}"><td>${esc(dataset)}</td><td>${esc(s.label)}</td><td class="num">${s.startS} .. ${s.endS} s</td><td class="num">${formatNumber(s.targetPerSec)}</td><td class="num">${formatNumber(s.achievedPerSec)}</td><td class="num">${s.p99Ms === null ? '-' : formatNumber(s.p99Ms)}</td><td class="num">${formatNumber(s.backlogAtEnd)}</td><td>${s.slos.map((x) => esc(formatSlo(x))).join('<br>') || '-'}</td><td>${status(s.status)}</td></tr>`,
     ),
@@ -78,8 +79,8 @@ function stagesSection(report: Report): string {
 function chartsOf(report: Report): { dataset: string; charts: ChartSpec[] }[] {
   const datasets = [...new Set([...Object.keys(report.series ?? {}), ...report.checks.filter((c) => c.histograms).map((c) => c.dataset)])];
   return datasets.map((dataset) => {
-    const points = report.series?.[dataset as keyof Report['series']] ?? [];
-    const stages = report.stages?.[dataset as keyof Report['stages']] ?? [];
+    const points = report.series?.[dataset as DatasetName] ?? [];
+    const stages = report.stages?.[dataset as DatasetName] ?? [];
     const histograms = report.checks.find((c) => c.dataset === dataset && c.name === 'latency')?.histograms;
     const spectrum = histograms ? spectrumChart(dataset, histograms) : null;
     return { dataset, charts: [...(points.length > 0 ? seriesCharts(dataset, points, stages) : []), ...(spectrum ? [spectrum] : [])] };

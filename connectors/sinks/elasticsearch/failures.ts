@@ -120,7 +120,7 @@ export function statusOf(error: unknown): number | undefined {
 export function bodyOf(error: unknown): { error?: estypes.ErrorCause | string } | undefined {
   if (nameOf(error) !== 'ResponseError') return undefined;
   const body = (error as { body?: unknown }).body;
-  return typeof body === 'object' && body !== null ? (body as { error?: estypes.ErrorCause | string }) : undefined;
+  return typeof body === 'object' && body !== null ? body : undefined;
 }
 
 function isAuthFailure(error: unknown): boolean {

@@ -135,7 +135,7 @@ async function take(client: Client, lockIndex: string, id: string, doc: LockDocu
   // Released between the two calls: try once more.
   if (!current.found || !current._source) return take(client, lockIndex, id, doc, who, log);
   const holder = current._source;
-  const age = Date.now() - Number(holder.renewed_at);
+  const age = Date.now() - holder.renewed_at;
   if (age < LOCK_TTL_MS && holder.run_id === who.runId) return null;
   if (age < LOCK_TTL_MS) {
     throw new HarnessError(

@@ -1,7 +1,7 @@
 import type { Client } from '@elastic/elasticsearch';
 import type { DatasetName } from '../../../generators/generator.ts';
 import { rowBuilder, type OutputRow } from '../../../pipeline/output.ts';
-import { datasetOutputs } from '../../../pipeline/rules/outputs.ts';
+import { outputOf } from '../../../pipeline/rules/outputs.ts';
 import { WINDOW_START } from '../../../pipeline/statistics.ts';
 import type { DeadLetterRow, SinkReader, SinkRow, StatisticsRow } from '../../readers.ts';
 import { epochMs, sourceValue } from './documents.ts';
@@ -35,7 +35,7 @@ export class EsSinkReader implements SinkReader {
 
   async checkLayout(dataset: DatasetName): Promise<void> {
     const { indices } = this.spec;
-    await this.read(indices[dataset], () => requireMapping(this.client, indices[dataset], readFields(datasetOutputs[dataset]), this.description, `the ${dataset} rows (sink.indices.${dataset})`));
+    await this.read(indices[dataset], () => requireMapping(this.client, indices[dataset], readFields(outputOf(dataset)), this.description, `the ${dataset} rows (sink.indices.${dataset})`));
     await this.read(indices.dlq, () => requireMapping(this.client, indices.dlq, deadLetterFields, this.description, 'the dead letters (sink.indices.dlq)'));
   }
 
@@ -49,9 +49,9 @@ export class EsSinkReader implements SinkReader {
 
   async scanRows(dataset: DatasetName, onPage: (rows: SinkRow[]) => void): Promise<void> {
     const index = this.spec.indices[dataset];
-    const fields = Object.entries(datasetOutputs[dataset].fields);
+    const fields = Object.entries(outputOf(dataset).fields);
     const build = rowBuilder(fields.map(([name]) => name));
-    const values: OutputRow[string][] = new Array(fields.length).fill(null);
+    const values = Array.from<OutputRow[string]>({ length: fields.length }).fill(null);
     await this.read(index, async () => {
       await this.refresh(index);
       await scanIndex<Record<string, unknown>>(
@@ -87,10 +87,10 @@ export class EsSinkReader implements SinkReader {
               const doc = hit._source ?? {};
               const recordIndex = doc.record_index;
               return {
-                source: String(doc.source ?? ''),
+                source: typeof doc.source === 'string' ? doc.source : '',
                 position: Number(doc.position),
                 recordIndex: recordIndex === null || recordIndex === undefined ? null : Number(recordIndex),
-                reason: String(doc.reason ?? ''),
+                reason: typeof doc.reason === 'string' ? doc.reason : '',
                 raw: typeof doc.raw === 'string' ? Buffer.from(doc.raw, 'base64') : Buffer.alloc(0),
                 ingestedAtMs: epochMs(doc.dead_lettered_at),
               };
@@ -123,7 +123,7 @@ export class EsSinkReader implements SinkReader {
                 const group = doc[name(statistic.groupBy)];
                 return {
                   statistic: statistic.name,
-                  group: group === undefined || group === null ? null : String(group),
+                  group: typeof group === 'string' || typeof group === 'number' ? String(group) : null,
                   windowStartMs: epochMs(doc[name(WINDOW_START)]),
                   values: Object.fromEntries(
                     fields.map(([field, f]) => {

@@ -380,7 +380,7 @@ function byStatisticAndWindow(targets: readonly Target[]): Map<KeptStatistic, Ma
   const out = new Map<KeptStatistic, Map<number | null, string[]>>();
   for (const { kept, windowStartMs, group } of targets) {
     let windows = out.get(kept);
-    if (!windows) out.set(kept, (windows = new Map()));
+    if (!windows) out.set(kept, (windows = new Map<number | null, string[]>()));
     const groups = windows.get(windowStartMs);
     if (groups) groups.push(group);
     else windows.set(windowStartMs, [group]);

@@ -101,7 +101,7 @@ export class EsSinkWriter implements Sink {
       (hits) => {
         for (const hit of hits) {
           const doc = hit._source;
-          if (doc) found.set(doc.source, { source: doc.source, position: Number(doc.position), done: doc.done === true });
+          if (doc) found.set(doc.source, { source: doc.source, position: doc.position, done: doc.done });
         }
       },
     );

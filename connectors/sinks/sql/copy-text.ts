@@ -130,7 +130,10 @@ export function unescapeCopyText(value: string): string {
         // x: one or two hex digits; without any, PostgreSQL reads a plain "x".
         let byte = 0;
         let digits = 0;
-        while (digits < 2 && hexValue(src[i + 1]) !== -1) byte = byte * 16 + hexValue(src[++i]), digits++;
+        while (digits < 2 && hexValue(src[i + 1]) !== -1) {
+          byte = byte * 16 + hexValue(src[++i]);
+          digits++;
+        }
         out[o++] = digits === 0 ? next : byte;
         break;
       }
@@ -155,8 +158,13 @@ export function parseBytea(value: string): Buffer {
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
     if (c !== BACKSLASH) out.push(c);
-    else if (value.charCodeAt(i + 1) === BACKSLASH) out.push(BACKSLASH), i++;
-    else out.push(parseInt(value.slice(i + 1, i + 4), 8)), (i += 3);
+    else if (value.charCodeAt(i + 1) === BACKSLASH) {
+      out.push(BACKSLASH);
+      i++;
+    } else {
+      out.push(parseInt(value.slice(i + 1, i + 4), 8));
+      i += 3;
+    }
   }
   return Buffer.from(out);
 }

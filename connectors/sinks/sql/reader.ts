@@ -1,7 +1,7 @@
 import { HarnessError, messageOf } from '../../../core/errors.ts';
 import type { DatasetName } from '../../../generators/generator.ts';
 import { rowBuilder, type FieldSpec } from '../../../pipeline/output.ts';
-import { datasetOutputs } from '../../../pipeline/rules/outputs.ts';
+import { outputOf } from '../../../pipeline/rules/outputs.ts';
 import { WINDOW_START } from '../../../pipeline/statistics.ts';
 import type { DeadLetterRow, SinkReader, SinkRow, StatisticsRow } from '../../readers.ts';
 import { ident, literal, type CopyQuery, type SqlClient } from './client.ts';
@@ -45,7 +45,7 @@ export class SqlSinkReader implements SinkReader {
   }
 
   async checkLayout(dataset: DatasetName): Promise<void> {
-    const output = datasetOutputs[dataset];
+    const output = outputOf(dataset);
     const wanted: [string, string][] = [
       ...Object.entries(output.fields).map(([name, f]): [string, string] => [name, sqlType(f)]),
       ...timingColumns.map((name): [string, string] => [name, 'timestamptz']),
@@ -77,7 +77,7 @@ export class SqlSinkReader implements SinkReader {
   }
 
   async scanRows(dataset: DatasetName, onPage: (rows: SinkRow[]) => void): Promise<void> {
-    const fields = Object.entries(datasetOutputs[dataset].fields);
+    const fields = Object.entries(outputOf(dataset).fields);
     const select = [
       ...fields.map(([name, f], i) => `${selectExpression(name, f)} AS c${i}`),
       `${selectExpression('produced_at', null)} AS p`,
@@ -87,7 +87,7 @@ export class SqlSinkReader implements SinkReader {
     const kinds = fields.map(([, f]) => f.type);
     const n = names.length;
     const build = rowBuilder(names);
-    const parsed: (string | number | boolean | null)[] = new Array(n).fill(null);
+    const parsed = Array.from<string | number | boolean | null>({ length: n }).fill(null);
     let page: SinkRow[] = [];
     await this.copy({ select, from: this.table(dataset) }, (row) => {
       for (let c = 0; c < n; c++) {
@@ -135,7 +135,7 @@ export class SqlSinkReader implements SinkReader {
         onPage(
           page.map((r) => ({
             statistic: statistic.name,
-            group: r.g === null ? null : String(r.g),
+            group: r.g === null || r.g === undefined ? null : String(r.g as string | number),
             windowStartMs: numberOrNull(r.w),
             values: Object.fromEntries(fields.map(([name], i) => [name, numberOrNull(r[`c${i}`])])),
           })),

@@ -165,7 +165,7 @@ export class SqlSinkWriter implements Sink {
     // The statistics take what this very INSERT inserted: rows the key absorbed never count.
     steps.push(statistics.lock(tx));
     const counted = statistics.statement(insert, [ingestedAt], batch.rows);
-    return tx.query<{ n: number }>(counted.sql, counted.params).then(({ rows }) => Number(rows[0]?.n ?? 0));
+    return tx.query<{ n: number }>(counted.sql, counted.params).then(({ rows }) => rows[0]?.n ?? 0);
   }
 
   private async insertDeadLetters(tx: SqlQueryable, batch: SinkBatch, at: string): Promise<void> {

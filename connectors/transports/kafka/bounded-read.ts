@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Offsets } from './topics.ts';
+import { asError } from '../../../core/errors.ts';
 
 /** A read that makes no progress for this long fails instead of hanging. */
 const STALL_MS = 120_000;
@@ -17,7 +18,7 @@ interface Active<T> {
   others: number;
   /** Progress: restarts the stall timer. */
   progressed: () => void;
-  settle: (error?: unknown) => void;
+  settle: (error?: Error) => void;
 }
 
 /** What a bounded read makes of a message: an item, or null for a message of another run. */
@@ -38,7 +39,7 @@ export class BoundedTopicRead<T> {
   private assigned: number[] = [];
   private active: Active<T> | null = null;
   private scanned = false;
-  private failure: unknown = null;
+  private failure: Error | null = null;
 
   constructor(
     private readonly kafka: Kafka,
@@ -201,8 +202,8 @@ export class BoundedTopicRead<T> {
   }
 
   private fail(error: unknown): void {
-    if (this.active) this.active.settle(error);
-    else this.failure = error;
+    if (this.active) this.active.settle(asError(error));
+    else this.failure = asError(error);
   }
 
   async close(): Promise<void> {

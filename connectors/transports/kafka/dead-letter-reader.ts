@@ -34,7 +34,7 @@ export class KafkaDeadLetterReader implements DeadLetterStream {
   ) {
     for (const [dataset, range] of Object.entries(ranges) as [DatasetName, DeadLetterRange][]) this.reads.set(dataset, new BoundedTopicRead(kafka, range, `harness-verify-${runId}`, (partition, message) => letterOf(range.name, runId, partition, message)));
     this.description = `Kafka ${Object.values(ranges)
-      .map((range) => range?.name)
+      .map((range) => range.name)
       .join(', ')}`;
   }
 

@@ -192,7 +192,7 @@ class KafkaTransport implements RunTransport<KafkaLocation> {
     const admin = this.kafka.admin();
     await admin.connect();
     try {
-      for (const topic of Object.values(this.topics)) if (topic) topic.end = await highWatermarks(admin, topic.name);
+      for (const topic of Object.values(this.topics)) topic.end = await highWatermarks(admin, topic.name);
     } finally {
       await admin.disconnect();
     }
@@ -219,7 +219,7 @@ export const kafka = {
   create: (spec, { runId, env, log }) => new KafkaTransport(spec, kafkaBrokers(env), runId, spec.consumerGroup ?? `harness-${runId}`, log),
   reopen: (spec, location, { runId, env, log }) => new KafkaTransport(spec, kafkaBrokers(env), runId, location.consumerGroup, log, location.topics),
   positionConvention: "record_index = the record index from the message's harness header (source = topic:partition, position = offset)",
-  describe: (location) => `kafka ${location.brokers.join(',')} (${Object.values(location.topics).map((topic) => topic?.name).join(', ')})`,
+  describe: (location) => `kafka ${location.brokers.join(',')} (${Object.values(location.topics).map((topic) => topic.name).join(', ')})`,
   followsProduction: false,
   // Brokers are read from the environment again, as every server is after the run: the manifest's list is a record.
   sourcesFor: (location, generators, { runId, env, log }) => {

@@ -187,7 +187,8 @@ export async function openLibrdkafkaProducer(settings: ProducerSettings): Promis
         const queued = queue(messages, 0);
         return queued < messages.length ? queueRest(messages, queued).then(() => confirm(messages.length)) : confirm(messages.length);
       } catch (error) {
-        return Promise.reject(error as Error);
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- librdkafka's error, its code kept for classifyKafkaFailure
+        return Promise.reject(error);
       }
     },
     close: () => {
