@@ -47,7 +47,7 @@ function spawnLogged(command: string, args: string[], env: NodeJS.ProcessEnv): {
 
 function figuresOf(runDir: string): Figures {
   const report = JSON.parse(readFileSync(join(runDir, 'report.json'), 'utf8')) as Report;
-  const figure = (check: string, name: string) => Number(report.checks.find((c) => c.name === check)?.figures[name] ?? Number.NaN);
+  const figure = (check: string, name: string) => report.checks.find((c) => c.name === check)?.figures[name] ?? Number.NaN;
   return { verdict: report.verdict, ingestedPerSec: figure('throughput', 'ingestedPerSec'), p50: figure('latency', 'p50_ms'), p99: figure('latency', 'p99_ms') };
 }
 

@@ -89,6 +89,12 @@ async function sinkContents(schema: string, dataset: DatasetName) {
   }
 }
 
+/** The JVM started again after the kill (beforeAll failed when there is none). */
+function restartedJob(spark: SparkProcess | undefined): SparkProcess {
+  if (!spark) throw new Error('the Spark JVM was not restarted: see the suite\'s beforeAll');
+  return spark;
+}
+
 /** The batch id of the first batch line a job printed (written or skipped as a replay). */
 function firstBatch(spark: SparkProcess, job: string): number {
   const line = spark.lines.find((l) => l.startsWith(`[${job}] batch `));
@@ -100,8 +106,8 @@ describeSpark('Spark Structured Streaming, seed 001: a run\'s CSV files into Pos
   const append = { schema: uniqueSchema('spark_append'), cwd: tempDir(), runDir: '' };
   const corpus = { schema: uniqueSchema('spark_corpus'), dir: join(tempDir('harness-spark-corpus-'), 'ecommerce'), placed: [] as Placed[] };
   const work = tempDir('harness-spark-');
-  let first: SparkProcess;
-  let second: SparkProcess;
+  let first: SparkProcess | undefined;
+  let second: SparkProcess | undefined;
   let heldFiles: string[] = [];
   let rowsAtKill = 0;
 
@@ -147,16 +153,17 @@ describeSpark('Spark Structured Streaming, seed 001: a run\'s CSV files into Pos
       ...['--and', 'ecommerce', '--name', 'corpus', '--data', corpus.dir, '--schema', corpus.schema, '--checkpoint', join(work, 'ck-corpus')],
     ];
     const env = { ...process.env, PG_URL };
-    first = startSpark(args, { env, log: join(work, 'spark-1.log') });
+    const started = startSpark(args, { env, log: join(work, 'spark-1.log') });
+    first = started;
     // The append job has committed batch 1 in PostgreSQL and holds before Spark records it: SIGKILL
     // now. The correct job is mid-stream (12 files, one a batch, held 4 s after its batch 1).
-    const held = await first.waitFor(/^\[append\] batch 1 written/);
+    const held = await started.waitFor(/^\[append\] batch 1 written/);
     heldFiles = /\(files ([^)]*)\)/.exec(held)?.[1]?.split(' ') ?? [];
     rowsAtKill = Number((await query<{ n: string }>(`SELECT count(*) AS n FROM "${append.schema}".user_events`))[0]?.n);
-    await first.kill9();
-    second = startSpark(args, { env, log: join(work, 'spark-2.log') });
-    const exit = await second.exited;
-    expect(exit, `see ${join(work, 'spark-2.log')}`).toEqual({ code: 0, signal: null });
+    await started.kill9();
+    const restarted = startSpark(args, { env, log: join(work, 'spark-2.log') });
+    second = restarted;
+    expect(await restarted.exited, `see ${join(work, 'spark-2.log')}`).toEqual({ code: 0, signal: null });
   }, 420_000);
 
   afterAll(async () => {
@@ -167,8 +174,8 @@ describeSpark('Spark Structured Streaming, seed 001: a run\'s CSV files into Pos
 
   it('the correct job, killed with SIGKILL mid-stream and restarted on its checkpoint: verify passes every check', async () => {
     // It resumed where Spark's checkpoint stood (not from batch 0), with files still to read.
-    expect(firstBatch(second, 'correct')).toBeGreaterThanOrEqual(1);
-    expect(second.lines.some((l) => /^\[correct\] batch \d+ written: [1-9]/.test(l))).toBe(true);
+    expect(firstBatch(restartedJob(second), 'correct')).toBeGreaterThanOrEqual(1);
+    expect(restartedJob(second).lines.some((l) => /^\[correct\] batch \d+ written: [1-9]/.test(l))).toBe(true);
     const { code, report } = await verify(correct.runDir, pgEnv);
     expect(failing(report), JSON.stringify(report.checks.filter((c) => c.status !== 'pass'), null, 2)).toEqual([]);
     expect(code).toBe(ExitCode.ok);
@@ -186,7 +193,7 @@ describeSpark('Spark Structured Streaming, seed 001: a run\'s CSV files into Pos
     expect(heldFiles.length).toBeGreaterThan(0);
     expect(rowsAtKill).toBeGreaterThan(0);
     // Spark ran batch 1 again after the restart: its commit had not reached the checkpoint.
-    expect(firstBatch(second, 'append')).toBe(1);
+    expect(firstBatch(restartedJob(second), 'append')).toBe(1);
     const { generator, oracle, manifest } = truth(append.runDir, 'ecommerce');
     const files = manifest.datasets.ecommerce?.files ?? [];
     const replayedKeys = new Set<string>();
@@ -220,7 +227,7 @@ describeSpark('Spark Structured Streaming, seed 001: a run\'s CSV files into Pos
     expect(problems).toEqual([]);
     expect(rows.size).toBe(expectedRows);
     expect(letters.size).toBe(expectedLetters);
-    expect(second.lines).toContain('[corpus] done: every record of the input is in');
+    expect(restartedJob(second).lines).toContain('[corpus] done: every record of the input is in');
   });
 });
 
@@ -233,8 +240,8 @@ describeSpark('Spark Structured Streaming, seed 002: Kafka lol_matches into Post
     const corpus = { schema: uniqueSchema('spark_lolc'), topic: uniqueTopic('spark_corpus'), placed: [] as Placed[] };
     const work = tempDir('harness-spark-lol-');
     let env: NodeJS.ProcessEnv;
-    let first: SparkProcess;
-    let second: SparkProcess;
+    let first: SparkProcess | undefined;
+    let second: SparkProcess | undefined;
 
     const scenario = (h: { schema: string; topic: string }, count: number, faults: string) =>
       [
@@ -286,12 +293,13 @@ describeSpark('Spark Structured Streaming, seed 002: Kafka lol_matches into Post
         ...['--and', 'lol', '--name', 'corpus', '--topic', corpus.topic, '--bootstrap', kafkaBootstrap(), '--schema', corpus.schema, '--checkpoint', join(work, 'ck-corpus')],
       ];
       const sparkEnv = { ...process.env, ...env };
-      first = startSpark(args, { env: sparkEnv, log: join(work, 'spark-1.log') });
-      await first.waitFor(/^\[correct\] batch 1 written/);
-      await first.kill9();
-      second = startSpark(args, { env: sparkEnv, log: join(work, 'spark-2.log') });
-      const exit = await second.exited;
-      expect(exit, `see ${join(work, 'spark-2.log')}`).toEqual({ code: 0, signal: null });
+      const started = startSpark(args, { env: sparkEnv, log: join(work, 'spark-1.log') });
+      first = started;
+      await started.waitFor(/^\[correct\] batch 1 written/);
+      await started.kill9();
+      const restarted = startSpark(args, { env: sparkEnv, log: join(work, 'spark-2.log') });
+      second = restarted;
+      expect(await restarted.exited, `see ${join(work, 'spark-2.log')}`).toEqual({ code: 0, signal: null });
     }, 480_000);
 
     afterAll(async () => {
@@ -301,7 +309,7 @@ describeSpark('Spark Structured Streaming, seed 002: Kafka lol_matches into Post
     });
 
     it('the correct job, killed with SIGKILL mid-stream and restarted on its checkpoint: verify passes every check, statistics and dead-letter topic included', async () => {
-      expect(firstBatch(second, 'correct')).toBeGreaterThanOrEqual(1);
+      expect(firstBatch(restartedJob(second), 'correct')).toBeGreaterThanOrEqual(1);
       const { code, report } = await verify(correct.runDir, env);
       expect(failing(report), JSON.stringify(report.checks.filter((c) => c.status !== 'pass'), null, 2)).toEqual([]);
       expect(code).toBe(ExitCode.ok);
@@ -377,7 +385,7 @@ describeSpark('Spark Structured Streaming, seed 002: Kafka lol_matches into Post
       expect(rows.size).toBe(expectedRows);
       expect(letters.size).toBe(expectedLetters);
       expect(letters.get(`${corpus.topic}:0#${corpus.placed.length - 1}`)?.reason).toBe('invalid_record');
-      expect(second.lines).toContain('[corpus] done: every record of the input is in');
+      expect(restartedJob(second).lines).toContain('[corpus] done: every record of the input is in');
     });
   });
 });
