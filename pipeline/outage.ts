@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import pRetry from 'p-retry';
 import { HarnessError, messageOf } from '../core/errors.ts';
 import type { Sink } from './sink.ts';
 
@@ -34,37 +34,62 @@ export type OutageJudge = Pick<Sink, 'description' | 'classify' | 'explainRefusa
  * each, and a batch whose COMMIT was lost in flight lands again as duplicates the keys absorb.
  */
 export async function waitOutOutage<T>(sink: OutageJudge, what: string, operation: () => Promise<T>, policy: OutagePolicy, log: (line: string) => void): Promise<T> {
-  let firstFailureAt: number | null = null;
-  let failures = 0;
-  let lastKind: string | null = null;
-  for (;;) {
-    try {
-      const result = await operation();
-      if (firstFailureAt !== null) log(`${what}: sink ${sink.description} back after ${seconds(Date.now() - firstFailureAt)} (${failures} failed ${failures === 1 ? 'attempt' : 'attempts'})`);
-      return result;
-    } catch (error) {
-      const failure = sink.classify(error);
-      if (failure === 'rejected' || failure === 'unexpected' || error instanceof HarnessError) throw error;
-      if (failure === 'refused') throw new HarnessError('config', `${what}: the sink ${sink.description} refused: ${sink.explainRefusal(error)}`, { cause: error });
-      if (failure === 'fatal') throw new HarnessError('unreachable', `${what}: the sink ${sink.description} failed: ${messageOf(error)}`, { cause: error });
-      const now = Date.now();
-      firstFailureAt ??= now;
-      failures++;
-      const waited = now - firstFailureAt;
-      if (waited >= policy.limitMs || policy.signal?.aborted) throw gaveUp(sink, what, error, waited, policy);
-      const kind = failureKind(error);
-      if (kind !== lastKind) {
-        log(
-          lastKind === null
-            ? `${what}: sink ${sink.description} unavailable: ${messageOf(error)}; waiting up to ${formatLimit(policy.limitMs)} (sink.outageLimit), retrying with backoff`
-            : `${what}: sink ${sink.description} still unavailable after ${seconds(waited)}, now: ${messageOf(error)}`,
-        );
-        lastKind = kind;
-      }
-      const delay = Math.min(FIRST_DELAY_MS * 2 ** Math.min(failures - 1, 16), MAX_DELAY_MS, policy.limitMs - waited);
-      await sleep(delay, undefined, policy.signal ? { signal: policy.signal } : {}).catch(() => {});
-      if (policy.signal?.aborted) throw gaveUp(sink, what, error, Date.now() - firstFailureAt, policy);
+  // p-retry keeps time from its first attempt, which fails at once in an outage: its maxRetryTime
+  // is the limit counted from the first failure, as sink.outageLimit says, within a few ms.
+  const outage = { firstFailureAt: null as number | null, failures: 0, lastKind: null as string | null, last: null as unknown, waiting: false };
+  const unavailable = (error: unknown) => !(error instanceof HarnessError) && sink.classify(error) === 'unavailable';
+  // The stop signal cuts a wait short, never an attempt: a write that lands as the stop comes is kept.
+  const wait = new AbortController();
+  const onStop = () => outage.waiting && wait.abort();
+  policy.signal?.addEventListener('abort', onStop);
+  try {
+    const result = await pRetry(
+      () => {
+        outage.waiting = false;
+        return operation();
+      },
+      {
+        retries: Number.POSITIVE_INFINITY,
+        factor: 2,
+        minTimeout: FIRST_DELAY_MS,
+        maxTimeout: MAX_DELAY_MS,
+        maxRetryTime: policy.limitMs,
+        signal: wait.signal,
+        shouldRetry: ({ error }) => unavailable(error) && !policy.signal?.aborted,
+        onFailedAttempt: ({ error }) => {
+          if (!unavailable(error)) return;
+          const now = Date.now();
+          outage.firstFailureAt ??= now;
+          outage.failures++;
+          outage.last = error;
+          outage.waiting = true;
+          const kind = failureKind(error);
+          if (kind === outage.lastKind) return;
+          log(
+            outage.lastKind === null
+              ? `${what}: sink ${sink.description} unavailable: ${messageOf(error)}; waiting up to ${formatLimit(policy.limitMs)} (sink.outageLimit), retrying with backoff`
+              : `${what}: sink ${sink.description} still unavailable after ${seconds(now - outage.firstFailureAt)}, now: ${messageOf(error)}`,
+          );
+          outage.lastKind = kind;
+        },
+      },
+    );
+    if (outage.firstFailureAt !== null) {
+      log(`${what}: sink ${sink.description} back after ${seconds(Date.now() - outage.firstFailureAt)} (${outage.failures} failed ${outage.failures === 1 ? 'attempt' : 'attempts'})`);
     }
+    return result;
+  } catch (error) {
+    // Out of time, or stopped while waiting (p-retry then rejects with the signal's reason).
+    if (outage.firstFailureAt !== null && (wait.signal.aborted || unavailable(error))) {
+      throw gaveUp(sink, what, outage.last, Date.now() - outage.firstFailureAt, policy);
+    }
+    const failure = error instanceof HarnessError ? null : sink.classify(error);
+    if (failure === 'refused') throw new HarnessError('config', `${what}: the sink ${sink.description} refused: ${sink.explainRefusal(error)}`, { cause: error });
+    if (failure === 'fatal') throw new HarnessError('unreachable', `${what}: the sink ${sink.description} failed: ${messageOf(error)}`, { cause: error });
+    // `rejected` (the batch's content), `unexpected` (a bug) and HarnessErrors go back as they are.
+    throw error;
+  } finally {
+    policy.signal?.removeEventListener('abort', onStop);
   }
 }
 

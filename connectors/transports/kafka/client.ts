@@ -1,5 +1,5 @@
 import { connect, isIP, isIPv6, type Socket } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
+import pRetry from 'p-retry';
 import { createRequire } from 'node:module';
 import type * as KafkaJS from 'kafkajs';
 import type { ISocketFactory, Kafka, KafkaConfig, LogEntry } from 'kafkajs';
@@ -188,7 +188,6 @@ export function classifyKafkaFailure(error: unknown, what: string): Error {
  * gives up early (the caller no longer needs the answer).
  */
 export async function reachBrokers(brokers: string[], timeoutMs: number, log: (line: string) => void = () => {}, signal?: AbortSignal): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
   const { Kafka, logLevel } = kafkajs();
   const admin = new Kafka({
     clientId: 'harness-probe',
@@ -199,41 +198,50 @@ export async function reachBrokers(brokers: string[], timeoutMs: number, log: (l
     logLevel: logLevel.NOTHING,
   }).admin({ retry: { retries: 0 } });
   const reasons: string[] = [];
-  let backoff = 200;
+  const startedAt = Date.now();
   let said = false;
-  try {
-    for (;;) {
-      if (signal?.aborted) throw new Error('the first contact with the Kafka brokers was given up');
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) break;
-      let timer: NodeJS.Timeout | undefined;
-      let onAbort = () => {};
-      const attempt = admin.connect().then(
-        () => null,
-        (error: unknown) => kafkaReason(error),
-      );
+  // One attempt at a time, each bounded by what is left of the budget; given up with `signal`.
+  const attempt = async () => {
+    const remaining = timeoutMs - (Date.now() - startedAt);
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort = () => {};
+    try {
       const reason = await Promise.race([
-        attempt,
-        new Promise<string>((resolve) => (timer = setTimeout(() => resolve(`no answer within ${formatBudget(remaining)}`), remaining))),
+        admin.connect().then(
+          () => null,
+          (error: unknown) => kafkaReason(error),
+        ),
+        new Promise<string>((resolve) => (timer = setTimeout(() => resolve(`no answer within ${formatBudget(remaining)}`), Math.max(1, remaining)))),
         new Promise<string>((resolve) => {
           onAbort = () => resolve('given up');
           signal?.addEventListener('abort', onAbort, { once: true });
         }),
       ]);
+      if (reason !== null) throw new Error(reason);
+    } finally {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
-      if (signal?.aborted) continue;
-      if (reason === null) return;
-      if (!reasons.includes(reason)) reasons.push(reason);
-      if (!said && Date.now() + backoff < deadline) {
-        said = true;
-        log(`kafka: cannot reach ${brokerList(brokers)} yet (${reason}); trying for up to ${formatBudget(timeoutMs)}`);
-      }
-      const left = deadline - Date.now();
-      if (left <= 0) break;
-      await sleep(Math.min(backoff, left), undefined, signal ? { signal } : {}).catch(() => {});
-      backoff = Math.min(backoff * 2, 2000);
     }
+  };
+  try {
+    await pRetry(attempt, {
+      retries: Number.POSITIVE_INFINITY,
+      factor: 2,
+      minTimeout: 200,
+      maxTimeout: 2000,
+      maxRetryTime: timeoutMs,
+      ...(signal ? { signal } : {}),
+      onFailedAttempt: ({ error }) => {
+        if (!reasons.includes(error.message)) reasons.push(error.message);
+        if (!said && Date.now() - startedAt + 200 < timeoutMs) {
+          said = true;
+          log(`kafka: cannot reach ${brokerList(brokers)} yet (${error.message}); trying for up to ${formatBudget(timeoutMs)}`);
+        }
+      },
+    });
+    return;
+  } catch (error) {
+    if (signal?.aborted) throw new Error('the first contact with the Kafka brokers was given up', { cause: error });
   } finally {
     await admin.disconnect().catch(() => {});
   }
