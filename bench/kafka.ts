@@ -181,9 +181,11 @@ async function producerPerformance(brokers: string[], payloads: Payloads): Promi
   const quiet = ['--reporting-interval', '3600000', '--warmup-records', String(Math.floor(payloads.count / 3))];
   const producer = ['acks=all', `batch.size=${batchBytes}`, 'linger.ms=5', `max.in.flight.requests.per.connection=${settings.inFlight}`, 'enable.idempotence=false', 'compression.type=none'];
   const run = spawnSync('java', [...jvm, '-cp', classpath, 'org.apache.kafka.tools.ProducerPerformance', ...tool, ...keys, ...quiet, '--command-property', ...producer], { encoding: 'utf8' });
+  // A java that cannot start leaves no output: stdout is null then, whatever its type says.
+  const stdout = run.error ? '' : run.stdout;
   // "<n> records sent, <rate> records/sec (<MB/s>), <latencies>", then "<n> steady state records sent, ...".
   const rate = (line: RegExp) => {
-    const found = line.exec(run.stdout ?? '');
+    const found = line.exec(stdout);
     return found ? Number(found[1]) : null;
   };
   const total = rate(/^\d+ records sent, ([\d.]+) records\/sec/m);

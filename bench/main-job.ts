@@ -26,9 +26,9 @@ export function benchMainJob(scenario: string, backends: { name: string; env: No
     const runDir = latestRunDir(home);
     const manifest = loadManifest(runDir);
     const report = JSON.parse(readFileSync(join(runDir, 'report.json'), 'utf8')) as Report;
-    const records = Object.values(manifest.datasets).reduce((n, d) => n + (d?.count ?? 0), 0);
+    const records = Object.values(manifest.datasets).reduce((n, d) => n + d.count, 0);
     const gen = Object.values(manifest.datasets);
-    const genMs = Math.max(...gen.map((d) => (d?.finishedAtMs ?? 0) - (d?.startedAtMs ?? 0)));
+    const genMs = Math.max(...gen.map((d) => d.finishedAtMs - d.startedAtMs));
     const pipelineMs = (manifest.pipeline?.finishedAtMs ?? 0) - (manifest.pipeline?.startedAtMs ?? 0);
     rows.push([
       backend.name,

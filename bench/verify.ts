@@ -258,10 +258,12 @@ function verifyChild(url: string, runDir: string, rssTool: 'time' | 'node'): Ver
   const started = process.hrtime.bigint();
   const child = spawnSync(command as string, args, { env: { ...process.env, PG_URL: url }, encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  // A command that cannot start leaves no output: stdout and stderr are null then, whatever their types say.
+  const stderr = child.error ? child.error.message : child.stderr;
   const kib =
     rssTool === 'time'
       ? Number(existsSync(rssFile) ? readFileSync(rssFile, 'utf8').trim().split('\n').at(-1) : NaN)
-      : Number(/harness-bench-maxrss-kib=(\d+)/.exec(child.stderr ?? '')?.[1]);
+      : Number(/harness-bench-maxrss-kib=(\d+)/.exec(stderr)?.[1]);
   let failure: string | null = null;
   try {
     const report = JSON.parse(child.stdout) as Report;
@@ -270,7 +272,7 @@ function verifyChild(url: string, runDir: string, rssTool: 'time' | 'node'): Ver
       failure = [`exit ${child.status}, verdict ${report.verdict}`, ...failing.map((c) => `  ${c.name} [${c.dataset}]: ${c.summary}`)].join('\n');
     }
   } catch {
-    failure = `exit ${child.status}, no report: ${(child.stderr ?? '').trim().slice(-2000)}`;
+    failure = `exit ${child.status}, no report: ${stderr.trim().slice(-2000)}`;
   }
   return { seconds, rssMiB: Number.isFinite(kib) ? kib / 1024 : null, failure };
 }

@@ -104,8 +104,8 @@ export class FakeCluster {
     const route = (method: string | string[], path: string | string[], handler: (params: Params) => Answer) =>
       this.mock.add({ method, path }, (params) => {
         const p = params as Params;
-        this.requests.push({ method: p.method as string, path: p.path as string, querystring: p.querystring, body: p.body });
-        const i = this.interceptors.findIndex((x) => x.method === p.method && x.path.test(p.path as string) && x.when(p));
+        this.requests.push({ method: p.method, path: p.path, querystring: p.querystring, body: p.body });
+        const i = this.interceptors.findIndex((x) => x.method === p.method && x.path.test(p.path) && x.when(p));
         if (i >= 0) {
           const answer = this.interceptors[i]!.answer(p);
           this.interceptors.splice(i, 1);
@@ -229,7 +229,7 @@ export class FakeCluster {
       override request(params: ConnectionRequestParams, options: ConnectionRequestOptionsAsStream): Promise<ConnectionRequestResponseAsStream>;
       override async request(params: ConnectionRequestParams, options: ConnectionRequestOptions | ConnectionRequestOptionsAsStream): Promise<ConnectionRequestResponse | ConnectionRequestResponseAsStream> {
         await wait(params);
-        return super.request(params, options as ConnectionRequestOptions);
+        return super.request(params, options);
       }
 
       override async close(): Promise<void> {}
@@ -277,7 +277,7 @@ export class FakeCluster {
 
   /** Documents of an index as stored (real-time), by id. */
   docs(index: string): Map<string, StoredDoc> {
-    return this.indices.get(index)?.docs ?? new Map();
+    return this.indices.get(index)?.docs ?? new Map<string, StoredDoc>();
   }
 
   createIndex(name: string, body: { settings?: Record<string, unknown>; mappings?: { properties?: FakeIndex['properties'] } } = {}): Answer {

@@ -116,7 +116,7 @@ export function participant(matchId: string, participantId: number, change: Part
     damage_per_minute: 1666.67,
     cs_per_minute: 6.67,
     ...change,
-  } as OutputRow;
+  };
 }
 
 /** An e-commerce row of seed 001's output. */
@@ -131,5 +131,5 @@ export function purchase(eventId: string, change: Partial<Record<string, unknown
     price: 19.99,
     event_timestamp: AT,
     ...change,
-  } as OutputRow;
+  };
 }

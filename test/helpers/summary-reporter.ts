@@ -1,4 +1,5 @@
-import type { Reporter, RunnerTask, RunnerTestFile } from 'vitest';
+import type { RunnerTask, RunnerTestFile } from 'vitest';
+import type { Reporter } from 'vitest/reporters';
 
 /** Ends the run with one plain line, "N passed, N failed, N skipped", that any CI log reader knows. */
 export default class SummaryReporter implements Reporter {

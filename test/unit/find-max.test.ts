@@ -88,7 +88,7 @@ function check(name: string, status: 'pass' | 'fail', slos: CheckResult['slos'] 
 }
 
 function report(series: SeriesPoint[], checks: CheckResult[]): Report {
-  return { schemaVersion: 1, runId: 'r', scenario: 's', generatedAt: '', sink: 'x', verdict: 'pass', checks, series: { ecommerce: series } } as Report;
+  return { schemaVersion: 1, runId: 'r', scenario: 's', generatedAt: '', sink: 'x', verdict: 'pass', checks, series: { ecommerce: series } };
 }
 
 describe('find-max step judgement', () => {

@@ -101,8 +101,8 @@ describe('the schedule', () => {
 describe('Zipf', () => {
   it('picks every item and favours the low ranks', () => {
     const zipf = new Zipf(10, 1, 1, 'z');
-    const counts = new Array(10).fill(0);
-    for (let i = 0; i < 10_000; i++) counts[zipf.pick(i / 10_000)]++;
+    const counts = new Array<number>(10).fill(0);
+    for (let i = 0; i < 10_000; i++) counts[zipf.pick(i / 10_000)]!++;
     expect(counts.every((c) => c > 0)).toBe(true);
     expect(Math.max(...counts)).toBeGreaterThan(3 * Math.min(...counts));
   });

@@ -127,6 +127,7 @@ describe('the series check', () => {
   it('fails closed when no row landed, and passes a run without stage SLOs on its evidence', async () => {
     const empty = timedSink();
     empty.rows.ecommerce = [];
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment -- vitest types its asymmetric matchers (expect.any...) as any
     expect((await seriesOf(empty)).check).toMatchObject({ status: 'fail', summary: expect.stringContaining('no rows landed') });
     const unpaced = syntheticSink({ datasets: { ecommerce: { count: 500, faults } } });
     const { report, check } = await seriesOf(unpaced);

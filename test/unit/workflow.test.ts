@@ -53,7 +53,7 @@ function scriptProblems(script: string, documented: Set<string>): string[] {
     .split(/\n|;|&&|\|\||\|/)
     .map((c) => c.match(/"[^"]*"|'[^']*'|\S+/g) ?? [])
     .map((words) => {
-      while (words.length > 0 && shellKeywords.has(words[0] as string)) words.shift();
+      while (words.length > 0 && shellKeywords.has(words[0])) words.shift();
       return words;
     })
     .filter((words) => words.length > 0);
@@ -119,6 +119,7 @@ describe('.github/workflows/harness.yml', () => {
     // The rules parse (a typo would fail every pull request with exit 2).
     expect(parseFailOn(workflow.env.FAIL_ON!).map((r) => r.figure)).toEqual(['latency.p99.corrected', 'throughput']);
     // Reports are kept even (above all) when the gate fails.
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment -- vitest types its asymmetric matchers (expect.any...) as any
     expect(steps[upload]).toMatchObject({ if: 'always()', uses: expect.stringMatching(/^actions\/upload-artifact@/) });
     const uploaded = String(steps[upload]!.with?.path).split('\n').filter(Boolean);
     expect(uploaded.map((p) => p.split('/').at(-1))).toEqual(['report.html', 'report.json', 'junit.xml']);
