@@ -48,6 +48,7 @@ describe.skipIf(!haveChromium)('report.html in chromium', () => {
   });
   afterAll(async () => {
     for (const close of pages) await close();
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset if beforeAll failed to launch it
     await browser?.close();
   });
 

@@ -19,6 +19,7 @@ describe.each(esBackends)('Elasticsearch sink and reader ($name)', ({ name, targ
 
   afterEach(async () => {
     for (const o of open.splice(0)) await o.close().catch(() => {});
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset if the first test failed before target()
     await es?.cleanup();
   });
 
@@ -60,7 +61,7 @@ describe.each(esBackends)('Elasticsearch sink and reader ($name)', ({ name, targ
     es = await target();
     await writer(['lol', 'ecommerce']);
     const lol = es.spec.indices.lol;
-    const settings = (await es.client.indices.getSettings({ index: lol, flat_settings: true }))[lol]?.settings as Record<string, unknown> | undefined;
+    const settings: Record<string, unknown> | undefined = (await es.client.indices.getSettings({ index: lol, flat_settings: true }))[lol]?.settings;
     const mapping = (await es.client.indices.getMapping({ index: lol }))[lol]?.mappings.properties ?? {};
     const typeOf = (field: string) => (mapping[field] as { type?: string } | undefined)?.type;
     expect({ shards: settings?.['index.number_of_shards'], replicas: settings?.['index.number_of_replicas'], refresh: settings?.['index.refresh_interval'], pipeline: settings?.['index.default_pipeline'] }).toEqual({

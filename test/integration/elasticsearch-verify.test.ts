@@ -33,6 +33,7 @@ describe.each(esBackends)('verifying an Elasticsearch sink ($name)', ({ target }
   let es: EsTarget;
 
   afterEach(async () => {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset if the first test failed before target()
     await es?.cleanup();
   });
 

@@ -65,9 +65,11 @@ class Member {
 
   /** Resolves once the process has committed a batch after `sinceMs`; fails if it exits first. */
   async committedAfter(sinceMs: number, timeoutMs = 60_000): Promise<void> {
-    for (const giveUpAt = Date.now() + timeoutMs; !this.batches.some((b) => b.atMs > sinceMs); await sleep(50)) {
+    const giveUpAt = Date.now() + timeoutMs;
+    while (!this.batches.some((b) => b.atMs > sinceMs)) {
       if (this.child.exitCode !== null || this.child.signalCode !== null) throw new Error(`the pipeline exited before it committed a batch:\n${this.output}`);
       if (Date.now() > giveUpAt) throw new Error(`no batch committed within ${timeoutMs} ms:\n${this.output}`);
+      await sleep(50);
     }
   }
 }
@@ -187,7 +189,8 @@ describeIfKafkaBroker('harness pipeline scaled out over a consumer group (Apache
         expect((await runCli(['sink', 'init', path], { cwd, env })).code).toBe(ExitCode.ok);
         const run = runCli(['run', path, '--shard', '1/1', '--quiet'], { cwd, env });
         let runDir = '';
-        for (const giveUpAt = Date.now() + 30_000; runDir === ''; await sleep(50)) {
+        const giveUpAt = Date.now() + 30_000;
+        while (runDir === '') {
           try {
             const dir = latestRunDir(join(cwd, '.harness'));
             const manifest = loadManifest(dir);
@@ -196,6 +199,7 @@ describeIfKafkaBroker('harness pipeline scaled out over a consumer group (Apache
             // Not written yet.
           }
           if (Date.now() > giveUpAt) throw new Error('the run never started producing');
+          await sleep(50);
         }
         const pipeline = await runCli(['pipeline', '--run', runDir], { cwd, env });
         expect((await run).code).toBe(ExitCode.ok);

@@ -24,7 +24,7 @@ function sortedLines(dirs: string[], headerLines: number): Buffer {
       }
     }
   }
-  lines.sort(Buffer.compare);
+  lines.sort((a, b) => Buffer.compare(a, b));
   return Buffer.concat(lines.flatMap((l) => [l, Buffer.from('\n')]));
 }
 

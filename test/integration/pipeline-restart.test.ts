@@ -49,6 +49,7 @@ describe.each(backends)('pipeline restart on $name (seed 001 test case 5)', ({ o
   let spec: SinkSpec;
 
   afterEach(async () => {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset if the first test failed before opening it
     await client?.close();
     await dropSchema(spec.schema);
   });

@@ -136,11 +136,12 @@ describeIfPostgres('the SQL sink through a proxy that cuts the server away', () 
     schemas.push(schema);
     const path = writeScenario(cwd, outageScenario(schema, { events: 20_000, matches: 200, outageLimit: '2s' }));
     let cutAt = 0;
-    let outage: Promise<void> | null = null;
+    // At most one: an array, as TypeScript does not see a callback assign to a variable.
+    const outages: Promise<void>[] = [];
     const run = await runWatching(['run', path, '--verbose'], cwd, { PG_URL: proxy.url(PG_URL as string) }, (line) => {
-      if (outage === null && / batch \d+:/.test(line)) {
+      if (outages.length === 0 && / batch \d+:/.test(line)) {
         cutAt = Date.now();
-        outage = proxy.outage(10_000);
+        outages.push(proxy.outage(10_000));
       }
     });
     expect(run.code, run.stderr).toBe(ExitCode.unreachable);
@@ -149,7 +150,7 @@ describeIfPostgres('the SQL sink through a proxy that cuts the server away', () 
     expect(failedAfter).toBeLessThan(6000);
     expect(run.stderr).toMatch(new RegExp(`error: \\[\\w+\\] sink write: the sink postgres://postgres@127\\.0\\.0\\.1:${proxy.port}/test could not be reached for 2\\.\\d s \\(sink\\.outageLimit 2s\\)`));
     expect(run.stderr).not.toMatch(/\n\s+at /);
-    await outage;
+    await Promise.all(outages);
   }, 60_000);
 
   it('connecting waits for a server that is not there yet', async () => {
@@ -183,13 +184,13 @@ describeIfPostgres('the SQL sink through a proxy that cuts the server away', () 
     const env = { PG_URL: proxy.url(PG_URL as string) };
     const reader = await sql.openReader({ kind: 'postgres', url: 'x' }, spec, env, () => {});
     let pages = 0;
-    let outage: Promise<void> | null = null;
+    const outages: Promise<void>[] = [];
     const error = await reader
       .scanRows('ecommerce', () => {
-        if (pages++ === 0) outage = proxy.outage(500);
+        if (pages++ === 0) outages.push(proxy.outage(500));
       })
       .catch((e: unknown) => e);
-    await outage;
+    await Promise.all(outages);
     await reader.close();
     // What was already in flight is handed on; the rest never comes.
     expect(pages).toBeGreaterThanOrEqual(1);
@@ -258,6 +259,7 @@ describe.skipIf(noCluster !== null)('a PostgreSQL cluster of the test own, reall
     cluster = await createThrowawayCluster();
   }, 90_000);
   afterAll(async () => {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset if beforeAll failed to create it
     await cluster?.drop();
   }, 60_000);
 
@@ -265,21 +267,23 @@ describe.skipIf(noCluster !== null)('a PostgreSQL cluster of the test own, reall
     const cwd = tempDir();
     // 40,000 events at 4,000/s: ten seconds of writes, so the stop lands while the pipeline writes.
     const path = writeScenario(cwd, outageScenario('harness', { events: 40_000, matches: 400 }));
-    let outage: Promise<void> | null = null;
+    const outages: Promise<void>[] = [];
     let phase: 'before' | 'outage' | 'after' = 'before';
     const run = await runWatching(['run', path, '--verbose'], cwd, { PG_URL: cluster.url() }, (line) => {
       if (phase !== 'before' || !/ batch \d+:/.test(line)) return;
       phase = 'outage';
       // A restart (which an idle pool may ride through unnoticed), then a stop the writes must wait out.
-      outage = (async () => {
-        await cluster.ctl('restart');
-        await cluster.ctl('stop');
-        await sleep(5000);
-        await cluster.ctl('start');
-        phase = 'after';
-      })();
+      outages.push(
+        (async () => {
+          await cluster.ctl('restart');
+          await cluster.ctl('stop');
+          await sleep(5000);
+          await cluster.ctl('start');
+          phase = 'after';
+        })(),
+      );
     });
-    await outage;
+    await Promise.all(outages);
     expect(phase, run.stderr).toBe('after');
     expect(run.code, run.stderr).toBe(ExitCode.ok);
     expect(run.stderr).not.toContain(cluster.password);

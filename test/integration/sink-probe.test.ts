@@ -77,6 +77,7 @@ describe.each(targets)('the SQL sink progress probe on $name', ({ name, place })
       const seen: number[] = [];
       let running = true;
       void pipeline.finally(() => (running = false));
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- pipeline.finally clears it, which TypeScript does not see
       while (running) {
         seen.push((await probe.read('ecommerce')).rows);
         await sleep(100);
