@@ -45,8 +45,12 @@ export async function benchFindMax(runs = Number(process.env.BENCH_FIND_MAX_RUNS
   // same pipeline moves by ±15% from minute to minute, and a search is judged against its neighbour.
   const drainOnce = async (i: number): Promise<number> => {
     const commits: { atMs: number; records: number }[] = [];
-    const result = await drain(files.sources([generator]), () => openPglite(join(root, `drain-db-${i}`)), 'harness_bench_drain', () => {}, (_, batch) =>
-      commits.push({ atMs: batch.committedAtMs, records: batch.records.length }),
+    const result = await drain(
+      files.sources([generator]),
+      () => openPglite(join(root, `drain-db-${i}`)),
+      'harness_bench_drain',
+      () => {},
+      (_, batch) => commits.push({ atMs: batch.committedAtMs, records: batch.records.length }),
     );
     const first = commits[0] ?? { atMs: result.startedAtMs, records: 0 };
     return drainRate(count - first.records, result, first.atMs);
@@ -57,7 +61,16 @@ export async function benchFindMax(runs = Number(process.env.BENCH_FIND_MAX_RUNS
   for (let i = 0; i < runs; i++) {
     drains.push(await drainOnce(i));
     results.push(
-      await findMax({ scenarioPath: path, home: join(root, `home-${i}`), env: { ...process.env, PG_URL: '', DATABASE_URL: '' }, fromPerSec: 2000, toPerSec: 1_000_000, budgetMs: 180_000, stepMs: 10_000, log: () => {} }),
+      await findMax({
+        scenarioPath: path,
+        home: join(root, `home-${i}`),
+        env: { ...process.env, PG_URL: '', DATABASE_URL: '' },
+        fromPerSec: 2000,
+        toPerSec: 1_000_000,
+        budgetMs: 180_000,
+        stepMs: 10_000,
+        log: () => {},
+      }),
     );
   }
   const answers = results.map((r) => r.answerPerSec ?? 0);
@@ -71,9 +84,19 @@ export async function benchFindMax(runs = Number(process.env.BENCH_FIND_MAX_RUNS
   printTable(
     `find-max (default budget 3m, steps of 10 s) beside the drain rate of ${count.toLocaleString('en-US')} records measured just before it (same run, PGlite)`,
     ['run', 'find-max rec/s', 'steps', 'took s', 'ended', 'drain rec/s', 'ratio'],
-    results.map((r, i) => [i + 1, Math.round(answers[i] as number), r.steps.length, Math.round(r.elapsedMs / 1000), r.ended, Math.round(drains[i] as number), (ratios[i] as number).toFixed(2)]),
+    results.map((r, i) => [
+      i + 1,
+      Math.round(answers[i] as number),
+      r.steps.length,
+      Math.round(r.elapsedMs / 1000),
+      r.ended,
+      Math.round(drains[i] as number),
+      (ratios[i] as number).toFixed(2),
+    ]),
   );
-  console.log(`spread over ${runs} runs: find-max ±${(rates.spread * 100).toFixed(1)}% of its mean ${Math.round(rates.mean)} rec/s; drain ±${(spreadOf(drains).spread * 100).toFixed(1)}%; the ratio ±${(relative.spread * 100).toFixed(1)}% of its mean ${relative.mean.toFixed(2)}`);
+  console.log(
+    `spread over ${runs} runs: find-max ±${(rates.spread * 100).toFixed(1)}% of its mean ${Math.round(rates.mean)} rec/s; drain ±${(spreadOf(drains).spread * 100).toFixed(1)}%; the ratio ±${(relative.spread * 100).toFixed(1)}% of its mean ${relative.mean.toFixed(2)}`,
+  );
   const slowest = Math.max(...results.map((r) => r.elapsedMs / 1000));
   const lowest = ratios.indexOf(Math.min(...ratios));
   const highest = ratios.indexOf(Math.max(...ratios));

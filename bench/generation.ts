@@ -38,7 +38,16 @@ async function naiveRate(count: number): Promise<number> {
     const purchase = faker.datatype.boolean(0.3);
     const hex = createHash('md5').update(`${user}_${product}_${timestamp}`).digest('hex');
     const id = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-    rows.push([id, user, product, faker.commerce.productName(), faker.commerce.department(), purchase ? 'purchase' : 'view', purchase ? faker.commerce.price() : '', timestamp]);
+    rows.push([
+      id,
+      user,
+      product,
+      faker.commerce.productName(),
+      faker.commerce.department(),
+      purchase ? 'purchase' : 'view',
+      purchase ? faker.commerce.price() : '',
+      timestamp,
+    ]);
     if (rows.length === 10_000) {
       out.write(stringify(rows));
       rows = [];
@@ -92,23 +101,35 @@ export async function benchGeneration(): Promise<Pair[]> {
     ],
   );
   const [library, ours] = encoderRates(2_000_000);
-  printTable('CSV encoding of the same rows', ['encoder', 'rows/s', 'x csv-stringify'], [
-    ['csv-stringify (10k rows a call)', Math.round(library), '1.0'],
-    ['generators/csv-row.ts', Math.round(ours), (ours / library).toFixed(1)],
-  ]);
+  printTable(
+    'CSV encoding of the same rows',
+    ['encoder', 'rows/s', 'x csv-stringify'],
+    [
+      ['csv-stringify (10k rows a call)', Math.round(library), '1.0'],
+      ['generators/csv-row.ts', Math.round(ours), (ours / library).toFixed(1)],
+    ],
+  );
   const lolOne = await harnessRate('lol', 50_000, 1);
   const lolAll = await harnessRate('lol', 100_000, cores);
-  printTable('LoL match generation (match-v5 JSON, ~4 KB each)', ['generator', 'matches/s'], [
-    ['harness, 1 worker', Math.round(lolOne)],
-    [`harness, ${cores} workers`, Math.round(lolAll)],
-  ]);
+  printTable(
+    'LoL match generation (match-v5 JSON, ~4 KB each)',
+    ['generator', 'matches/s'],
+    [
+      ['harness, 1 worker', Math.round(lolOne)],
+      [`harness, ${cores} workers`, Math.round(lolAll)],
+    ],
+  );
   const small = childRss(1_000_000, cores);
   const large = childRss(5_000_000, cores);
   const bound = 768;
-  printTable(`memory: e-commerce generation in a fresh process (bound ${bound} MiB)`, ['records', 'events/s', 'peak RSS MiB', 'within bound'], [
-    ['1,000,000', Math.round(small.rate), Math.round(small.rssMiB), small.rssMiB <= bound ? 'yes' : 'NO'],
-    ['5,000,000', Math.round(large.rate), Math.round(large.rssMiB), large.rssMiB <= bound ? 'yes' : 'NO'],
-  ]);
+  printTable(
+    `memory: e-commerce generation in a fresh process (bound ${bound} MiB)`,
+    ['records', 'events/s', 'peak RSS MiB', 'within bound'],
+    [
+      ['1,000,000', Math.round(small.rate), Math.round(small.rssMiB), small.rssMiB <= bound ? 'yes' : 'NO'],
+      ['5,000,000', Math.round(large.rate), Math.round(large.rssMiB), large.rssMiB <= bound ? 'yes' : 'NO'],
+    ],
+  );
   return [
     pair('e-commerce generation, 1 worker', [one, 'events/s'], [naive, 'events/s naive'], null),
     pair('generation peak RSS, 5M records vs 1M', [large.rssMiB, 'MiB'], [small.rssMiB, 'MiB'], { at: 'most', bound: 1.25 }),

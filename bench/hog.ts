@@ -38,17 +38,37 @@ export function benchBesideHog(scenarios: readonly HogScenario[]): Pair[] {
       const used = report.checks.flatMap((check) =>
         check.slos
           .filter((s) => s.limit > 0)
-          .map((s) => ({ name: `${check.dataset} ${s.name}`, actual: s.actual, limit: s.limit, share: s.bound === 'max' ? s.actual / s.limit : s.limit / Math.max(s.actual, 1e-9) })),
+          .map((s) => ({
+            name: `${check.dataset} ${s.name}`,
+            actual: s.actual,
+            limit: s.limit,
+            share: s.bound === 'max' ? s.actual / s.limit : s.limit / Math.max(s.actual, 1e-9),
+          })),
       );
       const worst = used.reduce((a, b) => (b.share > a.share ? b : a), { name: '-', actual: 0, limit: 0, share: 0 });
       const latency = used.filter((u) => u.name.includes('latency.')).map((u) => `${u.name.split(' ')[0]} ${u.name.split('.')[1]} ${u.actual}/${u.limit} ms`);
       const name = scenario.file.split('/').at(-1) as string;
-      rows.push([name, `exit ${child.status} (${report.verdict})`, wallS.toFixed(1), latency.join(', ') || '-', `${worst.name} ${(worst.share * 100).toFixed(0)}%`]);
-      pairs.push(pair(`${name} beside a CPU hog: SLO used most (${worst.name})`, [worst.share * 100, `% of its bound, ${report.verdict}`], [100, '%'], { at: 'most', bound: MARGIN }));
+      rows.push([
+        name,
+        `exit ${child.status} (${report.verdict})`,
+        wallS.toFixed(1),
+        latency.join(', ') || '-',
+        `${worst.name} ${(worst.share * 100).toFixed(0)}%`,
+      ]);
+      pairs.push(
+        pair(`${name} beside a CPU hog: SLO used most (${worst.name})`, [worst.share * 100, `% of its bound, ${report.verdict}`], [100, '%'], {
+          at: 'most',
+          bound: MARGIN,
+        }),
+      );
     }
   } finally {
     hog.kill('SIGKILL');
   }
-  printTable(`shipped scenarios beside a CPU hog (one core kept busy), margin wanted: at most ${MARGIN * 100}% of each SLO`, ['scenario', 'result', 'wall s', 'latency (measured/bound)', 'SLO used most'], rows);
+  printTable(
+    `shipped scenarios beside a CPU hog (one core kept busy), margin wanted: at most ${MARGIN * 100}% of each SLO`,
+    ['scenario', 'result', 'wall s', 'latency (measured/bound)', 'SLO used most'],
+    rows,
+  );
   return pairs;
 }

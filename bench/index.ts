@@ -34,37 +34,45 @@ if (wants('startup')) pairs.push(...benchStartup(Number(process.env.BENCH_STARTU
 if (wants('generation')) pairs.push(...(await benchGeneration()));
 if (wants('pipeline')) {
   const dataDir = join(mkdtempSync(join(tmpdir(), 'harness-bench-')), 'db');
-  pairs.push(...(await benchPipeline(Number(process.env.BENCH_COUNT ?? 1_000_000), [
-    { name: 'pglite', open: () => openPglite(dataDir), dataDir },
-    ...(url ? [{ name: 'postgres', open: () => openPostgres(url), url }] : []),
-  ])));
+  pairs.push(
+    ...(await benchPipeline(Number(process.env.BENCH_COUNT ?? 1_000_000), [
+      { name: 'pglite', open: () => openPglite(dataDir), dataDir },
+      ...(url ? [{ name: 'postgres', open: () => openPostgres(url), url }] : []),
+    ])),
+  );
 }
 if (wants('probe')) {
   // 27 drains a backend (nine rounds of three): fewer rows each than `pipeline` drains.
-  pairs.push(...(await benchProbe(Number(process.env.BENCH_COUNT ?? 200_000), [
-    { name: 'pglite', location: { kind: 'pglite', dataDir: join(mkdtempSync(join(tmpdir(), 'harness-bench-')), 'db') }, env: {} },
-    ...(url ? [{ name: 'postgres', location: { kind: 'postgres' as const, url }, env: { PG_URL: url } }] : []),
-  ])));
+  pairs.push(
+    ...(await benchProbe(Number(process.env.BENCH_COUNT ?? 200_000), [
+      { name: 'pglite', location: { kind: 'pglite', dataDir: join(mkdtempSync(join(tmpdir(), 'harness-bench-')), 'db') }, env: {} },
+      ...(url ? [{ name: 'postgres', location: { kind: 'postgres' as const, url }, env: { PG_URL: url } }] : []),
+    ])),
+  );
 }
 if (wants('kafka')) {
   const broker = await benchBroker(process.env);
   if (typeof broker === 'string') console.log(`\nkafka: skipped: ${broker}`);
   else {
     try {
-      pairs.push(...(await benchKafka(broker, Number(process.env.BENCH_COUNT ?? 1_000_000), [
-        { name: 'pglite', open: () => openPglite(join(mkdtempSync(join(tmpdir(), 'harness-bench-')), 'db')) },
-        ...(url ? [{ name: 'postgres', open: () => openPostgres(url) }] : []),
-      ])));
+      pairs.push(
+        ...(await benchKafka(broker, Number(process.env.BENCH_COUNT ?? 1_000_000), [
+          { name: 'pglite', open: () => openPglite(join(mkdtempSync(join(tmpdir(), 'harness-bench-')), 'db')) },
+          ...(url ? [{ name: 'postgres', open: () => openPostgres(url) }] : []),
+        ])),
+      );
     } finally {
       await broker.stop();
     }
   }
 }
 if (wants('main-job')) {
-  pairs.push(...benchMainJob(resolve(import.meta.dirname, '../../scenarios/high-volume.yaml'), [
-    { name: 'pglite', env: { PG_URL: '', DATABASE_URL: '' } },
-    ...(url ? [{ name: 'postgres', env: { PG_URL: url, HARNESS_SCHEMA: 'harness_bench_main' } }] : []),
-  ]));
+  pairs.push(
+    ...benchMainJob(resolve(import.meta.dirname, '../../scenarios/high-volume.yaml'), [
+      { name: 'pglite', env: { PG_URL: '', DATABASE_URL: '' } },
+      ...(url ? [{ name: 'postgres', env: { PG_URL: url, HARNESS_SCHEMA: 'harness_bench_main' } }] : []),
+    ]),
+  );
 }
 if (wants('verify')) pairs.push(...(await benchVerify(verifyBenchOptions(process.env, url))));
 if (wants('memory')) pairs.push(...benchMemory(url ? { name: 'postgres', env: { PG_URL: url } } : { name: 'pglite', env: { PG_URL: '', DATABASE_URL: '' } }));

@@ -17,7 +17,13 @@ import { drain, drainRate } from './pipeline.ts';
 import { pair, printTable, type Pair } from './table.ts';
 import { CsvTransport } from '../connectors/transports/csv/index.ts';
 
-const config = { seed: seedWord(3), baseTimeMs: Date.UTC(2026, 0, 1), rate: 0, faults: { duplicate: 0.02, malformed: 0.02, future: 0.01, late: 0.02 }, options: {} };
+const config = {
+  seed: seedWord(3),
+  baseTimeMs: Date.UTC(2026, 0, 1),
+  rate: 0,
+  faults: { duplicate: 0.02, malformed: 0.02, future: 0.01, late: 0.02 },
+  options: {},
+};
 /** What a scenario would set (3 partitions: a topic harness creates), and what the references use too. */
 const settings = { batchSize: 2000, inFlight: 8, acks: -1, compression: 'none', partitions: 3 } as const;
 let topics = 0;
@@ -45,7 +51,9 @@ function kafkaVersion(classpath: string): string {
  * here with a topic's default partitions and stopped by the caller. The reason when neither can be had.
  */
 export async function benchBroker(env: NodeJS.ProcessEnv): Promise<BenchBroker | string> {
-  const given = env.KAFKA_BROKERS?.split(',').map((b) => b.trim()).filter((b) => b !== '');
+  const given = env.KAFKA_BROKERS?.split(',')
+    .map((b) => b.trim())
+    .filter((b) => b !== '');
   if (given?.length) return { brokers: given, name: `the cluster in KAFKA_BROKERS (${given.join(',')})`, short: 'KAFKA_BROKERS', stop: async () => {} };
   const missing = kafkaBrokerUnavailable();
   if (missing) return `Apache Kafka's broker cannot start here (${missing}); set KAFKA_BROKERS to measure a cluster of your own`;
@@ -94,7 +102,9 @@ function prebuilt(count: number): OutgoingMessage[][] {
   const generator = createGenerator('ecommerce', config);
   const chunks: OutgoingMessage[][] = [];
   for (let first = 0; first < count; first += settings.batchSize) {
-    chunks.push(chunkMessages(generator, first, Math.min(count, first + settings.batchSize), { runId: 'bench', headers: false, startedAtMs: 0, skip: new Set() }));
+    chunks.push(
+      chunkMessages(generator, first, Math.min(count, first + settings.batchSize), { runId: 'bench', headers: false, startedAtMs: 0, skip: new Set() }),
+    );
   }
   return chunks;
 }
@@ -143,7 +153,13 @@ function payloadFiles(chunks: OutgoingMessage[][]): Payloads {
   writeFileSync(keyed, `${messages.map(({ key }, i) => `${key}\t${values[i]}`).join('\n')}\n`);
   writeFileSync(valuesFile, `${values.join('\n')}\n`);
   const mean = (bytes: (m: OutgoingMessage) => number) => messages.reduce((n, m) => n + bytes(m), 0) / messages.length;
-  return { count: messages.length, keyed, values: valuesFile, meanKeyBytes: mean((m) => Buffer.byteLength(m.key)), meanValueBytes: mean((m) => m.value.length) };
+  return {
+    count: messages.length,
+    keyed,
+    values: valuesFile,
+    meanKeyBytes: mean((m) => Buffer.byteLength(m.key)),
+    meanValueBytes: mean((m) => m.value.length),
+  };
 }
 
 /** kcat (librdkafka's command-line producer) sending the same keys and values from a file. */
@@ -174,13 +190,43 @@ async function producerPerformance(brokers: string[], payloads: Payloads): Promi
   }
   const name = await createTopic(brokers);
   const batchBytes = Math.round(settings.batchSize * (payloads.meanKeyBytes + payloads.meanValueBytes));
-  const jvm = ['-Xmx512m', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-XX:InitiatingHeapOccupancyPercent=35', '-XX:+ExplicitGCInvokesConcurrent', '-XX:MaxInlineLevel=15', '-Djava.awt.headless=true'];
-  const tool = ['--bootstrap-server', brokers.join(','), '--topic', name, '--num-records', String(payloads.count), '--throughput', '-1', '--payload-file', payloads.values];
+  const jvm = [
+    '-Xmx512m',
+    '-XX:+UseG1GC',
+    '-XX:MaxGCPauseMillis=20',
+    '-XX:InitiatingHeapOccupancyPercent=35',
+    '-XX:+ExplicitGCInvokesConcurrent',
+    '-XX:MaxInlineLevel=15',
+    '-Djava.awt.headless=true',
+  ];
+  const tool = [
+    '--bootstrap-server',
+    brokers.join(','),
+    '--topic',
+    name,
+    '--num-records',
+    String(payloads.count),
+    '--throughput',
+    '-1',
+    '--payload-file',
+    payloads.values,
+  ];
   const keys = ['--key-distribution', 'random', '--record-key-range', String(payloads.count)];
   // Its figure covers every record, as the harness's does; the last two thirds' is printed beside it.
   const quiet = ['--reporting-interval', '3600000', '--warmup-records', String(Math.floor(payloads.count / 3))];
-  const producer = ['acks=all', `batch.size=${batchBytes}`, 'linger.ms=5', `max.in.flight.requests.per.connection=${settings.inFlight}`, 'enable.idempotence=false', 'compression.type=none'];
-  const run = spawnSync('java', [...jvm, '-cp', classpath, 'org.apache.kafka.tools.ProducerPerformance', ...tool, ...keys, ...quiet, '--command-property', ...producer], { encoding: 'utf8' });
+  const producer = [
+    'acks=all',
+    `batch.size=${batchBytes}`,
+    'linger.ms=5',
+    `max.in.flight.requests.per.connection=${settings.inFlight}`,
+    'enable.idempotence=false',
+    'compression.type=none',
+  ];
+  const run = spawnSync(
+    'java',
+    [...jvm, '-cp', classpath, 'org.apache.kafka.tools.ProducerPerformance', ...tool, ...keys, ...quiet, '--command-property', ...producer],
+    { encoding: 'utf8' },
+  );
   // A java that cannot start leaves no output: stdout is null then, whatever its type says.
   const stdout = run.error ? '' : run.stdout;
   // "<n> records sent, <rate> records/sec (<MB/s>), <latencies>", then "<n> steady state records sent, ...".
@@ -232,9 +278,15 @@ async function pipelineRate(brokers: string[], count: number, open: () => Promis
   await transport.produce({ generator, count, paced: false });
   await transport.finish();
   let firstBatchAt: number | undefined;
-  const result = await drain(transport.sources([generator]), open, `harness_bench_kafka_${name}`, () => {}, () => {
-    firstBatchAt ??= Date.now();
-  });
+  const result = await drain(
+    transport.sources([generator]),
+    open,
+    `harness_bench_kafka_${name}`,
+    () => {},
+    () => {
+      firstBatchAt ??= Date.now();
+    },
+  );
   await transport.close();
   const records = result.datasets.ecommerce?.records ?? 0;
   // With the consumer group's first join, and after it.
@@ -251,8 +303,15 @@ export async function benchKafka(broker: BenchBroker, count: number, backends: {
   const pairs: Pair[] = [];
   const rates: Partial<Record<string, number>> = {};
   const { tool, steady, kcat, bare, payloads } = await references(brokers, count);
-  const ratio = (rate: number | string, reference: number | string) => (typeof rate === 'number' && typeof reference === 'number' ? (rate / reference).toFixed(2) : '-');
-  const row = (label: string, rate: number | string) => [label, typeof rate === 'number' ? Math.round(rate) : rate, ratio(rate, tool), ratio(rate, kcat), ratio(rate, bare)];
+  const ratio = (rate: number | string, reference: number | string) =>
+    typeof rate === 'number' && typeof reference === 'number' ? (rate / reference).toFixed(2) : '-';
+  const row = (label: string, rate: number | string) => [
+    label,
+    typeof rate === 'number' ? Math.round(rate) : rate,
+    ratio(rate, tool),
+    ratio(rate, kcat),
+    ratio(rate, bare),
+  ];
   const rows: (string | number)[][] = [
     row('ProducerPerformance (kafka-producer-perf-test, Java client), same values', tool),
     row('  the same run, its last two thirds only (JIT warmed up)', steady),
@@ -269,7 +328,10 @@ export async function benchKafka(broker: BenchBroker, count: number, backends: {
     for (const workers of client === 'kafkajs' ? [1, 2, 4] : [1]) {
       const rate = await harnessProduce(brokers, count, workers, client);
       const threads = Math.min(workers, availableParallelism());
-      const producers = workers === 1 ? '1 producer' : `--workers ${workers}${threads < workers ? ` (${threads} producer threads on ${threads} cores)` : ' (producers on worker threads)'}`;
+      const producers =
+        workers === 1
+          ? '1 producer'
+          : `--workers ${workers}${threads < workers ? ` (${threads} producer threads on ${threads} cores)` : ' (producers on worker threads)'}`;
       rows.push(row(`harness (${client}), ${producers}`, rate));
       rates[`${client}-${workers}`] = rate;
     }
@@ -284,7 +346,8 @@ export async function benchKafka(broker: BenchBroker, count: number, backends: {
   const on = `on ${broker.short}`;
   const { 'kafkajs-1': one, 'kafkajs-2': two, 'kafkajs-4': four, 'librdkafka-1': native } = rates;
   if (typeof tool === 'number') {
-    if (native) pairs.push(pair(`produce ${on}, harness librdkafka vs ProducerPerformance`, [native, 'msgs/s'], [tool, 'msgs/s Java'], { at: 'least', bound: 0.35 }));
+    if (native)
+      pairs.push(pair(`produce ${on}, harness librdkafka vs ProducerPerformance`, [native, 'msgs/s'], [tool, 'msgs/s Java'], { at: 'least', bound: 0.35 }));
     if (one) pairs.push(pair(`produce ${on}, harness kafkajs vs ProducerPerformance`, [one, 'msgs/s'], [tool, 'msgs/s Java'], null));
   }
   if (one) pairs.push(pair(`produce ${on}, harness kafkajs vs bare kafkajs`, [one, 'msgs/s'], [bare, 'msgs/s bare'], { at: 'least', bound: 0.85 }));
@@ -293,14 +356,20 @@ export async function benchKafka(broker: BenchBroker, count: number, backends: {
   const noise = availableParallelism() < 4 ? 0.95 : 1;
   if (two && four) pairs.push(pair(`produce ${on}, harness kafkajs --workers 4 vs 2`, [four, 'msgs/s'], [two, 'msgs/s'], { at: 'least', bound: noise }));
   if (native) pairs.push(pair(`produce ${on}, harness librdkafka`, [native, 'msgs/s'], [150_000, 'msgs/s target'], { at: 'least', bound: 1 }));
-  if (native && typeof kcat === 'number') pairs.push(pair(`produce ${on}, harness librdkafka vs kcat -P`, [native, 'msgs/s'], [kcat, 'msgs/s kcat'], { at: 'least', bound: 0.25 }));
+  if (native && typeof kcat === 'number')
+    pairs.push(pair(`produce ${on}, harness librdkafka vs kcat -P`, [native, 'msgs/s'], [kcat, 'msgs/s kcat'], { at: 'least', bound: 0.25 }));
   const pipelineRows: (string | number)[][] = [];
   const events = Math.min(count, 100_000);
   for (const backend of backends) {
     const [withJoin, steady] = await pipelineRate(brokers, events, backend.open, backend.name);
     const csv = await csvPipelineRate(events, backend.open, backend.name);
     pipelineRows.push([`Kafka -> ${backend.name}`, Math.round(withJoin), Math.round(steady), Math.round(csv), (steady / csv).toFixed(2)]);
-    pairs.push(pair(`pipeline Kafka (${broker.short}) -> ${backend.name} vs CSV -> ${backend.name}, once joined`, [steady, 'rows/s'], [csv, 'rows/s from files'], { at: 'least', bound: 0.8 }));
+    pairs.push(
+      pair(`pipeline Kafka (${broker.short}) -> ${backend.name} vs CSV -> ${backend.name}, once joined`, [steady, 'rows/s'], [csv, 'rows/s from files'], {
+        at: 'least',
+        bound: 0.8,
+      }),
+    );
   }
   printTable(
     `reference pipeline over ${events.toLocaleString('en-US')} events with faults, on ${broker.name}`,

@@ -80,7 +80,10 @@ async function bareTables(backend: SqlBackend): Promise<{ stage: string; move: s
 async function bareLoadRate(dir: string, count: number, backend: SqlBackend): Promise<number | null> {
   if (!backend.url && !backend.dataDir) return null;
   const { stage, move } = await bareTables(backend);
-  const files = readdirSync(dir).filter((f) => f.endsWith('.csv')).sort().map((f) => join(dir, f));
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.csv'))
+    .sort()
+    .map((f) => join(dir, f));
   const db = backend.dataDir ? await PGlite.create(backend.dataDir) : null;
   const started = performance.now();
   for (const file of files) {
@@ -117,9 +120,20 @@ export async function benchPipeline(count: number, backends: SqlBackend[]): Prom
     const pipeline = await pipelineRate(files, count, backend);
     const bare = await bareLoadRate(dir, count, backend);
     const reference = backend.url ? 'psql \\copy + INSERT .. ON CONFLICT, per file' : 'COPY + INSERT .. ON CONFLICT, per file';
-    rows.push([`pipeline CSV -> ${backend.name}`, Math.round(pipeline), bare === null ? '(none)' : reference, bare === null ? '-' : Math.round(bare), bare === null ? '-' : (pipeline / bare).toFixed(2)]);
-    if (bare !== null) pairs.push(pair(`pipeline CSV -> ${backend.name}, clean rows`, [pipeline, 'rows/s'], [bare, 'rows/s bare load'], { at: 'least', bound: 0.8 }));
+    rows.push([
+      `pipeline CSV -> ${backend.name}`,
+      Math.round(pipeline),
+      bare === null ? '(none)' : reference,
+      bare === null ? '-' : Math.round(bare),
+      bare === null ? '-' : (pipeline / bare).toFixed(2),
+    ]);
+    if (bare !== null)
+      pairs.push(pair(`pipeline CSV -> ${backend.name}, clean rows`, [pipeline, 'rows/s'], [bare, 'rows/s bare load'], { at: 'least', bound: 0.8 }));
   }
-  printTable(`unpaced, ${count.toLocaleString('en-US')} clean e-commerce events in files of 50,000`, ['harness', 'rows/s', 'bare reference', 'rows/s', 'ratio'], rows);
+  printTable(
+    `unpaced, ${count.toLocaleString('en-US')} clean e-commerce events in files of 50,000`,
+    ['harness', 'rows/s', 'bare reference', 'rows/s', 'ratio'],
+    rows,
+  );
   return pairs;
 }

@@ -50,7 +50,14 @@ interface Drained {
 export async function benchProbe(count: number, backends: ProbeBackend[]): Promise<Pair[]> {
   const root = mkdtempSync(join(tmpdir(), 'harness-bench-'));
   const files = new CsvTransport(root, { rotateRecords: 50_000, rotateInterval: 1000 });
-  const generator = () => createGenerator('ecommerce', { seed: seedWord(1), baseTimeMs: Date.UTC(2026, 0, 1), rate: 0, faults: { duplicate: 0, malformed: 0, future: 0, late: 0 }, options: {} });
+  const generator = () =>
+    createGenerator('ecommerce', {
+      seed: seedWord(1),
+      baseTimeMs: Date.UTC(2026, 0, 1),
+      rate: 0,
+      faults: { duplicate: 0, malformed: 0, future: 0, late: 0 },
+      options: {},
+    });
   await files.produce({ generator: generator(), count });
   const rows: (string | number)[][] = [];
   const pairs: Pair[] = [];
@@ -80,8 +87,17 @@ export async function benchProbe(count: number, backends: ProbeBackend[]): Promi
       ]);
       if (variant.everyMs === null) continue;
       // The pair's figures are the median round's two rates, so its ratio is the median ratio.
-      const middle = rounds.map((round) => [of(round).rate, without(round).rate] as const).sort(([a, b], [c, d]) => a / b - c / d)[Math.floor(ROUNDS / 2)] ?? [0, 0];
-      pairs.push(pair(`pipeline CSV -> ${backend.name}, ${variant.label}`, [middle[0], 'rows/s'], [middle[1], 'rows/s without'], variant.everyMs === 1000 ? { at: 'least', bound: 0.98 } : null));
+      const middle = rounds.map((round) => [of(round).rate, without(round).rate] as const).sort(([a, b], [c, d]) => a / b - c / d)[Math.floor(ROUNDS / 2)] ?? [
+        0, 0,
+      ];
+      pairs.push(
+        pair(
+          `pipeline CSV -> ${backend.name}, ${variant.label}`,
+          [middle[0], 'rows/s'],
+          [middle[1], 'rows/s without'],
+          variant.everyMs === 1000 ? { at: 'least', bound: 0.98 } : null,
+        ),
+      );
     }
   }
   printTable(
@@ -98,7 +114,13 @@ function median(values: number[]): number {
 }
 
 /** One drain into a fresh schema, followed by the probe every `everyMs` (or not at all); checks the probe's last figure. */
-async function drainWithProbe(files: CsvTransport, generator: () => ReturnType<typeof createGenerator>, count: number, backend: ProbeBackend, everyMs: number | null): Promise<Drained> {
+async function drainWithProbe(
+  files: CsvTransport,
+  generator: () => ReturnType<typeof createGenerator>,
+  count: number,
+  backend: ProbeBackend,
+  everyMs: number | null,
+): Promise<Drained> {
   const schema = `harness_bench_probe_${backend.name}`;
   const spec = sqlSinkSpec.parse({ type: 'sql', schema });
   const setup: SinkSetup = { datasets: ['ecommerce'], reset: true, uniqueKeys: true, uniqueDeadLetters: true, log: () => {} };
@@ -139,5 +161,6 @@ async function expectCount(probe: SinkProbe, backend: string, count: number): Pr
     await sleep(50);
     rows = (await probe.read('ecommerce')).rows;
   }
-  if (rows !== count) console.log(`  ${backend}: the probe read ${rows.toLocaleString('en-US')} rows 2 s after the drain, not ${count.toLocaleString('en-US')}`);
+  if (rows !== count)
+    console.log(`  ${backend}: the probe read ${rows.toLocaleString('en-US')} rows 2 s after the drain, not ${count.toLocaleString('en-US')}`);
 }

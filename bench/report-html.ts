@@ -40,7 +40,19 @@ export function syntheticReport(): Report {
   const series: SeriesPoint[] = Array.from({ length: SECONDS }, (_, second) => {
     const target = [100, 330, 200][stageAt(second)] as number;
     const ingested = Math.round(target * (0.9 + 0.2 * random()));
-    return { second, targetPerSec: target, produced: target, ingested, deadLettered: Math.round(ingested * 0.02), backlog: Math.round(random() * 500), behind: 0, behindMaxMs: null, p50Ms: 150 + Math.round(random() * 20), p99Ms: 700 + Math.round(random() * 300), maxMs: 2000 };
+    return {
+      second,
+      targetPerSec: target,
+      produced: target,
+      ingested,
+      deadLettered: Math.round(ingested * 0.02),
+      backlog: Math.round(random() * 500),
+      behind: 0,
+      behindMaxMs: null,
+      p50Ms: 150 + Math.round(random() * 20),
+      p99Ms: 700 + Math.round(random() * 300),
+      maxMs: 2000,
+    };
   });
   const stages: StageSummary[] = [0, 600, 3000].map((startS, index) => ({
     index,
@@ -54,7 +66,13 @@ export function syntheticReport(): Report {
     slos: [],
     status: 'pass',
   }));
-  const samples = (kinds: string[]) => Object.fromEntries(kinds.map((kind) => [kind, Array.from({ length: SAMPLE_LIMIT }, (_, i) => `#${i * 48_611} (${kind}): a sample line of realistic length, key ecommerce:${i}`)]));
+  const samples = (kinds: string[]) =>
+    Object.fromEntries(
+      kinds.map((kind) => [
+        kind,
+        Array.from({ length: SAMPLE_LIMIT }, (_, i) => `#${i * 48_611} (${kind}): a sample line of realistic length, key ecommerce:${i}`),
+      ]),
+    );
   const check = (name: string, kinds: string[], failed: boolean, figures: CheckResult['figures']): CheckResult => ({
     name,
     dataset: 'ecommerce',
@@ -64,7 +82,9 @@ export function syntheticReport(): Report {
     slos: [{ name: `${name}.bound`, limit: 0, actual: failed ? 3 : 0, bound: 'max', met: !failed }],
     samples: samples(kinds),
   });
-  const reasons = Object.fromEntries(['csv_parse', 'column_count', 'json_parse', 'missing_field', 'wrong_type', 'future_timestamp'].map((r, i) => [`reason.${r}`, 3000 + i * 517]));
+  const reasons = Object.fromEntries(
+    ['csv_parse', 'column_count', 'json_parse', 'missing_field', 'wrong_type', 'future_timestamp'].map((r, i) => [`reason.${r}`, 3000 + i * 517]),
+  );
   const latency = check('latency', ['impossibleTimes'], false, { samples: RECORDS, ...percentiles(measured) });
   latency.histograms = { measured: hdr.encodeIntoCompressedBase64(measured), corrected: hdr.encodeIntoCompressedBase64(corrected) };
   measured.destroy();
@@ -79,7 +99,14 @@ export function syntheticReport(): Report {
     checks: [
       check('exactly-once', ['missing', 'duplicated', 'unexpected'], true, { expected: RECORDS, rows: RECORDS - 3 }),
       check('values', ['mismatches'], true, { rowsCompared: RECORDS }),
-      check('dlq-capture', ['missed', 'wrongReason', 'duplicated', 'conflicting', 'rawMismatch', 'validDeadLettered', 'unmapped'], false, { expected: 20_000, captured: 20_000, missed: 0, wrongReason: 0, validDeadLettered: 0, ...reasons }),
+      check('dlq-capture', ['missed', 'wrongReason', 'duplicated', 'conflicting', 'rawMismatch', 'validDeadLettered', 'unmapped'], false, {
+        expected: 20_000,
+        captured: 20_000,
+        missed: 0,
+        wrongReason: 0,
+        validDeadLettered: 0,
+        ...reasons,
+      }),
       check('freshness', ['foreignKeys', 'outsideWindow'], false, { rows: RECORDS }),
       latency,
       check('throughput', [], false, { ingestedPerSec: 278 }),
@@ -87,7 +114,18 @@ export function syntheticReport(): Report {
     ],
     series: { ecommerce: series },
     stages: { ecommerce: stages },
-    run: { scenario: 'bench', scenarioPath: 'scenarios/bench.yaml', seed: 1, baseTime: new Date(0).toISOString(), datasets: { ecommerce: RECORDS }, transport: 'csv files in /tmp/bench', sink: 'pglite:/tmp/bench', status: 'finished', peakRssBytes: 400 * 2 ** 20, wallMs: SECONDS * 1000 },
+    run: {
+      scenario: 'bench',
+      scenarioPath: 'scenarios/bench.yaml',
+      seed: 1,
+      baseTime: new Date(0).toISOString(),
+      datasets: { ecommerce: RECORDS },
+      transport: 'csv files in /tmp/bench',
+      sink: 'pglite:/tmp/bench',
+      status: 'finished',
+      peakRssBytes: 400 * 2 ** 20,
+      wallMs: SECONDS * 1000,
+    },
   };
 }
 
@@ -116,10 +154,14 @@ export function benchReportHtml(): Pair[] {
   const html = timed(() => htmlReport.render(report));
   const json = timed(() => jsonReport.render(report));
   const mib = (bytes: number) => bytes / 2 ** 20;
-  printTable('report-html: a 1M-record, one-hour run\'s report', ['writer', 'render s (best of 5)', 'first render s', 'size MiB'], [
-    ['report.html', html.seconds.toFixed(3), coldS.toFixed(3), mib(html.bytes).toFixed(2)],
-    ['report.json (reference)', json.seconds.toFixed(3), '-', mib(json.bytes).toFixed(2)],
-  ]);
+  printTable(
+    "report-html: a 1M-record, one-hour run's report",
+    ['writer', 'render s (best of 5)', 'first render s', 'size MiB'],
+    [
+      ['report.html', html.seconds.toFixed(3), coldS.toFixed(3), mib(html.bytes).toFixed(2)],
+      ['report.json (reference)', json.seconds.toFixed(3), '-', mib(json.bytes).toFixed(2)],
+    ],
+  );
   return [
     pair('report.html render, 1M-record run', [Math.max(coldS, html.seconds), 's'], [RENDER_BOUND_S, 's bound'], { at: 'most', bound: 1 }),
     pair('report.html size, 1M-record run', [mib(html.bytes), 'MiB'], [SIZE_BOUND_MIB, 'MiB bound'], { at: 'most', bound: 1 }),

@@ -58,7 +58,9 @@ async function drainWith(processes: number, count: number, round: number, bin: s
       const child = spawn(process.execPath, [bin, 'pipeline', '--run', runDir, '--quiet'], { cwd, env, stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
       child.stderr.on('data', (chunk: Buffer) => (stderr += String(chunk)));
-      return new Promise<void>((done, fail) => child.once('exit', (code) => (code === 0 ? done() : fail(new Error(`harness pipeline exited ${code}: ${stderr}`)))));
+      return new Promise<void>((done, fail) =>
+        child.once('exit', (code) => (code === 0 ? done() : fail(new Error(`harness pipeline exited ${code}: ${stderr}`)))),
+      );
     });
     await Promise.all(exits);
     const wallS = (Date.now() - started) / 1000;
@@ -80,7 +82,11 @@ async function drainWith(processes: number, count: number, round: number, bin: s
 /** The machine's CPU time so far, idle and in all (Linux's /proc/stat, in clock ticks); null elsewhere. */
 function cpuTimes(): { idle: number; total: number } | null {
   if (!existsSync('/proc/stat')) return null;
-  const ticks = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').split(/\s+/).slice(1).filter((t) => t !== '').map(Number);
+  const ticks = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '')
+    .split(/\s+/)
+    .slice(1)
+    .filter((t) => t !== '')
+    .map(Number);
   // user nice system idle iowait irq softirq steal: idle and iowait are the cores waiting.
   return { idle: (ticks[3] ?? 0) + (ticks[4] ?? 0), total: ticks.slice(0, 8).reduce((a, b) => a + b, 0) };
 }
@@ -108,10 +114,18 @@ export async function benchScaleOut(broker: BenchBroker, url: string, count: num
     ['processes', 'rec/s (pipeline span)', 'wall s (spawn to last exit)', 'cores busy (whole machine)', 'verdicts'],
     [1, 2].map((n) => [
       n,
-      of(n).map((d) => Math.round(d.rate).toLocaleString('en-US')).join(' / '),
-      of(n).map((d) => d.wallS.toFixed(1)).join(' / '),
-      of(n).map((d) => (d.busy === null ? '-' : `${Math.round(d.busy * 100)}%`)).join(' / '),
-      of(n).map((d) => d.verdict).join(' '),
+      of(n)
+        .map((d) => Math.round(d.rate).toLocaleString('en-US'))
+        .join(' / '),
+      of(n)
+        .map((d) => d.wallS.toFixed(1))
+        .join(' / '),
+      of(n)
+        .map((d) => (d.busy === null ? '-' : `${Math.round(d.busy * 100)}%`))
+        .join(' / '),
+      of(n)
+        .map((d) => d.verdict)
+        .join(' '),
     ]),
   );
   const [one, two] = [median(of(1).map((d) => d.rate)), median(of(2).map((d) => d.rate))];

@@ -36,7 +36,11 @@ const root = (() => {
 const harnessBin = join(root, 'dist/cli/bin.js');
 const sparkRun = join(root, 'examples/spark/run.sh');
 
-function spawnLogged(command: string, args: string[], env: NodeJS.ProcessEnv): { exited: Promise<number | null>; output: () => string; child: ReturnType<typeof spawn> } {
+function spawnLogged(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): { exited: Promise<number | null>; output: () => string; child: ReturnType<typeof spawn> } {
   const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const chunks: Buffer[] = [];
   child.stdout.on('data', (c: Buffer) => chunks.push(c));
@@ -48,7 +52,12 @@ function spawnLogged(command: string, args: string[], env: NodeJS.ProcessEnv): {
 function figuresOf(runDir: string): Figures {
   const report = JSON.parse(readFileSync(join(runDir, 'report.json'), 'utf8')) as Report;
   const figure = (check: string, name: string) => report.checks.find((c) => c.name === check)?.figures[name] ?? Number.NaN;
-  return { verdict: report.verdict, ingestedPerSec: figure('throughput', 'ingestedPerSec'), p50: figure('latency', 'p50_ms'), p99: figure('latency', 'p99_ms') };
+  return {
+    verdict: report.verdict,
+    ingestedPerSec: figure('throughput', 'ingestedPerSec'),
+    p50: figure('latency', 'p50_ms'),
+    p99: figure('latency', 'p99_ms'),
+  };
 }
 
 function latestRun(home: string): string | null {
@@ -93,7 +102,11 @@ async function runSpark(c: Case, env: NodeJS.ProcessEnv): Promise<Figures> {
   // The job starts first, its stream running over the (empty) directory or waiting for the run, so
   // that Spark's start is not in the figures.
   mkdirSync(join(work, 'data', c.dataset), { recursive: true });
-  const spark = spawnLogged('bash', [sparkRun, ...c.sparkArgs(join(work, 'data', c.dataset), home), '--schema', 'harness_bench_spark', '--checkpoint', join(work, 'checkpoint')], runEnv);
+  const spark = spawnLogged(
+    'bash',
+    [sparkRun, ...c.sparkArgs(join(work, 'data', c.dataset), home), '--schema', 'harness_bench_spark', '--checkpoint', join(work, 'checkpoint')],
+    runEnv,
+  );
   while (!/^(waiting for the next run|started) /m.test(spark.output())) {
     if (spark.child.exitCode !== null) throw new Error(`the Spark job exited at start:\n${spark.output()}`);
     await sleep(200);
@@ -126,7 +139,14 @@ export async function benchSpark(options: { pgUrl: string; brokers: string[] | n
   const csv = (dir: string) => `{ type: csv, dir: ${dir}, rotateRecords: 1000, rotateInterval: 500ms }`;
   const ecommerce = (dataDir: string) => ['ecommerce', '--data', dataDir, '--max-files-per-trigger', '20'];
   const cases: Case[] = [
-    { name: `e-commerce CSV, paced ${options.rate}/s`, dataset: 'ecommerce', transport: csv, count: options.rate * options.seconds, rate: options.rate, sparkArgs: ecommerce },
+    {
+      name: `e-commerce CSV, paced ${options.rate}/s`,
+      dataset: 'ecommerce',
+      transport: csv,
+      count: options.rate * options.seconds,
+      rate: options.rate,
+      sparkArgs: ecommerce,
+    },
     { name: `e-commerce CSV, ${options.count} as fast as possible`, dataset: 'ecommerce', transport: csv, count: options.count, rate: 0, sparkArgs: ecommerce },
     ...(options.brokers
       ? [
@@ -148,9 +168,20 @@ export async function benchSpark(options: { pgUrl: string; brokers: string[] | n
     const reference = await runReference(c, env);
     rows.push([c.name, 'spark', spark.verdict, Math.round(spark.ingestedPerSec), spark.p50, spark.p99]);
     rows.push([c.name, 'reference', reference.verdict, Math.round(reference.ingestedPerSec), reference.p50, reference.p99]);
-    pairs.push(pair(`spark ingest rate, ${c.name}`, [spark.ingestedPerSec, `rows/s (${spark.verdict})`], [reference.ingestedPerSec, `rows/s reference (${reference.verdict})`], null));
+    pairs.push(
+      pair(
+        `spark ingest rate, ${c.name}`,
+        [spark.ingestedPerSec, `rows/s (${spark.verdict})`],
+        [reference.ingestedPerSec, `rows/s reference (${reference.verdict})`],
+        null,
+      ),
+    );
     pairs.push(pair(`spark latency p99, ${c.name}`, [spark.p99, 'ms'], [reference.p99, 'ms reference'], null));
   }
-  printTable('spark: the Spark example beside the reference pipeline, same data, as harness verify measures them', ['data', 'pipeline', 'verdict', 'ingested rows/s', 'p50 ms', 'p99 ms'], rows);
+  printTable(
+    'spark: the Spark example beside the reference pipeline, same data, as harness verify measures them',
+    ['data', 'pipeline', 'verdict', 'ingested rows/s', 'p50 ms', 'p99 ms'],
+    rows,
+  );
   return pairs;
 }

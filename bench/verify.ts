@@ -105,7 +105,12 @@ export async function benchVerify(options: VerifyBenchOptions): Promise<Pair[]> 
         failure === null ? 'PASS' : 'FAIL',
       ]);
       const label = `${count.toLocaleString('en-US')} rows`;
-      pairs.push(pair(`verify ${label} on PostgreSQL${failure === null ? '' : ' (FAILED)'}`, [verifyS, 's'], [bareS, 's bare count'], { at: 'most', bound: RATIO_TARGET }));
+      pairs.push(
+        pair(`verify ${label} on PostgreSQL${failure === null ? '' : ' (FAILED)'}`, [verifyS, 's'], [bareS, 's bare count'], {
+          at: 'most',
+          bound: RATIO_TARGET,
+        }),
+      );
       if (rss.length > 0) peaks.push([count, Math.max(...rss)]);
       if (failure !== null) console.log(`\nverify of ${count.toLocaleString('en-US')} rows did not pass, so its figures mean nothing:\n${failure}`);
       if (options.keep) console.log(`\nkept: schema ${schema}, run directory ${load.runDir}`);
@@ -183,7 +188,13 @@ async function fill(url: string, schema: string, count: number, home: string): P
         lines.commit(put(lines.raw, at, suffix));
       }
       if (first % FILE_ROWS === 0) {
-        files.push({ name: dataFileName('ecommerce', files.length, 'csv'), firstIndex: first, count: Math.min(FILE_ROWS, count - first), headerLines: 1, committedAtMs: producedMs });
+        files.push({
+          name: dataFileName('ecommerce', files.length, 'csv'),
+          firstIndex: first,
+          count: Math.min(FILE_ROWS, count - first),
+          headerLines: 1,
+          committedAtMs: producedMs,
+        });
       }
       if (!psql.stdin.write(lines.bytes())) await Promise.race([once(psql.stdin, 'drain'), exited]);
       if (psql.exitCode !== null) break;
@@ -230,9 +241,12 @@ async function bareCount(url: string, schema: string, count: number): Promise<nu
   await client.connect();
   try {
     const started = process.hrtime.bigint();
-    const { rows } = await client.query<{ n: string; d: string }>(`SELECT count(*) AS n, count(DISTINCT event_id) AS d FROM ${qualified(schema, 'user_events')}`);
+    const { rows } = await client.query<{ n: string; d: string }>(
+      `SELECT count(*) AS n, count(DISTINCT event_id) AS d FROM ${qualified(schema, 'user_events')}`,
+    );
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    if (Number(rows[0]?.n) !== count || Number(rows[0]?.d) !== count) throw new Error(`bare count: ${rows[0]?.n} rows, ${rows[0]?.d} distinct, expected ${count}`);
+    if (Number(rows[0]?.n) !== count || Number(rows[0]?.d) !== count)
+      throw new Error(`bare count: ${rows[0]?.n} rows, ${rows[0]?.d} distinct, expected ${count}`);
     return seconds;
   } finally {
     await client.end();

@@ -22,7 +22,10 @@ export function describeFailure(error: unknown): Failure {
   const where = typeof path === 'string' ? path : undefined;
   if (isDiskFull(error)) {
     const dir = where ? dirname(where) : 'the output directory';
-    return { exitCode: ExitCode.unreachable, message: `no space left on the device${where ? ` writing ${where}` : ''}: free space in ${dir} (df -h ${dir}) and run the command again; \`harness resume\` finishes a run` };
+    return {
+      exitCode: ExitCode.unreachable,
+      message: `no space left on the device${where ? ` writing ${where}` : ''}: free space in ${dir} (df -h ${dir}) and run the command again; \`harness resume\` finishes a run`,
+    };
   }
   const errno = errnoCode(error);
   if (isConnectionLost(error)) return { exitCode: ExitCode.unreachable, message: `a connection failed (${errno}): ${messageOf(error)}` };

@@ -143,7 +143,9 @@ function appendStepSummary(io: CliIo, markdownPath: string): void {
   try {
     appendFileSync(summary, readFileSync(markdownPath, 'utf8'));
   } catch (error) {
-    io.stderr(`warning: could not append ${markdownPath} to the job summary $GITHUB_STEP_SUMMARY (${summary}): ${messageOf(error)}; the report is still in the run directory\n`);
+    io.stderr(
+      `warning: could not append ${markdownPath} to the job summary $GITHUB_STEP_SUMMARY (${summary}): ${messageOf(error)}; the report is still in the run directory\n`,
+    );
   }
 }
 

@@ -107,5 +107,9 @@ export function formatFigures(f: DatasetFigures): string {
 }
 
 export function progressFor(io: CliIo, flags: ProgressFlags): Progress {
-  return new Progress(io, { intervalMs: parseProgressInterval(flags.progressInterval), ...(flags.quiet ? { quiet: true } : {}), ...(flags.verbose ? { verbose: true } : {}) });
+  return new Progress(io, {
+    intervalMs: parseProgressInterval(flags.progressInterval),
+    ...(flags.quiet ? { quiet: true } : {}),
+    ...(flags.verbose ? { verbose: true } : {}),
+  });
 }

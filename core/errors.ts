@@ -87,7 +87,9 @@ export function serializeError(error: unknown): SerializedError {
 
 /** The error a worker thread posted, with its HarnessError code or errno code kept, so the exit code is the same as in one thread. */
 export function deserializeError(serialized: SerializedError): Error {
-  const error = serialized.harness ? new HarnessError(serialized.harness, serialized.message) : Object.assign(new Error(serialized.message), { code: serialized.errno, path: serialized.path });
+  const error = serialized.harness
+    ? new HarnessError(serialized.harness, serialized.message)
+    : Object.assign(new Error(serialized.message), { code: serialized.errno, path: serialized.path });
   if (serialized.stack) error.stack = serialized.stack;
   return error;
 }

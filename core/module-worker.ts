@@ -60,6 +60,8 @@ export function runModuleWorker<R>(
       }
     });
     worker.on('error', reject);
-    worker.on('exit', (code) => (signal?.aborted ? resolve(aborted) : code !== 0 ? reject(new Error(`${moduleBaseName} exited with code ${code}`)) : undefined));
+    worker.on('exit', (code) =>
+      signal?.aborted ? resolve(aborted) : code !== 0 ? reject(new Error(`${moduleBaseName} exited with code ${code}`)) : undefined,
+    );
   }).finally(() => signal?.removeEventListener('abort', stop));
 }

@@ -281,7 +281,8 @@ export class EcommerceGenerator extends Generator {
       throw new Error('e-commerce event ids are not invertible with idScheme md5: map them with a table');
     }
     if (key.length !== 36) return null;
-    if (key.charCodeAt(8) !== 0x2d || key.charCodeAt(13) !== 0x2d || key.charCodeAt(18) !== 0x2d || key.charCodeAt(23) !== 0x2d || key.charCodeAt(14) !== 0x38) return null;
+    if (key.charCodeAt(8) !== 0x2d || key.charCodeAt(13) !== 0x2d || key.charCodeAt(18) !== 0x2d || key.charCodeAt(23) !== 0x2d || key.charCodeAt(14) !== 0x38)
+      return null;
     // The free digits in order (see hashId); a digit that is not lower-case hex sets `bad`'s sign.
     let hi = 0;
     let lo = 0;

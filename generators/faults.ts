@@ -24,12 +24,7 @@ export interface MalformedKind<K extends string = string> {
 }
 
 /** What the generator decided for one index, before duplicates are resolved. */
-export type Plan =
-  | { kind: 'valid' }
-  | { kind: 'late' }
-  | { kind: 'future' }
-  | { kind: 'malformed'; malformed: string }
-  | { kind: 'duplicate'; of: number };
+export type Plan = { kind: 'valid' } | { kind: 'late' } | { kind: 'future' } | { kind: 'malformed'; malformed: string } | { kind: 'duplicate'; of: number };
 
 export type OwnPlan = Exclude<Plan, { kind: 'duplicate' }>;
 
@@ -71,7 +66,7 @@ export class FaultPlanner {
     this.duplicateLimit = limit;
     const perKind =
       typeof rates.malformed === 'number'
-        ? malformedKinds.map((k) => [k.kind, rates.malformed as number / malformedKinds.length] as const)
+        ? malformedKinds.map((k) => [k.kind, (rates.malformed as number) / malformedKinds.length] as const)
         : Object.entries(rates.malformed);
     for (const [kind, rate] of perKind) {
       if (!malformedKinds.some((k) => k.kind === kind)) throw new Error(`${dataset} has no malformed kind "${kind}"`);

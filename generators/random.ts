@@ -131,7 +131,5 @@ export class Rng {
 
 /** Seeds in scenarios may be numbers or strings; both become one 32-bit word. */
 export function seedWord(seed: number | string): number {
-  return typeof seed === 'number' && Number.isInteger(seed) && seed >= 0 && seed < TWO_POW_32
-    ? mix32(seed)
-    : hashString(String(seed));
+  return typeof seed === 'number' && Number.isInteger(seed) && seed >= 0 && seed < TWO_POW_32 ? mix32(seed) : hashString(String(seed));
 }

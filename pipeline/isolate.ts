@@ -103,19 +103,31 @@ export async function writeIsolating(
   };
   await isolate(members, firstRefusal);
 
-  const refused: Refusal[] = [...refusals].sort(([a], [b]) => a - b).map(([index, message]) => {
-    const record = batch.records[index]!;
-    return {
-      record: index,
-      letter: { source: record.source, position: record.position, recordIndex: record.recordIndex, reason: 'sink_rejected', detail: safeText(`the sink refused the record: ${message}`), raw: record.bytes },
-    };
-  });
+  const refused: Refusal[] = [...refusals]
+    .sort(([a], [b]) => a - b)
+    .map(([index, message]) => {
+      const record = batch.records[index]!;
+      return {
+        record: index,
+        letter: {
+          source: record.source,
+          position: record.position,
+          recordIndex: record.recordIndex,
+          reason: 'sink_rejected',
+          detail: safeText(`the sink refused the record: ${message}`),
+          raw: record.bytes,
+        },
+      };
+    });
   await options.beforeCommit?.(refused);
   writes++;
   try {
-    inserted += (await write({ dataset: batch.dataset, rows: [], producedAtMs: [], deadLetters: refused.map((r) => r.letter), checkpoint: batch.checkpoint })).inserted;
+    inserted += (await write({ dataset: batch.dataset, rows: [], producedAtMs: [], deadLetters: refused.map((r) => r.letter), checkpoint: batch.checkpoint }))
+      .inserted;
   } catch (error) {
-    throw options.classify(error) === 'rejected' ? new Error(`the sink refused the batch's checkpoint and dead letters: ${sinkMessage(error)}`, { cause: error }) : error;
+    throw options.classify(error) === 'rejected'
+      ? new Error(`the sink refused the batch's checkpoint and dead letters: ${sinkMessage(error)}`, { cause: error })
+      : error;
   }
   const count = (groups: Map<number, number[]>) => refused.reduce((n, r) => n + (groups.get(r.record)?.length ?? 0), 0);
   return { inserted, refused, writes, refusedRows: count(rowsOf), refusedLetters: count(lettersOf) };

@@ -33,7 +33,13 @@ export type OutageJudge = Pick<Sink, 'description' | 'classify' | 'explainRefusa
  * never one per attempt. The operation must be safe to repeat: the sink's writes are one transaction
  * each, and a batch whose COMMIT was lost in flight lands again as duplicates the keys absorb.
  */
-export async function waitOutOutage<T>(sink: OutageJudge, what: string, operation: () => Promise<T>, policy: OutagePolicy, log: (line: string) => void): Promise<T> {
+export async function waitOutOutage<T>(
+  sink: OutageJudge,
+  what: string,
+  operation: () => Promise<T>,
+  policy: OutagePolicy,
+  log: (line: string) => void,
+): Promise<T> {
   // p-retry keeps time from its first attempt, which fails at once in an outage: its maxRetryTime
   // is the limit counted from the first failure, as sink.outageLimit says, within a few ms.
   const outage = { firstFailureAt: null as number | null, failures: 0, lastKind: null as string | null, last: null as unknown, waiting: false };
@@ -75,7 +81,9 @@ export async function waitOutOutage<T>(sink: OutageJudge, what: string, operatio
       },
     );
     if (outage.firstFailureAt !== null) {
-      log(`${what}: sink ${sink.description} back after ${seconds(Date.now() - outage.firstFailureAt)} (${outage.failures} failed ${outage.failures === 1 ? 'attempt' : 'attempts'})`);
+      log(
+        `${what}: sink ${sink.description} back after ${seconds(Date.now() - outage.firstFailureAt)} (${outage.failures} failed ${outage.failures === 1 ? 'attempt' : 'attempts'})`,
+      );
     }
     return result;
   } catch (error) {
@@ -84,7 +92,8 @@ export async function waitOutOutage<T>(sink: OutageJudge, what: string, operatio
       throw gaveUp(sink, what, outage.last, Date.now() - outage.firstFailureAt, policy);
     }
     const failure = error instanceof HarnessError ? null : sink.classify(error);
-    if (failure === 'refused') throw new HarnessError('config', `${what}: the sink ${sink.description} refused: ${sink.explainRefusal(error)}`, { cause: error });
+    if (failure === 'refused')
+      throw new HarnessError('config', `${what}: the sink ${sink.description} refused: ${sink.explainRefusal(error)}`, { cause: error });
     if (failure === 'fatal') throw new HarnessError('unreachable', `${what}: the sink ${sink.description} failed: ${messageOf(error)}`, { cause: error });
     // `rejected` (the batch's content), `unexpected` (a bug) and HarnessErrors go back as they are.
     throw error;
@@ -94,7 +103,9 @@ export async function waitOutOutage<T>(sink: OutageJudge, what: string, operatio
 }
 
 function gaveUp(sink: OutageJudge, what: string, error: unknown, waitedMs: number, policy: OutagePolicy): HarnessError {
-  const why = policy.signal?.aborted ? `stopped after waiting ${seconds(waitedMs)} for it` : `could not be reached for ${seconds(waitedMs)} (sink.outageLimit ${formatLimit(policy.limitMs)})`;
+  const why = policy.signal?.aborted
+    ? `stopped after waiting ${seconds(waitedMs)} for it`
+    : `could not be reached for ${seconds(waitedMs)} (sink.outageLimit ${formatLimit(policy.limitMs)})`;
   return new HarnessError('unreachable', `${what}: the sink ${sink.description} ${why}: ${messageOf(error)}`, { cause: error });
 }
 

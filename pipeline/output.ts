@@ -55,7 +55,9 @@ export interface DatasetOutput<F extends Fields = Fields> {
 }
 
 /** Declares an output, with its key fields checked against its fields by the compiler. */
-export function defineOutput<F extends Fields>(output: DatasetOutput<F> & { key: readonly (keyof F & string)[]; recordKey: keyof F & string }): DatasetOutput<F> {
+export function defineOutput<F extends Fields>(
+  output: DatasetOutput<F> & { key: readonly (keyof F & string)[]; recordKey: keyof F & string },
+): DatasetOutput<F> {
   return output;
 }
 

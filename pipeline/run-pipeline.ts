@@ -65,7 +65,10 @@ export interface DatasetStats {
   repaired: number;
   dropped: number;
   /** What the injected faults did, to the record. */
-  injected: Record<'dropped' | 'doubled' | 'dlqSkipped' | 'corrupted' | 'wrongReason' | 'validDeadLettered' | 'dlqDoubled' | 'skewed' | 'doubleCounted', number>;
+  injected: Record<
+    'dropped' | 'doubled' | 'dlqSkipped' | 'corrupted' | 'wrongReason' | 'validDeadLettered' | 'dlqDoubled' | 'skewed' | 'doubleCounted',
+    number
+  >;
 }
 
 export interface PipelineResult {
@@ -107,7 +110,8 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   await waitOutOutage(sink, 'sink connect', connect, outagePolicy(options), options.log);
   for (const source of sources) {
     stats[source.dataset] = emptyStats();
-    const checkpoints = () => waitOutOutage(sink, `[${source.dataset}] sink checkpoints`, () => sink.checkpoints(source.dataset), outagePolicy(options), options.log);
+    const checkpoints = () =>
+      waitOutOutage(sink, `[${source.dataset}] sink checkpoints`, () => sink.checkpoints(source.dataset), outagePolicy(options), options.log);
     await source.open(await checkpoints(), checkpoints);
   }
   const active = new Set(sources);
@@ -291,7 +295,10 @@ async function writeBatch(options: PipelineOptions, prepared: PreparedBatch, tot
       beforeCommit: async (refused) => {
         if (refused.length === 0) return;
         options.log(`[${dataset}] the sink refused ${refused.length} record(s) of the batch, dead-lettered as sink_rejected: ${refused[0]!.letter.detail}`);
-        await options.deadLetterTopic?.publish(dataset, refused.map((r) => ({ letter: r.letter, record: batch.records[r.record]! })));
+        await options.deadLetterTopic?.publish(
+          dataset,
+          refused.map((r) => ({ letter: r.letter, record: batch.records[r.record]! })),
+        );
       },
     },
   );
@@ -321,7 +328,8 @@ async function writeBatch(options: PipelineOptions, prepared: PreparedBatch, tot
 
 /** Adds `batch`'s figures to `total`'s: a batch's to its dataset's, or one process's to another's (a consumer group). */
 export function addStats(total: DatasetStats, batch: DatasetStats): void {
-  for (const figure of ['batches', 'records', 'valid', 'rows', 'inserted', 'duplicates', 'deadLettered', 'repaired', 'dropped'] as const) total[figure] += batch[figure];
+  for (const figure of ['batches', 'records', 'valid', 'rows', 'inserted', 'duplicates', 'deadLettered', 'repaired', 'dropped'] as const)
+    total[figure] += batch[figure];
   for (const [reason, n] of Object.entries(batch.byReason) as [ReasonCode, number][]) total.byReason[reason] = (total.byReason[reason] ?? 0) + n;
   for (const [figure, n] of Object.entries(batch.injected) as [keyof DatasetStats['injected'], number][]) total.injected[figure] += n;
 }

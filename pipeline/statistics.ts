@@ -88,7 +88,12 @@ export const statisticField = {
    * numerator x scale / denominator, held to half a unit of `decimals`. `round`: stored rounded to
    * them, as numeric; otherwise stored as computed, as real.
    */
-  ratio: <M extends string>(description: string, numerator: M, denominator: M, options: { scale?: number; decimals: number; round?: boolean }): StatisticField<M> => ({
+  ratio: <M extends string>(
+    description: string,
+    numerator: M,
+    denominator: M,
+    options: { scale?: number; decimals: number; round?: boolean },
+  ): StatisticField<M> => ({
     spec: options.round
       ? { ...field.numeric(description, 10, options.decimals), decimals: options.decimals }
       : { type: 'real', nullable: false, description, decimals: options.decimals },

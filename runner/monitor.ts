@@ -219,7 +219,15 @@ export class RunMonitor {
         const actual = recent[p];
         if (limit === undefined || actual === null || actual === undefined || actual <= limit) continue;
         const elapsedMs = atMs - track.spec.startedAtMs();
-        return { atMs, second: Math.floor((atMs - startMs) / 1000), dataset: track.spec.name, stage: stageAt(track.spec.schedule, elapsedMs), slo: `latency.${p}`, actual, limit };
+        return {
+          atMs,
+          second: Math.floor((atMs - startMs) / 1000),
+          dataset: track.spec.name,
+          stage: stageAt(track.spec.schedule, elapsedMs),
+          slo: `latency.${p}`,
+          actual,
+          limit,
+        };
       }
     }
     return null;

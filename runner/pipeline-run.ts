@@ -42,15 +42,16 @@ export async function runPipelineForRun(
   signal?.addEventListener('abort', abort);
   // An object, not a let: the compiler would narrow a let the timer sets to false for good.
   const watched = { died: false };
-  const watch = unfinished && !options.follow
-    ? setInterval(() => {
-        const now = loadManifest(runDir);
-        if (unfinishedGeneration(now) && !isAlive(now)) {
-          watched.died = true;
-          stop.abort();
-        }
-      }, HEARTBEAT_MS)
-    : null;
+  const watch =
+    unfinished && !options.follow
+      ? setInterval(() => {
+          const now = loadManifest(runDir);
+          if (unfinishedGeneration(now) && !isAlive(now)) {
+            watched.died = true;
+            stop.abort();
+          }
+        }, HEARTBEAT_MS)
+      : null;
   if (unfinished) log(`${unfinished}; following it`);
   const spec: ReferencePipelineSpec =
     scenario.pipeline.type === 'reference' ? scenario.pipeline : (scenarioSchema.shape.pipeline.parse({ type: 'reference' }) as ReferencePipelineSpec);
@@ -60,7 +61,13 @@ export async function runPipelineForRun(
   const monitor = new RunMonitor(
     generators.map((g) => {
       const dataset = manifest.datasets[g.dataset];
-      return { name: g.dataset, schedule: g.schedule, count: dataset?.records ?? 0, startedAtMs: () => dataset?.startedAtMs ?? Date.now(), files: dataset?.files ?? [] };
+      return {
+        name: g.dataset,
+        schedule: g.schedule,
+        count: dataset?.records ?? 0,
+        startedAtMs: () => dataset?.startedAtMs ?? Date.now(),
+        files: dataset?.files ?? [],
+      };
     }),
     scenario.slos.latency,
   );
@@ -82,7 +89,11 @@ export async function runPipelineForRun(
           beforeWrite: () => lock.hold(),
           signal: stop.signal,
         });
-    if (watched.died) throw new HarnessError('usage', `${unfinishedGeneration(loadManifest(runDir))}: its run stopped while the pipeline followed it; finish it with \`harness resume --run ${runDir}\``);
+    if (watched.died)
+      throw new HarnessError(
+        'usage',
+        `${unfinishedGeneration(loadManifest(runDir))}: its run stopped while the pipeline followed it; finish it with \`harness resume --run ${runDir}\``,
+      );
     if (result.completed) recordPipeline(runDir, result);
     return result;
   } finally {
@@ -115,7 +126,7 @@ const MANIFEST_LOCK_MS = 10_000;
 function recordPipeline(runDir: string, result: PipelineResult): void {
   const lock = join(runDir, 'manifest.lock');
   const pause = new Int32Array(new SharedArrayBuffer(4));
-  for (const giveUpAt = Date.now() + MANIFEST_LOCK_MS; ; ) {
+  for (const giveUpAt = Date.now() + MANIFEST_LOCK_MS; ;) {
     try {
       mkdirSync(lock);
       break;
@@ -143,5 +154,10 @@ function together(earlier: PipelineResult | null, result: PipelineResult): Pipel
     if (total) addStats(total, stats);
     else datasets[name] = stats;
   }
-  return { startedAtMs: Math.min(earlier.startedAtMs, result.startedAtMs), finishedAtMs: Math.max(earlier.finishedAtMs, result.finishedAtMs), completed: true, datasets };
+  return {
+    startedAtMs: Math.min(earlier.startedAtMs, result.startedAtMs),
+    finishedAtMs: Math.max(earlier.finishedAtMs, result.finishedAtMs),
+    completed: true,
+    datasets,
+  };
 }

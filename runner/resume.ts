@@ -21,7 +21,10 @@ export interface ResumeOptions {
 export async function resumeRun(runDir: string, options: ResumeOptions): Promise<RunOutcome & { resumed: boolean }> {
   const manifest = loadManifest(runDir);
   if (isAlive(manifest)) {
-    throw new HarnessError('usage', `run ${manifest.runId} is still running (its manifest was updated at ${manifest.updatedAt}): there is nothing to resume yet`);
+    throw new HarnessError(
+      'usage',
+      `run ${manifest.runId} is still running (its manifest was updated at ${manifest.updatedAt}): there is nothing to resume yet`,
+    );
   }
   if (manifest.status === 'aborted') {
     // Stopped on purpose because an SLO was already lost: finishing it would judge a different run.
@@ -34,7 +37,11 @@ export async function resumeRun(runDir: string, options: ResumeOptions): Promise
     options.log(`run ${manifest.runId} finished: nothing to resume`);
     return { runDir, manifest, resumed: false };
   }
-  options.log(`resuming run ${manifest.runId} (${manifest.status}): ${Object.entries(manifest.datasets).map(([name, d]) => `${name} ${d.records} of ${d.count}`).join(', ')}`);
+  options.log(
+    `resuming run ${manifest.runId} (${manifest.status}): ${Object.entries(manifest.datasets)
+      .map(([name, d]) => `${name} ${d.records} of ${d.count}`)
+      .join(', ')}`,
+  );
   const transport = await reopenTransport(manifest.scenario.transport, manifest.transport, { runId: manifest.runId, env: options.env, log: options.log });
   manifest.status = 'running';
   manifest.process = currentProcess();

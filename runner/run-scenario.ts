@@ -5,7 +5,18 @@ import { createTransport, describeLocation, type TransportLocation } from '../co
 import type { RunTransport } from '../connectors/transports/transport.ts';
 import type { SinkLock } from '../connectors/sinks/sink.ts';
 import { asError, HarnessError, isDiskFull, messageOf } from '../core/errors.ts';
-import { countProduced, createRunDir, currentProcess, describeAbort, HEARTBEAT_MS, MANIFEST_VERSION, newRunId, saveManifest, type DatasetManifest, type RunManifest } from '../runs/manifest.ts';
+import {
+  countProduced,
+  createRunDir,
+  currentProcess,
+  describeAbort,
+  HEARTBEAT_MS,
+  MANIFEST_VERSION,
+  newRunId,
+  saveManifest,
+  type DatasetManifest,
+  type RunManifest,
+} from '../runs/manifest.ts';
 import { createGenerator, type Generator } from '../generators/index.ts';
 import { seedWord } from '../generators/random.ts';
 import { runPipeline } from '../pipeline/run-pipeline.ts';
@@ -65,7 +76,6 @@ export function withFaultOverrides(scenario: Scenario, faults: string | undefine
   return overridden;
 }
 
-
 /**
  * `harness run`: writes the run's intent (every dataset, count, seed, base time) into its manifest
  * before anything else, then generates every dataset at its load profile into the transport while
@@ -96,7 +106,10 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     transport: transport.location(),
     sink: sinkLocation,
     datasets: Object.fromEntries(
-      scenarioDatasets(scenario).map(([name, spec]) => [name, { count: spec.count, records: 0, complete: false, rate: spec.rate, startedAtMs: now, finishedAtMs: now, files: [] }]),
+      scenarioDatasets(scenario).map(([name, spec]) => [
+        name,
+        { count: spec.count, records: 0, complete: false, rate: spec.rate, startedAtMs: now, finishedAtMs: now, files: [] },
+      ]),
     ),
     pipeline: null,
     status: 'running',
@@ -164,7 +177,12 @@ export async function executeRun(options: ExecuteOptions): Promise<RunOutcome> {
   let following: Promise<void> = Promise.resolve();
   try {
     const writes = runsPipeline || (pipelineSpec.type === 'external' && !options.shard);
-    if (writes) lock = await sinkComponent.lock(manifest.sink, scenario.sink, options.env, { holder: `harness ${options.resume ? 'resume' : 'run'} ${runId}`, runId, log });
+    if (writes)
+      lock = await sinkComponent.lock(manifest.sink, scenario.sink, options.env, {
+        holder: `harness ${options.resume ? 'resume' : 'run'} ${runId}`,
+        runId,
+        log,
+      });
     // The sink before any data: an unreachable sink stops the run before it generates anything.
     const reset = scenario.sink.reset && !options.resume;
     if (runsPipeline) sink = await sinkComponent.openWriter(manifest.sink, scenario.sink, options.env, sinkSetup(scenario, reset, log));
@@ -190,7 +208,13 @@ export async function executeRun(options: ExecuteOptions): Promise<RunOutcome> {
     monitor = watched;
     if (pipelineSpec.type === 'external' && !options.shard) {
       const open = () => sinkComponent.openProbe(manifest.sink, scenario.sink, options.env);
-      following = followExternalPipeline(open, generators.map((g) => g.dataset), watched, unfollow.signal, log);
+      following = followExternalPipeline(
+        open,
+        generators.map((g) => g.dataset),
+        watched,
+        unfollow.signal,
+        log,
+      );
     }
     options.progress?.watch(watched);
     const producing = { stop: AbortSignal.any([stop.signal, halt.signal]), halt: halt.signal };
@@ -254,7 +278,12 @@ export async function executeRun(options: ExecuteOptions): Promise<RunOutcome> {
 }
 
 /** Produces one dataset (what is missing of it, when resuming), counting into the manifest as chunks land. */
-async function produceDataset(options: ExecuteOptions, generator: Generator, producing: { stop: AbortSignal; halt: AbortSignal }, monitor: RunMonitor): Promise<void> {
+async function produceDataset(
+  options: ExecuteOptions,
+  generator: Generator,
+  producing: { stop: AbortSignal; halt: AbortSignal },
+  monitor: RunMonitor,
+): Promise<void> {
   const signal = producing.stop;
   const dataset = options.manifest.datasets[generator.dataset] as DatasetManifest;
   if (options.resume && dataset.complete) return;

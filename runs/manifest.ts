@@ -96,7 +96,10 @@ export function describeAbort(aborted: AbortRecord): string {
 export const MANIFEST_FILE = 'manifest.json';
 
 export function newRunId(now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `${stamp}-${Math.random().toString(36).slice(2, 6)}`;
 }
 
@@ -164,7 +167,10 @@ export function loadManifest(runDir: string): RunManifest {
   }
   const manifest = parsed as RunManifest;
   // Written by a harness of this version but cut short or edited: say so rather than fail later.
-  const whole = (manifest as Partial<RunManifest>).runId !== undefined && typeof (manifest as Partial<RunManifest>).scenario === 'object' && typeof (manifest as Partial<RunManifest>).datasets === 'object';
+  const whole =
+    (manifest as Partial<RunManifest>).runId !== undefined &&
+    typeof (manifest as Partial<RunManifest>).scenario === 'object' &&
+    typeof (manifest as Partial<RunManifest>).datasets === 'object';
   if (!whole) throw corrupt('is incomplete (runId, scenario or datasets missing)');
   return manifest;
 }
@@ -172,7 +178,11 @@ export function loadManifest(runDir: string): RunManifest {
 /** The newest run directory under `home` (run ids sort by time). */
 export function latestRunDir(home: string): string {
   const root = runsRoot(home);
-  const runs = existsSync(root) ? readdirSync(root).filter((name) => existsSync(join(root, name, MANIFEST_FILE))).sort() : [];
+  const runs = existsSync(root)
+    ? readdirSync(root)
+        .filter((name) => existsSync(join(root, name, MANIFEST_FILE)))
+        .sort()
+    : [];
   const last = runs.at(-1);
   if (!last) throw new HarnessError('runNotFound', `no runs under ${root}: start one with \`harness run <scenario>\``);
   return join(root, last);

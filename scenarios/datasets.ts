@@ -11,9 +11,7 @@ export function generatorConfig(seed: number, baseTimeMs: number, spec: DatasetS
     faults: spec.faults,
     ...(spec.duplicateDistance ? { duplicateDistance: spec.duplicateDistance } : {}),
     ...(spec.futureOffset !== undefined ? { futureOffsetMs: spec.futureOffset } : {}),
-    ...(spec.seasonality
-      ? { seasonality: { amplitude: spec.seasonality.amplitude, periodMs: spec.seasonality.period, peakMs: spec.seasonality.peak } }
-      : {}),
+    ...(spec.seasonality ? { seasonality: { amplitude: spec.seasonality.amplitude, periodMs: spec.seasonality.period, peakMs: spec.seasonality.peak } } : {}),
     options: spec.options,
   };
 }

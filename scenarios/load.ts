@@ -46,9 +46,7 @@ export function parseScenario(text: string, file: string): Scenario {
     throw new HarnessError('scenario', `${file}: the file is empty; a scenario needs at least name and datasets`);
   }
   const parsed = scenarioSchema.safeParse(toPlain(doc, lineCounter, file));
-  const problems: Problem[] = parsed.success
-    ? crossFieldProblems(parsed.data)
-    : parsed.error.issues.flatMap((issue) => toProblems(issue));
+  const problems: Problem[] = parsed.success ? crossFieldProblems(parsed.data) : parsed.error.issues.flatMap((issue) => toProblems(issue));
   if (problems.length > 0) {
     const lines = problems
       .map((problem) => ({ at: locate(doc, lineCounter, problem), problem }))

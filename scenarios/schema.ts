@@ -75,7 +75,13 @@ export const MAX_COUNT = 1e12;
 function dataset<T extends z.ZodObject>(options: T, malformedKinds: readonly MalformedKind[]) {
   return z
     .object({
-      count: z.number().int().min(1).max(MAX_COUNT).optional().describe('Records to generate; with `load`, derived from it (the integral of its rate), and if given it must agree.'),
+      count: z
+        .number()
+        .int()
+        .min(1)
+        .max(MAX_COUNT)
+        .optional()
+        .describe('Records to generate; with `load`, derived from it (the integral of its rate), and if given it must agree.'),
       rate: z.number().min(0).optional().describe('The simple load form: mean records per second to aim for; 0 (the default) = as fast as possible.'),
       seasonality: seasonality.optional().describe('The simple form: let the rate swing over a (daily) cycle around its mean; absent: flat.'),
       load: loadProfileSpec
@@ -85,7 +91,9 @@ function dataset<T extends z.ZodObject>(options: T, malformedKinds: readonly Mal
       duplicateDistance: duplicateDistance.optional().describe('How far back duplicates reach.'),
       futureOffset: duration.optional().describe('Date future records this far past their due time instead of 2099-01-01.'),
       options: options.prefault({} as z.input<T>).describe('Generator options.'),
-      expect: expectations(malformedKinds).prefault({}).describe('What a correct pipeline does with each bad kind (default: dead-letter all, land duplicates once).'),
+      expect: expectations(malformedKinds)
+        .prefault({})
+        .describe('What a correct pipeline does with each bad kind (default: dead-letter all, land duplicates once).'),
     })
     .strict()
     .transform(withCount);
@@ -104,7 +112,10 @@ function withCount<D extends { count?: number | undefined; rate?: number | undef
     return z.NEVER;
   };
   const rate = spec.rate ?? 0;
-  if (!spec.load) return spec.count === undefined ? problem(['count'], 'count is required (or a load profile, `load`, to derive it from)') : { ...spec, count: spec.count, rate };
+  if (!spec.load)
+    return spec.count === undefined
+      ? problem(['count'], 'count is required (or a load profile, `load`, to derive it from)')
+      : { ...spec, count: spec.count, rate };
   if (spec.rate !== undefined) return problem(['rate'], 'rate is the simple form of a load profile: give it or `load`, not both');
   if (spec.seasonality !== undefined) return problem(['seasonality'], 'seasonality belongs to the simple form (rate); `load` sets the rate over time itself');
   const derived = profileCount(spec.load);
@@ -128,10 +139,7 @@ const sink = z.preprocess(
 /** An SLO of one stage of a load profile, judged on that stage alone (the `series` check). */
 const stageSlo = z
   .object({
-    dataset: z
-      .enum(datasetNames)
-      .optional()
-      .describe('The dataset whose stage it is; absent: every dataset whose load profile has that stage.'),
+    dataset: z.enum(datasetNames).optional().describe('The dataset whose stage it is; absent: every dataset whose load profile has that stage.'),
     stage: z.number().int().min(1).describe("The stage, numbered from 1 as reports name it (the profile's stages in order; the simple form `rate` has one)."),
     latency: z
       .object({
@@ -147,7 +155,9 @@ const stageSlo = z
       .number()
       .positive()
       .optional()
-      .describe('Lowest achieved / target rate over the stage (e.g. 0.95), both counted in records that have an outcome of their own (a row or a dead letter).'),
+      .describe(
+        'Lowest achieved / target rate over the stage (e.g. 0.95), both counted in records that have an outcome of their own (a row or a dead letter).',
+      ),
   })
   .strict();
 
@@ -172,7 +182,9 @@ const slos = z
         abortOnFail: z
           .boolean()
           .default(false)
-          .describe("k6's abortOnFail: stop the run once a bound is broken over the last few seconds (checked every second), instead of running on with the SLO already lost."),
+          .describe(
+            "k6's abortOnFail: stop the run once a bound is broken over the last few seconds (checked every second), instead of running on with the SLO already lost.",
+          ),
         delayAbortEval: duration
           .prefault('0s')
           .describe("k6's delayAbortEval: how long after the run starts the bounds begin to be checked for abortOnFail (a warm-up may be slow)."),
@@ -196,7 +208,10 @@ export const scenarioSchema = z
   .object({
     name: z.string().min(1).describe('Scenario name, used in reports.'),
     description: z.string().optional().describe('What the scenario is for.'),
-    seed: z.union([z.number().int(), z.string().min(1)]).default(1).describe('Same seed, same bytes.'),
+    seed: z
+      .union([z.number().int(), z.string().min(1)])
+      .default(1)
+      .describe('Same seed, same bytes.'),
     baseTime: z.iso.datetime({ offset: true }).optional().describe('Event time of record 0; default: the run start.'),
     transport: transport.prefault({ type: 'csv' }).describe('Where generated records go.'),
     pipeline: pipelineSpec.prefault({ type: 'reference' }).describe('Which pipeline consumes them.'),
@@ -204,7 +219,9 @@ export const scenarioSchema = z
     datasets: z
       .object({
         ecommerce: dataset(datasetSpecs.ecommerce.options, datasetSpecs.ecommerce.malformedKinds).optional().describe('Seed 001 e-commerce events (CSV).'),
-        lol: dataset(datasetSpecs.lol.options, datasetSpecs.lol.malformedKinds).optional().describe('Seed 002 League of Legends matches, Riot match-v5 (JSON lines).'),
+        lol: dataset(datasetSpecs.lol.options, datasetSpecs.lol.malformedKinds)
+          .optional()
+          .describe('Seed 002 League of Legends matches, Riot match-v5 (JSON lines).'),
       })
       .strict()
       .describe('The datasets to generate, each with its volume, load profile and faults.'),
@@ -221,7 +238,12 @@ export type KafkaTransportSpec = Extract<TransportSpec, { type: 'kafka' }>;
 export type Slos = Scenario['slos'];
 
 // k6's threshold options read as they do in k6 (ObjectThreshold: abortOnFail, delayAbortEval).
-true satisfies Required<Pick<ObjectThreshold, 'abortOnFail' | 'delayAbortEval'>> extends Pick<z.input<typeof slos>['latency'] & object, 'abortOnFail' | 'delayAbortEval'> ? true : false;
+true satisfies Required<Pick<ObjectThreshold, 'abortOnFail' | 'delayAbortEval'>> extends Pick<
+  z.input<typeof slos>['latency'] & object,
+  'abortOnFail' | 'delayAbortEval'
+>
+  ? true
+  : false;
 
 /** Cross-field rules, checked once the shape is right. Each returns a path and a message. */
 export function crossFieldProblems(scenario: Scenario): { path: (string | number)[]; message: string }[] {
@@ -264,7 +286,9 @@ function stageSloProblems(scenario: Scenario): { path: (string | number)[]; mess
     if (entry.dataset !== undefined) {
       const stages = stageCounts.get(entry.dataset);
       if (stages === undefined) return [{ path: [...at, 'dataset'], message: `${entry.dataset} is not a dataset of this scenario` }];
-      return entry.stage > stages ? [{ path: [...at, 'stage'], message: `${entry.dataset}'s load has ${stages} stage(s); there is no stage ${entry.stage}` }] : [];
+      return entry.stage > stages
+        ? [{ path: [...at, 'stage'], message: `${entry.dataset}'s load has ${stages} stage(s); there is no stage ${entry.stage}` }]
+        : [];
     }
     const most = Math.max(0, ...stageCounts.values());
     return entry.stage > most ? [{ path: [...at, 'stage'], message: `no dataset has a stage ${entry.stage} (the most stages any load has is ${most})` }] : [];
@@ -278,7 +302,10 @@ function stageSloProblems(scenario: Scenario): { path: (string | number)[]; mess
 function referenceExpectationProblems(name: DatasetName, spec: DatasetSpec): { path: (string | number)[]; message: string }[] {
   const problems: { path: (string | number)[]; message: string }[] = [];
   if (spec.expect.duplicate === 'dead-letter') {
-    problems.push({ path: ['datasets', name, 'expect', 'duplicate'], message: 'the reference pipeline lands duplicates once; dead-letter is for a pipeline of your own (pipeline: external)' });
+    problems.push({
+      path: ['datasets', name, 'expect', 'duplicate'],
+      message: 'the reference pipeline lands duplicates once; dead-letter is for a pipeline of your own (pipeline: external)',
+    });
   }
   const actions = spec.expect.malformed as Record<string, string | undefined>;
   const byReason = new Map<string, string[]>();

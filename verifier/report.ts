@@ -45,7 +45,6 @@ export interface RunSummary {
   wallMs: number;
 }
 
-
 /** A report judged against baseline reports of the same scenario (reports/compare/compare.ts). */
 export interface Comparison {
   /** The baseline report files (resolved paths). */

@@ -22,7 +22,11 @@ are not comparable (another scenario, seed or record counts).`;
 /** The newest find-max search's directory (ids sort by time). */
 function latestFindMaxDir(home: string): string {
   const root = join(home, 'find-max');
-  const searches = existsSync(root) ? readdirSync(root).filter((name) => existsSync(join(root, name, 'report.json'))).sort() : [];
+  const searches = existsSync(root)
+    ? readdirSync(root)
+        .filter((name) => existsSync(join(root, name, 'report.json')))
+        .sort()
+    : [];
   const last = searches.at(-1);
   if (!last) throw new HarnessError('runNotFound', `no find-max search under ${root}: give the report to judge with --current`);
   return join(root, last);
@@ -33,19 +37,23 @@ export function registerCompare(program: Command, context: CommandContext): void
     .command('compare')
     .description('compare a report.json with baseline reports of the same scenario, figure by figure (exit 0 pass, 1 a figure regressed, 2 not comparable)')
     .argument('<baseline...>', 'baseline report.json files, or run / find-max directories; several: their spread is the noise')
-    .option('--current <report>', 'the report to judge (default: the latest run under <home>/runs, or the latest find-max search when the baselines are find-max reports)')
+    .option(
+      '--current <report>',
+      'the report to judge (default: the latest run under <home>/runs, or the latest find-max search when the baselines are find-max reports)',
+    )
     .option(FAIL_ON_FLAG, FAIL_ON_HELP)
     .addHelpText('after', help)
     .action(async (baselinePaths: string[], options: { current?: string; failOn?: string }) => {
       const { io } = context;
-      const [{ warnUnmatched }, { compareReports }, { parseFailOn }, { loadReport }, { renderComparisonMarkdown, renderComparisonTerminal }, { latestRunDir }] = await Promise.all([
-        import('../../reports/compare/baseline.ts'),
-        import('../../reports/compare/compare.ts'),
-        import('../../reports/compare/fail-on.ts'),
-        import('../../reports/compare/load.ts'),
-        import('../../reports/compare/render.ts'),
-        import('../../runs/manifest.ts'),
-      ]);
+      const [{ warnUnmatched }, { compareReports }, { parseFailOn }, { loadReport }, { renderComparisonMarkdown, renderComparisonTerminal }, { latestRunDir }] =
+        await Promise.all([
+          import('../../reports/compare/baseline.ts'),
+          import('../../reports/compare/compare.ts'),
+          import('../../reports/compare/fail-on.ts'),
+          import('../../reports/compare/load.ts'),
+          import('../../reports/compare/render.ts'),
+          import('../../runs/manifest.ts'),
+        ]);
       const rules = options.failOn === undefined ? [] : parseFailOn(options.failOn);
       const baselines = baselinePaths.map((p) => loadReport(resolve(io.cwd, p), 'baseline'));
       const currentPath = options.current

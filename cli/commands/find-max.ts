@@ -30,45 +30,53 @@ export function registerFindMax(program: Command, context: CommandContext): void
     .option('--budget <duration>', 'wall time for the whole search; a step that would not fit is not started', '3m')
     .option('--step <duration>', 'steady load per step (the first seconds of each are warm-up)', '10s')
     .option('--faults <spec>', 'replace the fault rates, as for harness run')
-    .option('--exec <command>', 'pipeline: external: the shell command that runs your pipeline over one step (HARNESS_RUN_DIR, HARNESS_RUN_ID set), started and stopped with each step')
+    .option(
+      '--exec <command>',
+      'pipeline: external: the shell command that runs your pipeline over one step (HARNESS_RUN_DIR, HARNESS_RUN_ID set), started and stopped with each step',
+    )
     .option('--keep-data', "keep each step's data files and embedded database (default: only manifests and reports)")
-    .action(async (scenarioPath: string, options: { dataset?: string; from: string; to: string; budget: string; step: string; faults?: string; keepData?: boolean; exec?: string }) => {
-      const { io } = context;
-      if (options.dataset !== undefined && !(datasetNames as readonly string[]).includes(options.dataset)) {
-        throw new HarnessError('usage', `--dataset takes ${datasetNames.join(' or ')}, got "${options.dataset}"`);
-      }
-      const [{ renderFindMaxMarkdown, renderFindMaxTerminal }, { renderFindMaxHtml }, { findMax }] = await Promise.all([
-        import('../../reports/writers/find-max.ts'),
-        import('../../reports/writers/find-max-html.ts'),
-        import('../../runner/find-max/find-max.ts'),
-      ]);
-      const log = (line: string) => io.stderr(`${line}\n`);
-      const result = await untilStopped((signal) =>
-        findMax({
-          scenarioPath,
-          home: context.home(),
-          env: io.env,
-          ...(options.dataset ? { dataset: options.dataset as DatasetName } : {}),
-          fromPerSec: positiveRate(options.from, '--from'),
-          toPerSec: positiveRate(options.to, '--to'),
-          budgetMs: durationOption(options.budget, '--budget'),
-          stepMs: durationOption(options.step, '--step'),
-          ...(options.faults ? { faults: options.faults } : {}),
-          ...(options.keepData ? { keepData: true } : {}),
-          ...(options.exec ? { exec: options.exec } : {}),
-          log,
-          onStep: (step) =>
-            log(
-              `  ${Math.round(step.targetPerSec)} rec/s: ${step.pass ? 'pass' : 'FAIL'}, achieved ${Math.round(step.achievedPerSec)} rec/s, backlog ${Math.round(step.backlogSlopePerSec)}/s, p99 ${step.p99Ms ?? '-'} ms${step.pass ? '' : ` (${step.reasons.join('; ')})`}`,
-            ),
-          signal,
-        }),
-      );
-      writeFileSync(join(result.dir, 'report.md'), renderFindMaxMarkdown(result));
-      writeFileSync(join(result.dir, 'report.html'), renderFindMaxHtml(result));
-      io.stdout(renderFindMaxTerminal(result));
-      io.stderr(`find-max report: ${join(result.dir, 'report.json')}\n`);
-      if (result.ended === 'interrupted') context.exit(ExitCode.interrupted);
-      else context.exit(result.answerPerSec === null ? ExitCode.sloMissed : ExitCode.ok);
-    });
+    .action(
+      async (
+        scenarioPath: string,
+        options: { dataset?: string; from: string; to: string; budget: string; step: string; faults?: string; keepData?: boolean; exec?: string },
+      ) => {
+        const { io } = context;
+        if (options.dataset !== undefined && !(datasetNames as readonly string[]).includes(options.dataset)) {
+          throw new HarnessError('usage', `--dataset takes ${datasetNames.join(' or ')}, got "${options.dataset}"`);
+        }
+        const [{ renderFindMaxMarkdown, renderFindMaxTerminal }, { renderFindMaxHtml }, { findMax }] = await Promise.all([
+          import('../../reports/writers/find-max.ts'),
+          import('../../reports/writers/find-max-html.ts'),
+          import('../../runner/find-max/find-max.ts'),
+        ]);
+        const log = (line: string) => io.stderr(`${line}\n`);
+        const result = await untilStopped((signal) =>
+          findMax({
+            scenarioPath,
+            home: context.home(),
+            env: io.env,
+            ...(options.dataset ? { dataset: options.dataset as DatasetName } : {}),
+            fromPerSec: positiveRate(options.from, '--from'),
+            toPerSec: positiveRate(options.to, '--to'),
+            budgetMs: durationOption(options.budget, '--budget'),
+            stepMs: durationOption(options.step, '--step'),
+            ...(options.faults ? { faults: options.faults } : {}),
+            ...(options.keepData ? { keepData: true } : {}),
+            ...(options.exec ? { exec: options.exec } : {}),
+            log,
+            onStep: (step) =>
+              log(
+                `  ${Math.round(step.targetPerSec)} rec/s: ${step.pass ? 'pass' : 'FAIL'}, achieved ${Math.round(step.achievedPerSec)} rec/s, backlog ${Math.round(step.backlogSlopePerSec)}/s, p99 ${step.p99Ms ?? '-'} ms${step.pass ? '' : ` (${step.reasons.join('; ')})`}`,
+              ),
+            signal,
+          }),
+        );
+        writeFileSync(join(result.dir, 'report.md'), renderFindMaxMarkdown(result));
+        writeFileSync(join(result.dir, 'report.html'), renderFindMaxHtml(result));
+        io.stdout(renderFindMaxTerminal(result));
+        io.stderr(`find-max report: ${join(result.dir, 'report.json')}\n`);
+        if (result.ended === 'interrupted') context.exit(ExitCode.interrupted);
+        else context.exit(result.answerPerSec === null ? ExitCode.sloMissed : ExitCode.ok);
+      },
+    );
 }

@@ -25,14 +25,14 @@ function parseCount(text: string, what: string): number {
 export function registerGenerate(program: Command, context: CommandContext): void {
   program
     .command('generate')
-    .description('generate a scenario\'s data only: to rotated files (--out) or one dataset to stdout')
+    .description("generate a scenario's data only: to rotated files (--out) or one dataset to stdout")
     .argument('<scenario>', 'scenario file')
     .option('--dataset <name>', `only this dataset (${datasetNames.join(', ')})`)
-    .option('--count <n>', 'records per dataset instead of the scenario\'s count')
+    .option('--count <n>', "records per dataset instead of the scenario's count")
     .option('--out <dir>', 'write rotated files under this directory instead of stdout')
     .option('--explain <index>', 'print what the oracle says about one record, and the record')
-    .option('--base-time <iso>', 'event time of record 0 (default: the scenario\'s, else now)')
-    .option('--rate', 'keep the scenario\'s pace (default: as fast as possible; the bytes are the same)')
+    .option('--base-time <iso>', "event time of record 0 (default: the scenario's, else now)")
+    .option('--rate', "keep the scenario's pace (default: as fast as possible; the bytes are the same)")
     .option('--faults <spec>', 'replace the fault rates: "none", or e.g. duplicate=0.01,malformed=0.02,click_event=0.01')
     .option('--workers <n>', 'worker threads per dataset (with --out)', '1')
     .option('--shard <k/n>', 'generate only shard k of n (files whose number mod n is k-1)')
@@ -79,7 +79,9 @@ export function registerGenerate(program: Command, context: CommandContext): voi
         const index = parseCount(options.explain, '--explain');
         for (const [name, spec] of datasets) {
           const generator = createGenerator(name, generatorConfig(seed, baseTimeMs, spec));
-          io.stdout(`${JSON.stringify({ dataset: name, ...explain(new Oracle(generator, spec.count, spec.expect, datasetOutputs[name].rowsPerRecord), index) })}\n`);
+          io.stdout(
+            `${JSON.stringify({ dataset: name, ...explain(new Oracle(generator, spec.count, spec.expect, datasetOutputs[name].rowsPerRecord), index) })}\n`,
+          );
           io.stdout(joinLines(null, [generator.payload(index)]));
         }
         return;
@@ -95,7 +97,9 @@ export function registerGenerate(program: Command, context: CommandContext): voi
             paced: Boolean(options.rate),
           });
           const seconds = (result.finishedAtMs - result.startedAtMs) / 1000;
-          io.stderr(`[${name}] ${result.records} records in ${result.files.length} files under ${options.out}, ${seconds.toFixed(2)} s, ${Math.round(result.records / seconds)} rec/s\n`);
+          io.stderr(
+            `[${name}] ${result.records} records in ${result.files.length} files under ${options.out}, ${seconds.toFixed(2)} s, ${Math.round(result.records / seconds)} rec/s\n`,
+          );
         }
         return;
       }

@@ -21,9 +21,7 @@ export function registerResume(program: Command, context: CommandContext): void 
     const progress = progressFor(io, options);
     const { log } = progress;
     const runDir = options.run ? resolve(io.cwd, options.run) : latestRunDir(context.home());
-    const { manifest } = await untilStopped((signal) =>
-      resumeRun(runDir, { env: io.env, log, signal, workers: parseWorkers(options.workers), progress }),
-    );
+    const { manifest } = await untilStopped((signal) => resumeRun(runDir, { env: io.env, log, signal, workers: parseWorkers(options.workers), progress }));
     if (manifest.status === 'interrupted') {
       io.stderr(`run ${manifest.runId} interrupted again; finish it with: harness resume --run ${runDir}\n`);
       context.exit(ExitCode.interrupted);

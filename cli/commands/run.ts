@@ -10,7 +10,7 @@ import { withProgressOptions, type ProgressFlags } from '../progress-options.ts'
 export function registerRun(program: Command, context: CommandContext): void {
   const command = program
     .command('run')
-    .description('generate the scenario\'s datasets, run the pipeline, then verify (exit 0 when every SLO is met)')
+    .description("generate the scenario's datasets, run the pipeline, then verify (exit 0 when every SLO is met)")
     .argument('<scenario>', 'scenario file, e.g. scenarios/high-volume.yaml')
     .option('--base-time <iso>', 'event time of record 0, for byte-identical data (default: now)')
     .option('--no-verify', 'stop after the pipeline; verify later with `harness verify`')
@@ -19,7 +19,10 @@ export function registerRun(program: Command, context: CommandContext): void {
     .option('--shard <k/n>', 'produce only shard k of n (several machines into one Kafka cluster); run the pipeline with `harness pipeline`')
     .option(...openOption);
   withProgressOptions(withBaselineOptions(command)).action(
-    async (scenarioPath: string, options: ProgressFlags & BaselineFlags & { baseTime?: string; verify: boolean; workers: string; faults?: string; shard?: string; open?: boolean }) => {
+    async (
+      scenarioPath: string,
+      options: ProgressFlags & BaselineFlags & { baseTime?: string; verify: boolean; workers: string; faults?: string; shard?: string; open?: boolean },
+    ) => {
       const { io } = context;
       const [{ parseShard }, { runScenario }, { describeAbort }, { loadBaseline }, { inGithubGroup }, { progressFor }] = await Promise.all([
         import('../../connectors/transports/chunks.ts'),
@@ -30,24 +33,27 @@ export function registerRun(program: Command, context: CommandContext): void {
         import('../progress.ts'),
       ]);
       const baseline = loadBaseline(options.baseline, options.failOn, io.cwd);
-      if (baseline && (!options.verify || options.shard)) throw new HarnessError('usage', '--baseline judges the verified run: drop --no-verify and --shard, or compare later with `harness compare`');
+      if (baseline && (!options.verify || options.shard))
+        throw new HarnessError('usage', '--baseline judges the verified run: drop --no-verify and --shard, or compare later with `harness compare`');
       const progress = progressFor(io, options);
       const { log } = progress;
       const started = Date.now();
-      const { runDir, manifest } = await inGithubGroup(io, `harness run ${scenarioPath}`, () => untilStopped((signal) =>
-        runScenario({
-          scenarioPath,
-          home: context.home(),
-          env: io.env,
-          ...(options.baseTime ? { baseTime: options.baseTime } : {}),
-          ...(options.faults ? { faults: options.faults } : {}),
-          workers: parseWorkers(options.workers),
-          ...(options.shard ? { shard: parseShard(options.shard) } : {}),
-          log,
-          progress,
-          signal,
-        }),
-      ));
+      const { runDir, manifest } = await inGithubGroup(io, `harness run ${scenarioPath}`, () =>
+        untilStopped((signal) =>
+          runScenario({
+            scenarioPath,
+            home: context.home(),
+            env: io.env,
+            ...(options.baseTime ? { baseTime: options.baseTime } : {}),
+            ...(options.faults ? { faults: options.faults } : {}),
+            workers: parseWorkers(options.workers),
+            ...(options.shard ? { shard: parseShard(options.shard) } : {}),
+            log,
+            progress,
+            signal,
+          }),
+        ),
+      );
       const seconds = (Date.now() - started) / 1000;
       if (manifest.status === 'interrupted') {
         io.stderr(`run ${manifest.runId} interrupted after ${seconds.toFixed(1)} s; finish it with: harness resume --run ${runDir}\n`);

@@ -12,7 +12,7 @@ export function registerSink(program: Command, context: CommandContext): void {
 
   sink
     .command('init')
-    .description('create the scenario\'s sink tables (rows per dataset, dead letters, checkpoints) in the server named by PG_URL; keeps existing ones')
+    .description("create the scenario's sink tables (rows per dataset, dead letters, checkpoints) in the server named by PG_URL; keeps existing ones")
     .argument('<scenario>', 'scenario file')
     .option('--reset', 'drop and recreate the tables, so they are empty (sink.reset in the scenario is ignored here)')
     .action(async (scenarioPath: string, options: { reset?: boolean }) => {
@@ -35,7 +35,14 @@ export function registerSink(program: Command, context: CommandContext): void {
       const reset = options.reset === true;
       // Never under a run that is writing to the same schema: a reset would drop its tables.
       const lock = await component.lock(location, scenario.sink, io.env, { holder: 'harness sink init', runId: 'sink-init' });
-      const where = await component.init(location, scenario.sink, io.env, sinkSetup(scenario, reset, (line) => io.stderr(`${line}\n`))).finally(() => lock.release());
+      const where = await component
+        .init(
+          location,
+          scenario.sink,
+          io.env,
+          sinkSetup(scenario, reset, (line) => io.stderr(`${line}\n`)),
+        )
+        .finally(() => lock.release());
       io.stdout(`${reset ? 'dropped and recreated (empty)' : 'created where missing (existing tables kept)'}: ${where}\n`);
     });
 
@@ -58,7 +65,10 @@ export function registerSink(program: Command, context: CommandContext): void {
           `harness sink ddl prints the statements that create a sink's tables, and the scenario's sink (${scenario.sink.type}) has none: see its page under docs/ for what it creates, or create it with harness sink init`,
         );
       }
-      const statements = await component.ddl(scenario.sink, sinkSetup(scenario, false, () => {}));
+      const statements = await component.ddl(
+        scenario.sink,
+        sinkSetup(scenario, false, () => {}),
+      );
       io.stdout(`${statements.map((s) => `${layout(s)};`).join('\n\n')}\n`);
     });
 }

@@ -18,8 +18,7 @@ export function registerValidate(program: Command, context: CommandContext): voi
       if (!scenarioPath) throw new HarnessError('usage', 'validate needs a scenario file (or --print-schema)');
       const { loadScenario } = await import('../../scenarios/load.ts');
       const { scenario } = loadScenario(scenarioPath, io.env);
-      const datasets = Object.entries(scenario.datasets)
-        .map(([name, spec]) => `${name} x${spec.count}`);
+      const datasets = Object.entries(scenario.datasets).map(([name, spec]) => `${name} x${spec.count}`);
       io.stdout(`${scenarioPath}: valid (${scenario.name}: ${datasets.join(', ')}; pipeline ${scenario.pipeline.type})\n`);
     });
 }

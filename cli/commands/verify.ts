@@ -7,20 +7,23 @@ import { openOption, openReport } from '../open.ts';
 
 export function registerVerify(program: Command, context: CommandContext): void {
   withBaselineOptions(program.command('verify'))
-    .description('check a run\'s sinks and dead letters against the ground truth and its SLOs (exit 0 pass, 1 SLO missed or a figure regressed against --baseline)')
+    .description(
+      "check a run's sinks and dead letters against the ground truth and its SLOs (exit 0 pass, 1 SLO missed or a figure regressed against --baseline)",
+    )
     .option('--run <dir>', 'run directory (default: the latest under <home>/runs)')
     .option('--json', 'print the report JSON on stdout instead of the table')
     .option(...openOption)
     .action(async (options: BaselineFlags & { run?: string; json?: boolean; open?: boolean }) => {
       const { io } = context;
-      const [{ latestRunDir }, { renderTerminal }, { jsonReport }, { verifyRunDir }, { loadBaseline }, { inGithubGroup, publishToGithubActions }] = await Promise.all([
-        import('../../runs/manifest.ts'),
-        import('../../reports/index.ts'),
-        import('../../reports/writers/json.ts'),
-        import('../../runner/verify-run.ts'),
-        import('../../reports/compare/baseline.ts'),
-        import('../github-actions.ts'),
-      ]);
+      const [{ latestRunDir }, { renderTerminal }, { jsonReport }, { verifyRunDir }, { loadBaseline }, { inGithubGroup, publishToGithubActions }] =
+        await Promise.all([
+          import('../../runs/manifest.ts'),
+          import('../../reports/index.ts'),
+          import('../../reports/writers/json.ts'),
+          import('../../runner/verify-run.ts'),
+          import('../../reports/compare/baseline.ts'),
+          import('../github-actions.ts'),
+        ]);
       const baseline = loadBaseline(options.baseline, options.failOn, io.cwd);
       const runDir = options.run ? resolve(io.cwd, options.run) : latestRunDir(context.home());
       const report = await inGithubGroup(io, `harness verify ${runDir}`, () => verifyRunDir(runDir, io.env, (line) => io.stderr(`${line}\n`), baseline));

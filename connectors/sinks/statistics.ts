@@ -25,7 +25,11 @@ function renamableParts(statistic: StatisticSpec): [string, string][] {
  */
 export function partNames(statistic: StatisticSpec, noun: string, name: z.ZodString) {
   return z
-    .object(Object.fromEntries(renamableParts(statistic).map(([declared, holds]) => [declared, name.default(declared).describe(`${noun} holding ${declared}: ${holds}`)])))
+    .object(
+      Object.fromEntries(
+        renamableParts(statistic).map(([declared, holds]) => [declared, name.default(declared).describe(`${noun} holding ${declared}: ${holds}`)]),
+      ),
+    )
     .strict()
     .prefault({})
     .describe(`${noun} names, where yours differ from the declared names.`);

@@ -38,7 +38,7 @@ export function chunkCount(plan: ChunkPlan): number {
  */
 export function scheduledPlan(schedule: Pick<Schedule, 'offsetMs' | 'dueBefore'>, count: number, maxRecords: number, maxSpanMs: number): ChunkPlan {
   const starts: number[] = [];
-  for (let first = 0; first < count; ) {
+  for (let first = 0; first < count;) {
     starts.push(first);
     const bySpan = schedule.dueBefore(schedule.offsetMs(first) + maxSpanMs);
     first = Math.min(count, first + maxRecords, Math.max(first + 1, bySpan));

@@ -12,7 +12,12 @@ if (port) {
   try {
     // The options were made by this same component on the engine's side, for this writer.
     const transport: ChunkWriterFactory<unknown> = await loadTransport(job.transport as TransportType);
-    await runJob(job, transport, (line) => post({ log: line }), (records, file) => post({ delivered: records, file }));
+    await runJob(
+      job,
+      transport,
+      (line) => post({ log: line }),
+      (records, file) => post({ delivered: records, file }),
+    );
     post({ done: true });
   } catch (error) {
     post({ error: serializeError(error) });

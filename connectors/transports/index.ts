@@ -46,16 +46,26 @@ export async function createTransport<Type extends TransportType>(
 }
 
 /** Sources over a finished run's data, for `harness pipeline`. */
-export async function sourcesFor<Type extends TransportType>(location: LocationOf<Type> & { type: Type }, generators: Generator[], context: TransportContext): Promise<Source[]> {
+export async function sourcesFor<Type extends TransportType>(
+  location: LocationOf<Type> & { type: Type },
+  generators: Generator[],
+  context: TransportContext,
+): Promise<Source[]> {
   return (await loadTransport(location.type)).sourcesFor(location, generators, context);
 }
 
-export async function deadLetterPublisherFor<Type extends TransportType>(spec: SpecOf<Type> & { type: Type }, context: TransportContext): Promise<DeadLetterPublisher | null> {
+export async function deadLetterPublisherFor<Type extends TransportType>(
+  spec: SpecOf<Type> & { type: Type },
+  context: TransportContext,
+): Promise<DeadLetterPublisher | null> {
   return (await loadTransport(spec.type)).deadLetterPublisher(spec, context);
 }
 
 /** The run's dead letters as published besides the sink (a Kafka dead-letter topic), for the verifier; null when it had none. */
-export async function deadLetterStreamFor<Type extends TransportType>(location: LocationOf<Type> & { type: Type }, context: TransportContext): Promise<DeadLetterStream | null> {
+export async function deadLetterStreamFor<Type extends TransportType>(
+  location: LocationOf<Type> & { type: Type },
+  context: TransportContext,
+): Promise<DeadLetterStream | null> {
   return (await loadTransport(location.type)).deadLetterReader?.(location, context) ?? null;
 }
 
@@ -65,7 +75,11 @@ export async function describeLocation<Type extends TransportType>(location: Loc
 }
 
 /** The run-time side of an interrupted run's transport again, for `harness resume`. */
-export async function reopenTransport(spec: { type: TransportType }, location: TransportLocation, context: TransportContext): Promise<RunTransport<TransportLocation>> {
+export async function reopenTransport(
+  spec: { type: TransportType },
+  location: TransportLocation,
+  context: TransportContext,
+): Promise<RunTransport<TransportLocation>> {
   if (spec.type !== location.type) throw new Error(`the manifest's transport is ${location.type}, its scenario says ${spec.type}`);
   // The type test above is what ties the spec and the location to one component.
   const component = (await loadTransport(spec.type)) as TransportComponent<TransportType, typeof spec, TransportLocation, unknown>;

@@ -11,7 +11,7 @@ const fields = {
   champion_name: field.text('championName.'),
   team_id: field.integer('teamId, 100 or 200.'),
   position: field.text('teamPosition.'),
-  win: field.boolean('Whether the participant\'s team won.'),
+  win: field.boolean("Whether the participant's team won."),
   kills: field.integer('kills.'),
   deaths: field.integer('deaths.'),
   assists: field.integer('assists.'),

@@ -79,7 +79,8 @@ function differs(baseline: LoadedReport, current: LoadedReport): string | null {
   if (isFindMax(b) !== isFindMax(c)) return pair('kind', isFindMax(b) ? 'a find-max search' : 'a run', isFindMax(c) ? 'a find-max search' : 'a run');
   const scenario = pair('scenario', `"${b.scenario}"`, `"${c.scenario}"`);
   if (scenario) return scenario;
-  if (isFindMax(b) && isFindMax(c)) return pair('dataset searched', b.dataset, c.dataset) ?? pair('step length', `${b.settings.stepMs} ms`, `${c.settings.stepMs} ms`);
+  if (isFindMax(b) && isFindMax(c))
+    return pair('dataset searched', b.dataset, c.dataset) ?? pair('step length', `${b.settings.stepMs} ms`, `${c.settings.stepMs} ms`);
   if (isFindMax(b) || isFindMax(c)) return null;
   if (b.run && c.run) {
     const counts = (datasets: Record<string, number | undefined>) =>

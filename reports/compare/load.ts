@@ -21,9 +21,7 @@ const runReport = z.looseObject({
   checks: z.array(z.looseObject({ name: z.string(), dataset: z.string(), status: z.enum(['pass', 'fail']), figures })),
   series: z.record(z.string(), z.array(z.looseObject({ second: z.number(), produced: z.number() }))).optional(),
   stages: z.record(z.string(), z.array(z.looseObject({ index: z.number(), startS: z.number(), endS: z.number(), achievedPerSec: z.number() }))).optional(),
-  run: z
-    .looseObject({ seed: z.number(), datasets: z.record(z.string(), z.number()), wallMs: z.number(), peakRssBytes: z.number().nullable() })
-    .optional(),
+  run: z.looseObject({ seed: z.number(), datasets: z.record(z.string(), z.number()), wallMs: z.number(), peakRssBytes: z.number().nullable() }).optional(),
 });
 
 /** The parts of a find-max report.json that compare reads. */
@@ -62,7 +60,9 @@ export function loadReport(given: string, role: 'baseline' | 'current'): LoadedR
   const version = (json as { schemaVersion?: unknown }).schemaVersion;
   if (version === undefined) throw fail('is not a harness report (no schemaVersion)');
   if (version !== REPORT_SCHEMA_VERSION) {
-    throw fail(`has schemaVersion ${JSON.stringify(version)}; this harness reads version ${REPORT_SCHEMA_VERSION}: compare reports written by the same harness version`);
+    throw fail(
+      `has schemaVersion ${JSON.stringify(version)}; this harness reads version ${REPORT_SCHEMA_VERSION}: compare reports written by the same harness version`,
+    );
   }
   const schema = (json as { kind?: unknown }).kind === 'find-max' ? findMaxReport : runReport;
   const parsed = schema.safeParse(json);

@@ -46,7 +46,10 @@ const head = ['dataset', 'figure', 'baseline', 'current', 'delta', 'allowed', 's
 export function regressionLines(comparison: Comparison): string[] {
   return comparison.figures
     .filter((f) => f.regressed)
-    .map((f) => `${f.dataset ? `[${f.dataset}] ` : ''}${f.name}: baseline ${baselineText(f)}, current ${value(f.name, f.current)} (${percent(f.delta)}, allowed ${allowed(f)})`);
+    .map(
+      (f) =>
+        `${f.dataset ? `[${f.dataset}] ` : ''}${f.name}: baseline ${baselineText(f)}, current ${value(f.name, f.current)} (${percent(f.delta)}, allowed ${allowed(f)})`,
+    );
 }
 
 /** One line: the comparison's verdict and what regressed. */

@@ -44,13 +44,26 @@ export function downsample(x: number[], lines: { values: (number | null)[]; aggr
   return [xs, ...ys];
 }
 
-const colors = { target: '#888', produced: '#2a7ab0', ingested: '#2e9e4f', backlog: '#c0392b', p50: '#8e44ad', p99: '#d35400', measured: '#2a7ab0', corrected: '#d35400' };
+const colors = {
+  target: '#888',
+  produced: '#2a7ab0',
+  ingested: '#2e9e4f',
+  backlog: '#c0392b',
+  p50: '#8e44ad',
+  p99: '#d35400',
+  measured: '#2a7ab0',
+  corrected: '#d35400',
+};
 
 /** The three per-second charts of one dataset, with its stage boundaries marked. */
 export function seriesCharts(dataset: string, points: SeriesPoint[], stages: StageSummary[]): ChartSpec[] {
   const x = points.map((p) => p.second);
   const marks = stages.filter((s) => s.index > 0).map((s) => ({ at: s.startS, label: s.label }));
-  const chart = (suffix: string, title: string, lines: { label: keyof typeof colors; unit: string; values: (number | null)[]; aggregate: Aggregate }[]): ChartSpec => ({
+  const chart = (
+    suffix: string,
+    title: string,
+    lines: { label: keyof typeof colors; unit: string; values: (number | null)[]; aggregate: Aggregate }[],
+  ): ChartSpec => ({
     id: `${dataset}-${suffix}`,
     title: `${dataset}: ${title}`,
     xLabel: 'seconds since time zero',
@@ -65,7 +78,9 @@ export function seriesCharts(dataset: string, points: SeriesPoint[], stages: Sta
       { label: 'produced', unit: 'rec/s', values: points.map((p) => p.produced), aggregate: 'mean' },
       { label: 'ingested', unit: 'rec/s', values: points.map((p) => p.ingested), aggregate: 'mean' },
     ]),
-    chart('backlog', 'backlog (records produced, outcome not landed)', [{ label: 'backlog', unit: 'records', values: points.map((p) => p.backlog), aggregate: 'max' }]),
+    chart('backlog', 'backlog (records produced, outcome not landed)', [
+      { label: 'backlog', unit: 'records', values: points.map((p) => p.backlog), aggregate: 'max' },
+    ]),
     chart('latency', 'latency per second (corrected)', [
       { label: 'p50', unit: 'ms', values: points.map((p) => p.p50Ms), aggregate: 'max' },
       { label: 'p99', unit: 'ms', values: points.map((p) => p.p99Ms), aggregate: 'max' },

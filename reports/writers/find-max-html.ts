@@ -6,11 +6,18 @@ import { findMaxAnswer, stepRow } from './find-max.ts';
 /** `harness find-max`'s report.html: the answer, every step as a row, and each step's seconds. */
 export function renderFindMaxHtml(result: FindMaxResult): string {
   const charts = result.steps.map((step, i) =>
-    stepChart(`step-${i + 1}`, `step ${i + 1}: ${Math.round(step.targetPerSec)} rec/s${step.confirming ? ' (confirm)' : ''}, ${step.pass ? 'pass' : 'FAIL'}`, step.series),
+    stepChart(
+      `step-${i + 1}`,
+      `step ${i + 1}: ${Math.round(step.targetPerSec)} rec/s${step.confirming ? ' (confirm)' : ''}, ${step.pass ? 'pass' : 'FAIL'}`,
+      step.series,
+    ),
   );
   const head = ['target rec/s', 'produced', 'achieved', 'p99', 'backlog slope', 'verdict'];
   const rows = result.steps.map(
-    (step, i) => `<tr class="${step.pass ? 'pass' : 'fail'}" data-step="${i + 1}">${stepRow(step).map((cell, c) => `<td class="${c < 5 ? 'num' : ''}">${esc(cell)}</td>`).join('')}</tr>`,
+    (step, i) =>
+      `<tr class="${step.pass ? 'pass' : 'fail'}" data-step="${i + 1}">${stepRow(step)
+        .map((cell, c) => `<td class="${c < 5 ? 'num' : ''}">${esc(cell)}</td>`)
+        .join('')}</tr>`,
   );
   const found = result.answerPerSec !== null;
   const body = `<h1>find-max: ${esc(result.scenario)} / ${esc(result.dataset)}</h1>

@@ -23,7 +23,11 @@ export function findMaxAnswer(result: FindMaxResult): string {
     lowestFailingPerSec === null
       ? `nothing failed up to ${rate(answerPerSec)} rec/s (${result.ended})`
       : `${rate(lowestFailingPerSec)} rec/s failed, so the capacity is within ${(((lowestFailingPerSec - answerPerSec) / answerPerSec) * 100).toFixed(1)}% above it`;
-  const caveats = [result.confirmed ? '' : 'not confirmed by a repeat step', result.ended === 'budget' ? 'the budget ran out' : '', result.producerLimited ? 'the step above it failed as the harness itself fell behind: that may be the producer\'s limit, not the pipeline\'s' : ''].filter(Boolean);
+  const caveats = [
+    result.confirmed ? '' : 'not confirmed by a repeat step',
+    result.ended === 'budget' ? 'the budget ran out' : '',
+    result.producerLimited ? "the step above it failed as the harness itself fell behind: that may be the producer's limit, not the pipeline's" : '',
+  ].filter(Boolean);
   return `find-max: ${dataset} sustains ${rate(answerPerSec)} rec/s; ${margin}${caveats.length > 0 ? ` (${caveats.join(', ')})` : ''}`;
 }
 

@@ -28,12 +28,18 @@ function header(report: Report): string {
 }
 
 function runSection(report: Report, run: RunSummary | undefined): string {
-  if (!run) return `<h2>Run</h2><dl class="run"><dt>sink</dt><dd>${esc(report.sink)}</dd></dl><p class="note">This report predates the run summary: no seed, counts or transport.</p>`;
+  if (!run)
+    return `<h2>Run</h2><dl class="run"><dt>sink</dt><dd>${esc(report.sink)}</dd></dl><p class="note">This report predates the run summary: no seed, counts or transport.</p>`;
   const rows: [string, string][] = [
     ['scenario', `${run.scenario} (${run.scenarioPath})`],
     ['seed', String(run.seed)],
     ['base time', run.baseTime],
-    ['records', Object.entries(run.datasets).map(([name, n]) => `${name} ${formatNumber(n)}`).join(', ')],
+    [
+      'records',
+      Object.entries(run.datasets)
+        .map(([name, n]) => `${name} ${formatNumber(n)}`)
+        .join(', '),
+    ],
     ['transport', run.transport],
     ['sink', run.sink],
     ['status', run.status],
@@ -48,7 +54,8 @@ function comparisonSection(comparison: Comparison): string {
   const rows = [...comparison.figures]
     .sort((a, b) => Number(b.regressed) - Number(a.regressed))
     .map(
-      (f) => `<tr class="${f.regressed ? 'fail' : ''}"><td>${esc(f.dataset ?? 'run')}</td><td>${esc(f.name)}</td><td class="num">${formatNumber(f.baseline)}</td><td class="num">${formatNumber(f.baselineRange[0])} .. ${formatNumber(f.baselineRange[1])}</td><td class="num">${formatNumber(f.current)}</td><td class="num">${pct(f.delta)}</td><td>${f.direction}</td><td class="num">${f.tolerance === null ? '-' : pct(f.tolerance)}</td><td>${f.regressed ? status('fail') : status('pass')}</td></tr>`,
+      (f) =>
+        `<tr class="${f.regressed ? 'fail' : ''}"><td>${esc(f.dataset ?? 'run')}</td><td>${esc(f.name)}</td><td class="num">${formatNumber(f.baseline)}</td><td class="num">${formatNumber(f.baselineRange[0])} .. ${formatNumber(f.baselineRange[1])}</td><td class="num">${formatNumber(f.current)}</td><td class="num">${pct(f.delta)}</td><td>${f.direction}</td><td class="num">${f.tolerance === null ? '-' : pct(f.tolerance)}</td><td>${f.regressed ? status('fail') : status('pass')}</td></tr>`,
     );
   return `<h2>Against the baseline</h2><p class="note">Baselines: ${comparison.baselines.map((b) => `<code>${esc(b)}</code>`).join(', ')}</p>
 <table><tr><th>dataset</th><th>figure</th><th class="num">baseline</th><th class="num">baseline range</th><th class="num">current</th><th class="num">delta</th><th>better when</th><th class="num">tolerance</th><th>verdict</th></tr>${rows.join('')}</table>`;
@@ -95,7 +102,10 @@ function deadLettersSection(report: Report): string {
       const top = Math.max(1, ...reasons.map(([, n]) => n));
       const rows = reasons
         .sort(([, a], [, b]) => b - a)
-        .map(([reason, n]) => `<tr><td>${esc(reason)}</td><td class="num">${formatNumber(n)}</td><td><span class="bar" style="width:${Math.max(1, Math.round((n / top) * 300))}px"></span></td></tr>`);
+        .map(
+          ([reason, n]) =>
+            `<tr><td>${esc(reason)}</td><td class="num">${formatNumber(n)}</td><td><span class="bar" style="width:${Math.max(1, Math.round((n / top) * 300))}px"></span></td></tr>`,
+        );
       const outcome = `expected ${formatNumber(c.figures.expected)}, captured ${formatNumber(c.figures.captured)}, missed ${formatNumber(c.figures.missed)}, wrong reason ${formatNumber(c.figures.wrongReason)}, dead-lettered wrongly ${formatNumber(c.figures.validDeadLettered)}`;
       return `<h3>${esc(c.dataset)}</h3><p class="note">${esc(outcome)}</p>${rows.length > 0 ? `<table class="reasons"><tr><th>reason</th><th class="num">dead letters</th><th></th></tr>${rows.join('')}</table>` : '<p class="note">No dead letters by reason in this report.</p>'}`;
     });
@@ -113,8 +123,13 @@ function samplesSection(report: Report): string {
   const blocks = failedFirst(report.checks).flatMap((c) => {
     const kinds = Object.entries(c.samples).filter(([, items]) => items.length > 0);
     if (kinds.length === 0) return [];
-    const lists = kinds.map(([kind, items]) => `<p><b>${esc(kind)}</b> (first ${items.length})</p><ul class="samples">${items.map((i) => `<li><code>${esc(i)}</code>${replayCommand(report.run, c.dataset, i)}</li>`).join('')}</ul>`);
-    return [`<div class="sample-block" data-samples="${esc(`${c.dataset}/${c.name}`)}"><h3>${esc(c.dataset)} / ${esc(c.name)} ${status(c.status)}</h3>${lists.join('')}</div>`];
+    const lists = kinds.map(
+      ([kind, items]) =>
+        `<p><b>${esc(kind)}</b> (first ${items.length})</p><ul class="samples">${items.map((i) => `<li><code>${esc(i)}</code>${replayCommand(report.run, c.dataset, i)}</li>`).join('')}</ul>`,
+    );
+    return [
+      `<div class="sample-block" data-samples="${esc(`${c.dataset}/${c.name}`)}"><h3>${esc(c.dataset)} / ${esc(c.name)} ${status(c.status)}</h3>${lists.join('')}</div>`,
+    ];
   });
   if (blocks.length === 0) return '';
   return `<h2>Defect samples</h2><p class="note">Faults injected on purpose are not defects; these are what the checks found.</p>${blocks.join('')}`;
@@ -136,7 +151,9 @@ export const htmlReport: ReportWriter = {
       report.comparison ? comparisonSection(report.comparison) : '',
       checksSection(report),
       stagesSection(report),
-      chartsHtml ? `<h2>Over time</h2><p class="note">Dashed lines mark stage boundaries. Long runs are shown in buckets (rates averaged, backlog and latency at their peak); report.json keeps every second.</p>${chartsHtml}` : '',
+      chartsHtml
+        ? `<h2>Over time</h2><p class="note">Dashed lines mark stage boundaries. Long runs are shown in buckets (rates averaged, backlog and latency at their peak); report.json keeps every second.</p>${chartsHtml}`
+        : '',
       deadLettersSection(report),
       samplesSection(report),
     ].join('\n');

@@ -13,9 +13,7 @@ const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\u
 
 /** Escaped for an attribute or text node; characters XML cannot hold are shown as `\u0001`, so a sample stays readable. */
 function xml(text: string): string {
-  return text
-    .replace(NOT_XML, (c) => `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`)
-    .replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  return text.replace(NOT_XML, (c) => `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`).replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 /** A regression against --baseline fails a testcase of its own, so CI shows it beside the checks. */
@@ -23,7 +21,9 @@ function comparisonCase(comparison: Comparison): string {
   const head = '    <testcase classname="harness.comparison" name="baseline">';
   const verdict = xml(comparisonVerdict(comparison));
   const body =
-    comparison.verdict === 'fail' ? `\n      <failure message="${xml(regressionLines(comparison).join('; '))}">${verdict}</failure>\n    ` : `<system-out>${verdict}</system-out>`;
+    comparison.verdict === 'fail'
+      ? `\n      <failure message="${xml(regressionLines(comparison).join('; '))}">${verdict}</failure>\n    `
+      : `<system-out>${verdict}</system-out>`;
   return `${head}${body}</testcase>`;
 }
 

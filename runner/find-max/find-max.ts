@@ -63,7 +63,8 @@ export async function findMax(options: FindMaxOptions): Promise<FindMaxResult> {
   if (!(options.fromPerSec > 0) || !(options.toPerSec >= options.fromPerSec)) {
     throw new HarnessError('usage', `--from must be above 0 and at most --to (got --from ${options.fromPerSec}, --to ${options.toPerSec})`);
   }
-  if (!(options.stepMs >= 2000)) throw new HarnessError('usage', `--step must be at least 2s, to leave steady seconds after the warm-up (got ${options.stepMs} ms)`);
+  if (!(options.stepMs >= 2000))
+    throw new HarnessError('usage', `--step must be at least 2s, to leave steady seconds after the warm-up (got ${options.stepMs} ms)`);
   const id = newRunId();
   const dir = resolve(options.home, 'find-max', id);
   mkdirSync(dir, { recursive: true });
@@ -72,7 +73,9 @@ export async function findMax(options: FindMaxOptions): Promise<FindMaxResult> {
   const steps: FindMaxStep[] = [];
   let next: NextStep = nextStep(settings, []);
   let ended: FindMaxResult['ended'] = 'converged';
-  options.log(`find-max ${id}: ${dataset} from ${options.fromPerSec} rec/s, steps of ${options.stepMs / 1000} s, budget ${Math.round(options.budgetMs / 1000)} s`);
+  options.log(
+    `find-max ${id}: ${dataset} from ${options.fromPerSec} rec/s, steps of ${options.stepMs / 1000} s, budget ${Math.round(options.budgetMs / 1000)} s`,
+  );
   while (next.kind === 'step') {
     if (options.signal?.aborted) {
       ended = 'interrupted';
@@ -115,7 +118,13 @@ export async function findMax(options: FindMaxOptions): Promise<FindMaxResult> {
 }
 
 function toSearch(step: FindMaxStep): StepResult {
-  return { targetPerSec: step.targetPerSec, pass: step.pass, achievedPerSec: step.achievedPerSec, latencyBroke: step.latencyBroke, confirming: step.confirming };
+  return {
+    targetPerSec: step.targetPerSec,
+    pass: step.pass,
+    achievedPerSec: step.achievedPerSec,
+    latencyBroke: step.latencyBroke,
+    confirming: step.confirming,
+  };
 }
 
 /** The scenario of one step: only the searched dataset, at a constant rate for the step's length. */
@@ -184,7 +193,11 @@ interface ExternalPipeline {
 
 /** The user's pipeline over one step's run, its output passed through to the log. */
 function startExternal(command: string, runDir: string, options: FindMaxOptions): ExternalPipeline {
-  const child = spawn(command, { shell: true, env: { ...options.env, HARNESS_RUN_DIR: runDir, HARNESS_RUN_ID: basename(runDir) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, {
+    shell: true,
+    env: { ...options.env, HARNESS_RUN_DIR: runDir, HARNESS_RUN_ID: basename(runDir) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
   for (const stream of [child.stdout, child.stderr]) stream.on('data', (chunk: Buffer) => options.log(`  [exec] ${chunk.toString('utf8').trimEnd()}`));
   child.once('error', (error) => options.log(`  [exec] could not start "${command}": ${error.message}`));

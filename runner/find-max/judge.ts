@@ -5,7 +5,6 @@ import type { StepJudgement } from '../../verifier/find-max-report.ts';
 
 export type { StepJudgement } from '../../verifier/find-max-report.ts';
 
-
 /** The backlog may grow by at most this share of the rate per second and still count as flat. */
 export const FLAT_BACKLOG_SHARE = 0.01;
 /**
@@ -37,7 +36,8 @@ export function judgeStep(report: Report, dataset: DatasetName, targetPerSec: nu
   const achievedPerSec = mean((p) => p.ingested + p.deadLettered);
   const fit = slope(steady.map(([p, backlog]) => [p.second, backlog]));
   const backlogSlopePerSec = fit.slope;
-  if (series.length < 2) reasons.push(`no steady seconds to judge (${series.length} from second ${from} to ${stepS}): make --step longer than the pipeline's start-up`);
+  if (series.length < 2)
+    reasons.push(`no steady seconds to judge (${series.length} from second ${from} to ${stepS}): make --step longer than the pipeline's start-up`);
   // Every second counts here, the drain included: a record sent late is late whenever it was sent.
   const behind = all.reduce((n, p) => n + p.behind, 0);
   const generatorBound = behind > BEHIND_SHARE * targetPerSec * stepS;

@@ -28,7 +28,9 @@ describe('harness run / verify on the embedded default (CSV + PGlite)', () => {
     expect(report).toMatchObject({ schemaVersion: 1, verdict: 'pass' });
     expect(report.checks.map((c) => `${c.dataset}/${c.name}`)).toEqual([
       ...['ecommerce', 'lol'].flatMap((dataset) =>
-        ['exactly-once', 'values', 'dlq-capture', ...(dataset === 'lol' ? ['aggregates'] : []), 'freshness', 'latency', 'throughput', 'series'].map((check) => `${dataset}/${check}`),
+        ['exactly-once', 'values', 'dlq-capture', ...(dataset === 'lol' ? ['aggregates'] : []), 'freshness', 'latency', 'throughput', 'series'].map(
+          (check) => `${dataset}/${check}`,
+        ),
       ),
     ]);
     const exactly = report.checks[0]!;
@@ -152,7 +154,7 @@ describeIfPostgres('pipeline: external — the harness verifies a pipeline it di
   const env = { PG_URL };
   afterAll(() => dropSchema(schema));
 
-  it('generates only, then verify judges whatever the user\'s pipeline wrote', async () => {
+  it("generates only, then verify judges whatever the user's pipeline wrote", async () => {
     const path = writeScenario(cwd, smallScenario({ ecommerce: 600, schema, pipeline: 'pipeline: { type: external, waitFor: 1s }' }));
     const run = await runCli(['run', path, '--no-verify'], { cwd, env });
     expect(run.code, run.stderr).toBe(ExitCode.ok);
@@ -161,7 +163,13 @@ describeIfPostgres('pipeline: external — the harness verifies a pipeline it di
 
     // "Their" pipeline (here the reference one, run on its own) has created its tables but not
     // consumed anything yet: verify waits, then says what is missing.
-    const sink = new SqlSinkWriter(await openPostgres(PG_URL as string), { spec: manifest.scenario.sink as SqlSinkSpec, datasets: ['ecommerce'], reset: false, uniqueKeys: true, uniqueDeadLetters: true });
+    const sink = new SqlSinkWriter(await openPostgres(PG_URL as string), {
+      spec: manifest.scenario.sink as SqlSinkSpec,
+      datasets: ['ecommerce'],
+      reset: false,
+      uniqueKeys: true,
+      uniqueDeadLetters: true,
+    });
     await sink.connect();
     const early = await runCli(['verify', '--json'], { cwd, env });
     expect(early.code).toBe(ExitCode.sloMissed);

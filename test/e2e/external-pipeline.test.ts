@@ -90,7 +90,9 @@ describeIfPostgres('harness sink init against the PostgreSQL server', () => {
   afterAll(() => dropSchema(schema));
 
   const tables = async () =>
-    (await query<{ table_name: string }>('SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1', [schema])).map((r) => r.table_name);
+    (await query<{ table_name: string }>('SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1', [schema])).map(
+      (r) => r.table_name,
+    );
   const letters = async () => Number((await query<{ n: string }>(`SELECT count(*) AS n FROM "${schema}".dead_letters`))[0]?.n);
 
   it('creates the tables, keeps what they hold, and empties them with --reset', async () => {
@@ -99,7 +101,9 @@ describeIfPostgres('harness sink init against the PostgreSQL server', () => {
     expect(init.stdout).toContain(`schema ${schema}: user_events, dead_letters, harness_checkpoints`);
     expect(await tables()).toEqual(['dead_letters', 'harness_checkpoints', 'user_events']);
 
-    await query(`INSERT INTO "${schema}".dead_letters (dataset, source, position, reason, detail, raw, dead_lettered_at) VALUES ('ecommerce', 'f.csv', 2, 'csv_parse', '', '\\x41', now())`);
+    await query(
+      `INSERT INTO "${schema}".dead_letters (dataset, source, position, reason, detail, raw, dead_lettered_at) VALUES ('ecommerce', 'f.csv', 2, 'csv_parse', '', '\\x41', now())`,
+    );
     expect((await runCli(['sink', 'init', path], { cwd, env })).code).toBe(ExitCode.ok);
     expect(await letters()).toBe(1);
 
@@ -132,7 +136,7 @@ describeIfPostgres('an external pipeline in plain SQL (docs/examples/ecommerce-p
     return { code: result.code, report: report(result.stdout), stderr: result.stderr };
   };
 
-  it('consumes a run\'s files with psql, and harness verify passes every check', async () => {
+  it("consumes a run's files with psql, and harness verify passes every check", async () => {
     const path = writeScenario(cwd, scenario(schema));
     const produced = await runCli(['run', path, '--no-verify'], { cwd, env });
     expect(produced.code, produced.stderr).toBe(ExitCode.ok);
@@ -143,7 +147,14 @@ describeIfPostgres('an external pipeline in plain SQL (docs/examples/ecommerce-p
     expect(stdout).toContain('ecommerce-000006.csv: done');
 
     const { code, report: result } = await verify();
-    expect(code, JSON.stringify(result.checks.filter((c) => c.status !== 'pass'), null, 2)).toBe(ExitCode.ok);
+    expect(
+      code,
+      JSON.stringify(
+        result.checks.filter((c) => c.status !== 'pass'),
+        null,
+        2,
+      ),
+    ).toBe(ExitCode.ok);
     expect(result.checks.map((c) => `${c.name}:${c.status}`)).toEqual([
       'exactly-once:pass',
       'values:pass',
@@ -163,7 +174,11 @@ describeIfPostgres('an external pipeline in plain SQL (docs/examples/ecommerce-p
 
   it('takes a file again without adding anything (keys and dead letters are unique)', async () => {
     const counts = async () =>
-      (await query<{ rows: string; letters: string }>(`SELECT (SELECT count(*) FROM "${schema}".user_events) AS rows, (SELECT count(*) FROM "${schema}".dead_letters) AS letters`))[0];
+      (
+        await query<{ rows: string; letters: string }>(
+          `SELECT (SELECT count(*) FROM "${schema}".user_events) AS rows, (SELECT count(*) FROM "${schema}".dead_letters) AS letters`,
+        )
+      )[0];
     const before = await counts();
     await query(`DELETE FROM "${schema}".harness_checkpoints WHERE source IN ('ecommerce-000001.csv', 'ecommerce-000004.csv')`);
     const { stdout } = await pipeline();
@@ -271,7 +286,13 @@ describeIfPostgres('harness run with pipeline: external, watching the pipeline u
     const lines = produced.stderr.split('\n').filter((line) => line.startsWith('progress [ecommerce]'));
     // Ingestion is known (not "-"), and at some second the sink had taken rows at a rate.
     expect(lines.length).toBeGreaterThan(0);
-    expect(lines.every((line) => /ingested \d+\/s {2}backlog \d+/.test(line)), lines.join('\n')).toBe(true);
-    expect(lines.some((line) => /ingested [1-9]\d*\/s/.test(line)), lines.join('\n')).toBe(true);
+    expect(
+      lines.every((line) => /ingested \d+\/s {2}backlog \d+/.test(line)),
+      lines.join('\n'),
+    ).toBe(true);
+    expect(
+      lines.some((line) => /ingested [1-9]\d*\/s/.test(line)),
+      lines.join('\n'),
+    ).toBe(true);
   });
 });

@@ -82,7 +82,11 @@ describe('every failure ends with one clear line, its exit code, no stack trace 
     const manifest = join(runDir, MANIFEST_FILE);
     const whole = readFileSync(manifest, 'utf8');
     truncateSync(manifest, 100);
-    expectClean(await harness(['verify', '--run', runDir], { cwd }), ExitCode.usage, new RegExp(`${manifest} is not valid JSON, truncated or corrupt .*data files in ${runDir} are intact`));
+    expectClean(
+      await harness(['verify', '--run', runDir], { cwd }),
+      ExitCode.usage,
+      new RegExp(`${manifest} is not valid JSON, truncated or corrupt .*data files in ${runDir} are intact`),
+    );
     writeFileSync(manifest, '');
     expectClean(await harness(['verify'], { cwd }), ExitCode.usage, /manifest\.json is empty/);
     writeFileSync(manifest, '[1, 2]');
@@ -116,7 +120,11 @@ describe('every failure ends with one clear line, its exit code, no stack trace 
   });
 
   it('the sink: an unreachable PostgreSQL is exit 3 naming it, the password masked', async () => {
-    const path = writeScenario(cwd, smallScenario({ ecommerce: 50 }).replace('sink: { schema: harness }', 'sink: { schema: harness, outageLimit: 2s }'), 'outage.yaml');
+    const path = writeScenario(
+      cwd,
+      smallScenario({ ecommerce: 50 }).replace('sink: { schema: harness }', 'sink: { schema: harness, outageLimit: 2s }'),
+      'outage.yaml',
+    );
     const ended = await harness(['run', path, '--quiet'], { cwd, env: { PG_URL: 'postgres://u:secret@127.0.0.1:1/x' } });
     expectClean(ended, ExitCode.unreachable, /127\.0\.0\.1:1/);
     expect(ended.stderr).not.toContain('secret');
@@ -124,7 +132,11 @@ describe('every failure ends with one clear line, its exit code, no stack trace 
   });
 
   it('the broker: unreachable Kafka brokers are exit 3 naming KAFKA_BROKERS', async () => {
-    const kafka = writeScenario(cwd, smallScenario({ ecommerce: 50 }).replace('transport: { type: csv, rotateRecords: 400 }', 'transport: { type: kafka, connectTimeout: 1s }'), 'kafka.yaml');
+    const kafka = writeScenario(
+      cwd,
+      smallScenario({ ecommerce: 50 }).replace('transport: { type: csv, rotateRecords: 400 }', 'transport: { type: kafka, connectTimeout: 1s }'),
+      'kafka.yaml',
+    );
     const ended = await harness(['run', kafka, '--quiet'], { cwd, env: { KAFKA_BROKERS: '127.0.0.1:1' } });
     expectClean(ended, ExitCode.unreachable, /KAFKA_BROKERS/);
     expect(ended.errorToExitMs).toBeLessThan(10_000);

@@ -76,7 +76,10 @@ datasets:
 `,
     );
     const exec = `${join(import.meta.dirname, '../../docs/examples/ecommerce-pipeline.sh')} "$HARNESS_RUN_DIR/data/ecommerce" ${schema}`;
-    const run = await runCli(['find-max', path, '--from', '30', '--to', '60', '--step', '8s', '--exec', exec], { cwd, env: { PG_URL, PATH: process.env.PATH } });
+    const run = await runCli(['find-max', path, '--from', '30', '--to', '60', '--step', '8s', '--exec', exec], {
+      cwd,
+      env: { PG_URL, PATH: process.env.PATH },
+    });
     expect(run.code, run.stderr).toBe(ExitCode.ok);
     const result = resultOf(cwd);
     expect(result).toMatchObject({ answerPerSec: 60, confirmed: true, ended: 'reached --to' });

@@ -18,7 +18,10 @@ describe('harness generate --faults', () => {
     expect(run.code).toBe(0);
     const rows = lines(run.stdout);
     expect(new Set(rows).size).toBe(3000);
-    const verdicts = ecommerceRules.validateBatch(rows.map((r) => Buffer.from(r)), { nowMs: Date.now() + 86_400_000, futureToleranceMs: 0 });
+    const verdicts = ecommerceRules.validateBatch(
+      rows.map((r) => Buffer.from(r)),
+      { nowMs: Date.now() + 86_400_000, futureToleranceMs: 0 },
+    );
     expect(verdicts.filter((v) => !v.ok)).toEqual([]);
   });
 

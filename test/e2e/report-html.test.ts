@@ -93,8 +93,10 @@ describe.skipIf(!haveChromium)('report.html in chromium', () => {
   /** What report.json says every chart of the page must draw: per dataset with a series, rates (3), backlog (1), p50/p99 (2); the spectrum, measured and corrected when there was a rate. */
   function expectedCharts(report: Report): Record<string, number> {
     const expected: Record<string, number> = {};
-    for (const dataset of Object.keys(report.series ?? {})) Object.assign(expected, { [`${dataset}-rates`]: 3, [`${dataset}-backlog`]: 1, [`${dataset}-latency`]: 2 });
-    for (const c of report.checks.filter((c) => c.name === 'latency' && (c.figures.samples ?? 0) > 0)) expected[`${c.dataset}-spectrum`] = c.figures.corrected_p99_ms === null ? 1 : 2;
+    for (const dataset of Object.keys(report.series ?? {}))
+      Object.assign(expected, { [`${dataset}-rates`]: 3, [`${dataset}-backlog`]: 1, [`${dataset}-latency`]: 2 });
+    for (const c of report.checks.filter((c) => c.name === 'latency' && (c.figures.samples ?? 0) > 0))
+      expected[`${c.dataset}-spectrum`] = c.figures.corrected_p99_ms === null ? 1 : 2;
     return expected;
   }
 
@@ -109,7 +111,11 @@ describe.skipIf(!haveChromium)('report.html in chromium', () => {
   async function expectSameAsJson(loaded: Loaded, report: Report): Promise<void> {
     expect(Object.fromEntries(loaded.charts.map((c) => [c.id, c.series]))).toEqual(expectedCharts(report));
     expect(await loaded.text('[data-verdict]')).toBe(report.verdict.toUpperCase());
-    for (const [check, figure] of [['exactly-once', 'rows'], ['latency', 'p99_ms'], ['throughput', 'ingestedPerSec']]) {
+    for (const [check, figure] of [
+      ['exactly-once', 'rows'],
+      ['latency', 'p99_ms'],
+      ['throughput', 'ingestedPerSec'],
+    ]) {
       const json = report.checks.find((c) => c.dataset === 'ecommerce' && c.name === check)?.figures[figure as string];
       expect(number(await loaded.text(`[data-figure="ecommerce/${check}/${figure}"]`)), `${check} ${figure}`).toBe(json);
     }

@@ -191,7 +191,10 @@ describeIfPostgres('two runs at once (PostgreSQL server)', () => {
       const cwdA = tempDir();
       const first = runCli(['run', writeScenario(cwdA, pacedScenario(schema)), '--quiet'], { cwd: cwdA, env });
       const runs = join(cwdA, '.harness', 'runs');
-      await waitFor(() => existsSync(runs) && readdirSync(runs).length > 0 && loadManifest(latestRunDir(join(cwdA, '.harness'))).transport.type === 'csv', 20_000);
+      await waitFor(
+        () => existsSync(runs) && readdirSync(runs).length > 0 && loadManifest(latestRunDir(join(cwdA, '.harness'))).transport.type === 'csv',
+        20_000,
+      );
       // The first run holds the schema once its sink is open; give it that moment.
       await sleep(600);
       const runA = loadManifest(latestRunDir(join(cwdA, '.harness'))).runId;

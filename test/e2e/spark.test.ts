@@ -91,7 +91,7 @@ async function sinkContents(schema: string, dataset: DatasetName) {
 
 /** The JVM started again after the kill (beforeAll failed when there is none). */
 function restartedJob(spark: SparkProcess | undefined): SparkProcess {
-  if (!spark) throw new Error('the Spark JVM was not restarted: see the suite\'s beforeAll');
+  if (!spark) throw new Error("the Spark JVM was not restarted: see the suite's beforeAll");
   return spark;
 }
 
@@ -101,7 +101,7 @@ function firstBatch(spark: SparkProcess, job: string): number {
   return line === undefined ? -1 : Number(/batch (\d+)/.exec(line)?.[1]);
 }
 
-describeSpark('Spark Structured Streaming, seed 001: a run\'s CSV files into PostgreSQL', () => {
+describeSpark("Spark Structured Streaming, seed 001: a run's CSV files into PostgreSQL", () => {
   const correct = { schema: uniqueSchema('spark_ok'), cwd: tempDir(), runDir: '' };
   const append = { schema: uniqueSchema('spark_append'), cwd: tempDir(), runDir: '' };
   const corpus = { schema: uniqueSchema('spark_corpus'), dir: join(tempDir('harness-spark-corpus-'), 'ecommerce'), placed: [] as Placed[] };
@@ -146,7 +146,17 @@ describeSpark('Spark Structured Streaming, seed 001: a run\'s CSV files into Pos
     await query(`ALTER TABLE "${corpus.schema}".user_events ADD CONSTRAINT corpus_refuse CHECK (product_name <> '${REFUSED}')`);
 
     const args = [
-      ...['ecommerce', '--name', 'correct', '--data', join(correct.runDir, 'data/ecommerce'), '--schema', correct.schema, '--checkpoint', join(work, 'ck-correct')],
+      ...[
+        'ecommerce',
+        '--name',
+        'correct',
+        '--data',
+        join(correct.runDir, 'data/ecommerce'),
+        '--schema',
+        correct.schema,
+        '--checkpoint',
+        join(work, 'ck-correct'),
+      ],
       ...['--max-files-per-trigger', '1', '--hold-after-batch', '1', '--hold-for', '4s'],
       ...['--and', 'ecommerce', '--name', 'append', '--mode', 'append', '--data', join(append.runDir, 'data/ecommerce'), '--schema', append.schema],
       ...['--checkpoint', join(work, 'ck-append'), '--max-files-per-trigger', '1', '--hold-after-batch', '1', '--hold-for', '4s'],
@@ -177,7 +187,14 @@ describeSpark('Spark Structured Streaming, seed 001: a run\'s CSV files into Pos
     expect(firstBatch(restartedJob(second), 'correct')).toBeGreaterThanOrEqual(1);
     expect(restartedJob(second).lines.some((l) => /^\[correct\] batch \d+ written: [1-9]/.test(l))).toBe(true);
     const { code, report } = await verify(correct.runDir, pgEnv);
-    expect(failing(report), JSON.stringify(report.checks.filter((c) => c.status !== 'pass'), null, 2)).toEqual([]);
+    expect(
+      failing(report),
+      JSON.stringify(
+        report.checks.filter((c) => c.status !== 'pass'),
+        null,
+        2,
+      ),
+    ).toEqual([]);
     expect(code).toBe(ExitCode.ok);
     expect(report.checks.map((c) => c.name)).toEqual(['exactly-once', 'values', 'dlq-capture', 'freshness', 'latency', 'throughput', 'series']);
     expect(check(report, 'exactly-once').figures).toMatchObject({ missing: 0, duplicateRows: 0 });
@@ -186,7 +203,17 @@ describeSpark('Spark Structured Streaming, seed 001: a run\'s CSV files into Pos
     expect(dlq.figures.captured).toBe(dlq.figures.expected);
     // Every malformed kind the generator makes was dead-lettered, with its reason.
     const reasons = (await query<{ reason: string }>(`SELECT DISTINCT reason FROM "${correct.schema}".dead_letters ORDER BY 1`)).map((r) => r.reason);
-    expect(reasons).toEqual(['column_count', 'csv_parse', 'future_timestamp', 'invalid_event_type', 'invalid_utf8', 'missing_field', 'negative_price', 'view_with_price', 'wrong_type']);
+    expect(reasons).toEqual([
+      'column_count',
+      'csv_parse',
+      'future_timestamp',
+      'invalid_event_type',
+      'invalid_utf8',
+      'missing_field',
+      'negative_price',
+      'view_with_price',
+      'wrong_type',
+    ]);
   });
 
   it('--mode append (plain INSERTs, no key, no batch id), killed and restarted: exactly-once fails naming exactly the rows the replay wrote twice', async () => {
@@ -232,7 +259,7 @@ describeSpark('Spark Structured Streaming, seed 001: a run\'s CSV files into Pos
 });
 
 describeSpark('Spark Structured Streaming, seed 002: Kafka lol_matches into PostgreSQL with champion and position statistics', () => {
-  describeIfKafkaBroker('on Apache Kafka\'s broker', () => {
+  describeIfKafkaBroker("on Apache Kafka's broker", () => {
     const home = () => ({ schema: uniqueSchema('spark_lol'), cwd: tempDir(), runDir: '', topic: uniqueTopic('spark_lol') });
     const correct = home();
     const watermark = home();
@@ -268,11 +295,18 @@ describeSpark('Spark Structured Streaming, seed 002: Kafka lol_matches into Post
       const kafka = new Kafka({ brokers: [kafkaBootstrap()], logLevel: logLevel.NOTHING });
       const admin = kafka.admin();
       await admin.connect();
-      await admin.createTopics({ topics: [{ topic: corpus.topic, numPartitions: 1, configEntries: [{ name: 'max.message.bytes', value: String(32 * 1024 * 1024) }] }] });
+      await admin.createTopics({
+        topics: [{ topic: corpus.topic, numPartitions: 1, configEntries: [{ name: 'max.message.bytes', value: String(32 * 1024 * 1024) }] }],
+      });
       await admin.disconnect();
       // A number longer than the JSON parser takes: Spark's job cannot parse the record at all.
-      const unparsable = Buffer.from(`{"metadata":{"matchId":"CORPUS_HUGE"},"info":{"gameCreation":${'1'.repeat(1001)},"gameDuration":1800,"participants":[]}}`);
-      const lines = [...lolKinds.flatMap((k) => k.lines.map((line) => ({ line, kind: k.kind }))), { line: { bytes: unparsable, expect: { reason: 'invalid_record' as const } }, kind: 'a 1001-digit number' }];
+      const unparsable = Buffer.from(
+        `{"metadata":{"matchId":"CORPUS_HUGE"},"info":{"gameCreation":${'1'.repeat(1001)},"gameDuration":1800,"participants":[]}}`,
+      );
+      const lines = [
+        ...lolKinds.flatMap((k) => k.lines.map((line) => ({ line, kind: k.kind }))),
+        { line: { bytes: unparsable, expect: { reason: 'invalid_record' as const } }, kind: 'a 1001-digit number' },
+      ];
       const producer = kafka.producer();
       await producer.connect();
       for (const [offset, { line, kind }] of lines.entries()) {
@@ -289,8 +323,34 @@ describeSpark('Spark Structured Streaming, seed 002: Kafka lol_matches into Post
         ...['--max-offsets-per-trigger', '60', '--hold-after-batch', '1', '--hold-for', '4s'],
         ...['--and', 'lol', '--name', 'watermark', '--run', watermark.runDir, '--schema', watermark.schema, '--checkpoint', join(work, 'ck-watermark')],
         ...['--max-offsets-per-trigger', '60', '--watermark', '30m'],
-        ...['--and', 'lol', '--name', 'drop', '--mode', 'drop-malformed', '--run', dropping.runDir, '--schema', dropping.schema, '--checkpoint', join(work, 'ck-drop')],
-        ...['--and', 'lol', '--name', 'corpus', '--topic', corpus.topic, '--bootstrap', kafkaBootstrap(), '--schema', corpus.schema, '--checkpoint', join(work, 'ck-corpus')],
+        ...[
+          '--and',
+          'lol',
+          '--name',
+          'drop',
+          '--mode',
+          'drop-malformed',
+          '--run',
+          dropping.runDir,
+          '--schema',
+          dropping.schema,
+          '--checkpoint',
+          join(work, 'ck-drop'),
+        ],
+        ...[
+          '--and',
+          'lol',
+          '--name',
+          'corpus',
+          '--topic',
+          corpus.topic,
+          '--bootstrap',
+          kafkaBootstrap(),
+          '--schema',
+          corpus.schema,
+          '--checkpoint',
+          join(work, 'ck-corpus'),
+        ],
       ];
       const sparkEnv = { ...process.env, ...env };
       const started = startSpark(args, { env: sparkEnv, log: join(work, 'spark-1.log') });
@@ -311,15 +371,42 @@ describeSpark('Spark Structured Streaming, seed 002: Kafka lol_matches into Post
     it('the correct job, killed with SIGKILL mid-stream and restarted on its checkpoint: verify passes every check, statistics and dead-letter topic included', async () => {
       expect(firstBatch(restartedJob(second), 'correct')).toBeGreaterThanOrEqual(1);
       const { code, report } = await verify(correct.runDir, env);
-      expect(failing(report), JSON.stringify(report.checks.filter((c) => c.status !== 'pass'), null, 2)).toEqual([]);
+      expect(
+        failing(report),
+        JSON.stringify(
+          report.checks.filter((c) => c.status !== 'pass'),
+          null,
+          2,
+        ),
+      ).toEqual([]);
       expect(code).toBe(ExitCode.ok);
-      expect(report.checks.map((c) => c.name)).toEqual(['exactly-once', 'values', 'dlq-capture', 'dlq-topic', 'aggregates', 'freshness', 'latency', 'throughput', 'series']);
+      expect(report.checks.map((c) => c.name)).toEqual([
+        'exactly-once',
+        'values',
+        'dlq-capture',
+        'dlq-topic',
+        'aggregates',
+        'freshness',
+        'latency',
+        'throughput',
+        'series',
+      ]);
       expect(check(report, 'aggregates').figures.groupsCompared).toBe(check(report, 'aggregates').figures.groupsExpected);
       const reasons = (await query<{ reason: string }>(`SELECT DISTINCT reason FROM "${correct.schema}".dead_letters ORDER BY 1`)).map((r) => r.reason);
-      expect(reasons).toEqual(['duplicate_participant', 'future_timestamp', 'invalid_duration', 'invalid_utf8', 'json_parse', 'missing_field', 'negative_stat', 'participant_count', 'wrong_type']);
+      expect(reasons).toEqual([
+        'duplicate_participant',
+        'future_timestamp',
+        'invalid_duration',
+        'invalid_utf8',
+        'json_parse',
+        'missing_field',
+        'negative_stat',
+        'participant_count',
+        'wrong_type',
+      ]);
     });
 
-    it('--watermark 30m (shorter than the generator\'s 1-6 h late matches): aggregates fails, naming exactly the late windows Spark dropped or cut', async () => {
+    it("--watermark 30m (shorter than the generator's 1-6 h late matches): aggregates fails, naming exactly the late windows Spark dropped or cut", async () => {
       const { generator, oracle } = truth(watermark.runDir, 'lol');
       if (!(generator instanceof LolGenerator)) throw new Error('the lol generator');
       // Participants per (statistic, group, window) over every landing match, and which are late.
@@ -338,8 +425,13 @@ describeSpark('Spark Structured Streaming, seed 002: Kafka lol_matches into Post
         }
       }
       const kept = new Map<string, number>();
-      for (const [stat, table, group] of [['champion', 'lol_champion_stats', 'champion_name'], ['position', 'lol_position_stats', 'position']] as const) {
-        const rows = await query<{ grp: string; win: Date; games: string }>(`SELECT ${group} AS grp, window_start AS win, games_played AS games FROM "${watermark.schema}".${table} WHERE window_start IS NOT NULL`);
+      for (const [stat, table, group] of [
+        ['champion', 'lol_champion_stats', 'champion_name'],
+        ['position', 'lol_position_stats', 'position'],
+      ] as const) {
+        const rows = await query<{ grp: string; win: Date; games: string }>(
+          `SELECT ${group} AS grp, window_start AS win, games_played AS games FROM "${watermark.schema}".${table} WHERE window_start IS NOT NULL`,
+        );
         for (const r of rows) kept.set(`${stat} "${r.grp}" window ${r.win.toISOString()}`, Number(r.games));
       }
       const missing = [...expected.keys()].filter((key) => !kept.has(key));
@@ -356,7 +448,7 @@ describeSpark('Spark Structured Streaming, seed 002: Kafka lol_matches into Post
       for (const sample of aggregates.samples.wrong as string[]) expect(cut.some((key) => sample.startsWith(`${key} `))).toBe(true);
     });
 
-    it('--mode drop-malformed (seed 000\'s finding): dlq-capture fails with exactly the records the job lost', async () => {
+    it("--mode drop-malformed (seed 000's finding): dlq-capture fails with exactly the records the job lost", async () => {
       const { oracle } = truth(dropping.runDir, 'lol');
       const lost = new Map<number, string>();
       for (let index = 0; index < oracle.count; index++) {

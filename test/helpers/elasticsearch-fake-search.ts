@@ -30,7 +30,8 @@ export class UnknownRequest extends Error {
 export function docValue(mapping: FieldMapping | undefined, raw: unknown): string | number | undefined {
   if (raw === undefined || raw === null) return undefined;
   // The harness's documents are flat: an object or array here is a fault of the test, not a value to compare.
-  if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'boolean') throw new Error(`fake Elasticsearch: no doc value for ${JSON.stringify(raw)}`);
+  if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'boolean')
+    throw new Error(`fake Elasticsearch: no doc value for ${JSON.stringify(raw)}`);
   switch (mapping?.type) {
     case undefined:
       return typeof raw === 'number' ? raw : String(raw);
@@ -134,7 +135,12 @@ export function aggregate(aggs: Aggregations, docs: readonly Source[], propertie
         out[name] = {
           doc_count_error_upper_bound: 0,
           sum_other_doc_count: sorted.slice(size).reduce((n, [, group]) => n + group.length, 0),
-          buckets: shown.map(([key, group]) => ({ key, ...(boolean ? { key_as_string: key === 1 ? 'true' : 'false' } : {}), doc_count: group.length, ...aggregate(children, group, properties) })),
+          buckets: shown.map(([key, group]) => ({
+            key,
+            ...(boolean ? { key_as_string: key === 1 ? 'true' : 'false' } : {}),
+            doc_count: group.length,
+            ...aggregate(children, group, properties),
+          })),
         };
         break;
       }
@@ -163,7 +169,8 @@ interface CompositeBody {
 /** A fixed interval as a node parses it: a whole number of ms, s, m, h or d. */
 function intervalMs(interval: string): number {
   const match = /^(\d+)(ms|s|m|h|d)$/.exec(interval);
-  if (!match) throw new UnknownRequest('illegal_argument_exception', `failed to parse setting [date_histogram.fixedInterval] with value [${interval}] as a time value`);
+  if (!match)
+    throw new UnknownRequest('illegal_argument_exception', `failed to parse setting [date_histogram.fixedInterval] with value [${interval}] as a time value`);
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
   return Number(match[1]) * unit;
 }

@@ -117,7 +117,14 @@ export class FakeCluster {
       name: 'es01',
       cluster_name: 'docker-cluster',
       cluster_uuid: 'oQhd2f3TR8u3bS0Z0W0a3A',
-      version: { number: '8.15.3', build_flavor: 'default', build_type: 'docker', lucene_version: '9.11.1', minimum_wire_compatibility_version: '7.17.0', minimum_index_compatibility_version: '7.0.0' },
+      version: {
+        number: '8.15.3',
+        build_flavor: 'default',
+        build_type: 'docker',
+        lucene_version: '9.11.1',
+        minimum_wire_compatibility_version: '7.17.0',
+        minimum_index_compatibility_version: '7.0.0',
+      },
       tagline: 'You Know, for Search',
     }));
     // Static paths first: the mock files a pattern that an earlier one already matches (DELETE /_pit
@@ -135,7 +142,9 @@ export class FakeCluster {
       return { acknowledged: true };
     });
     route('HEAD', '/:index', (p) => (this.indices.has(lastSegment(p.path)) ? {} : esError(404, 'index_not_found_exception', 'no such index')));
-    route('PUT', '/:index', (p) => this.createIndex(lastSegment(p.path), p.body as { settings?: Record<string, unknown>; mappings?: { properties?: FakeIndex['properties'] } }));
+    route('PUT', '/:index', (p) =>
+      this.createIndex(lastSegment(p.path), p.body as { settings?: Record<string, unknown>; mappings?: { properties?: FakeIndex['properties'] } }),
+    );
     route('DELETE', '/:index', (p) => {
       const names = lastSegment(p.path).split(',');
       const missing = names.find((n) => !this.indices.has(n));
@@ -174,8 +183,12 @@ export class FakeCluster {
       const index = this.indices.get(segment(p.path, 0));
       return index ? { count: index.searchable.length, _shards: { total: 1, successful: 1, skipped: 0, failed: 0 } } : notFound(segment(p.path, 0));
     });
-    route('PUT', '/:index/_doc/:id', (p) => this.write(segment(p.path, 0), decodeURIComponent(lastSegment(p.path)), p.body as Record<string, unknown>, 'index', p.querystring));
-    route('PUT', '/:index/_create/:id', (p) => this.write(segment(p.path, 0), decodeURIComponent(lastSegment(p.path)), p.body as Record<string, unknown>, 'create', p.querystring));
+    route('PUT', '/:index/_doc/:id', (p) =>
+      this.write(segment(p.path, 0), decodeURIComponent(lastSegment(p.path)), p.body as Record<string, unknown>, 'index', p.querystring),
+    );
+    route('PUT', '/:index/_create/:id', (p) =>
+      this.write(segment(p.path, 0), decodeURIComponent(lastSegment(p.path)), p.body as Record<string, unknown>, 'create', p.querystring),
+    );
     route('GET', '/:index/_doc/:id', (p) => {
       const name = segment(p.path, 0);
       const id = decodeURIComponent(lastSegment(p.path));
@@ -204,7 +217,20 @@ export class FakeCluster {
       for (const [id, doc] of index.docs) index.tombstones.set(id, doc.version + 1);
       index.docs.clear();
       if (p.querystring.refresh === 'true') index.searchable = [];
-      return { took: 12, timed_out: false, total: deleted, deleted, batches: 1, version_conflicts: 0, noops: 0, retries: { bulk: 0, search: 0 }, throttled_millis: 0, requests_per_second: -1, throttled_until_millis: 0, failures: [] };
+      return {
+        took: 12,
+        timed_out: false,
+        total: deleted,
+        deleted,
+        batches: 1,
+        version_conflicts: 0,
+        noops: 0,
+        retries: { bulk: 0, search: 0 },
+        throttled_millis: 0,
+        requests_per_second: -1,
+        throttled_until_millis: 0,
+        failures: [],
+      };
     });
     route(['POST', 'GET'], '/:index/_search', (p) => this.aggregations(segment(p.path, 0), p.body as SearchBody));
     route('POST', '/:index/_pit', (p) => {
@@ -227,7 +253,10 @@ export class FakeCluster {
     return class extends this.mock.getConnection() {
       override request(params: ConnectionRequestParams, options: ConnectionRequestOptions): Promise<ConnectionRequestResponse>;
       override request(params: ConnectionRequestParams, options: ConnectionRequestOptionsAsStream): Promise<ConnectionRequestResponseAsStream>;
-      override async request(params: ConnectionRequestParams, options: ConnectionRequestOptions | ConnectionRequestOptionsAsStream): Promise<ConnectionRequestResponse | ConnectionRequestResponseAsStream> {
+      override async request(
+        params: ConnectionRequestParams,
+        options: ConnectionRequestOptions | ConnectionRequestOptionsAsStream,
+      ): Promise<ConnectionRequestResponse | ConnectionRequestResponseAsStream> {
         await wait(params);
         return super.request(params, options);
       }
@@ -285,7 +314,14 @@ export class FakeCluster {
       const uuid = this.indices.get(name)?.uuid;
       return esError(400, 'resource_already_exists_exception', `index [${name}/${uuid}] already exists`, { index_uuid: uuid, index: name });
     }
-    this.indices.set(name, { uuid: randomBytes(16).toString('base64url').slice(0, 22), settings: body.settings ?? {}, properties: { ...(body.mappings?.properties ?? {}) }, docs: new Map(), tombstones: new Map(), searchable: [] });
+    this.indices.set(name, {
+      uuid: randomBytes(16).toString('base64url').slice(0, 22),
+      settings: body.settings ?? {},
+      properties: { ...(body.mappings?.properties ?? {}) },
+      docs: new Map(),
+      tombstones: new Map(),
+      searchable: [],
+    });
     return { acknowledged: true, shards_acknowledged: true, index: name };
   }
 
@@ -307,7 +343,13 @@ export class FakeCluster {
   }
 
   /** Indexes one document as a primary shard would: parse against the mapping, then create or overwrite. */
-  private apply(name: string, id: string | undefined, source: Record<string, unknown>, op: 'index' | 'create', options: { pipeline?: string; ifSeqNo?: number }): { status: number; body: Record<string, unknown> } {
+  private apply(
+    name: string,
+    id: string | undefined,
+    source: Record<string, unknown>,
+    op: 'index' | 'create',
+    options: { pipeline?: string; ifSeqNo?: number },
+  ): { status: number; body: Record<string, unknown> } {
     const index = this.index(name);
     const doc = this.ingest(index, source, options.pipeline);
     const docId = id ?? randomBytes(15).toString('base64url');
@@ -320,7 +362,15 @@ export class FakeCluster {
           ? `[${docId}]: version conflict, document already exists (current version [${existing.version}])`
           : `[${docId}]: version conflict, required seqNo [${options.ifSeqNo}], primary term [1]. current document has seqNo [${existing.seqNo}] and primary term [1]`
         : `[${docId}]: version conflict, required seqNo [${options.ifSeqNo}], primary term [1] but no document was found`;
-      return { status: 409, body: { _index: name, _id: docId, status: 409, error: { type: 'version_conflict_engine_exception', reason, index_uuid: index.uuid, shard: '0', index: name } } };
+      return {
+        status: 409,
+        body: {
+          _index: name,
+          _id: docId,
+          status: 409,
+          error: { type: 'version_conflict_engine_exception', reason, index_uuid: index.uuid, shard: '0', index: name },
+        },
+      };
     }
     const stored = { source: doc, version: (existing?.version ?? index.tombstones.get(docId) ?? 0) + 1, seqNo: ++this.seqNo };
     index.docs.set(docId, stored);
@@ -328,12 +378,24 @@ export class FakeCluster {
     const status = existing ? 200 : 201;
     return {
       status,
-      body: { _index: name, _id: docId, _version: stored.version, result: existing ? 'updated' : 'created', _shards: { total: 2, successful: 1, failed: 0 }, _seq_no: stored.seqNo, _primary_term: 1, status },
+      body: {
+        _index: name,
+        _id: docId,
+        _version: stored.version,
+        result: existing ? 'updated' : 'created',
+        _shards: { total: 2, successful: 1, failed: 0 },
+        _seq_no: stored.seqNo,
+        _primary_term: 1,
+        status,
+      },
     };
   }
 
   private write(name: string, id: string, source: Record<string, unknown>, op: 'index' | 'create', qs: Record<string, string>): Answer {
-    const { status, body } = this.apply(name, id, source, op, { ...(qs.pipeline ? { pipeline: qs.pipeline } : {}), ...(qs.if_seq_no !== undefined ? { ifSeqNo: Number(qs.if_seq_no) } : {}) });
+    const { status, body } = this.apply(name, id, source, op, {
+      ...(qs.pipeline ? { pipeline: qs.pipeline } : {}),
+      ...(qs.if_seq_no !== undefined ? { ifSeqNo: Number(qs.if_seq_no) } : {}),
+    });
     if (status >= 400) {
       const error = body.error as { type: string; reason: string };
       return esError(status, error.type, error.reason, { index: name });
@@ -365,12 +427,24 @@ export class FakeCluster {
           const reason = existing
             ? `[${meta._id}]: version conflict, required seqNo [${meta.if_seq_no}], primary term [1]. current document has seqNo [${existing.seqNo}] and primary term [1]`
             : `[${meta._id}]: version conflict, required seqNo [${meta.if_seq_no}], primary term [1]. but no document was found`;
-          items.push({ delete: { _index: meta._index, _id: meta._id, status: 409, error: { type: 'version_conflict_engine_exception', reason, index: meta._index } } });
+          items.push({
+            delete: { _index: meta._index, _id: meta._id, status: 409, error: { type: 'version_conflict_engine_exception', reason, index: meta._index } },
+          });
           continue;
         }
         index?.docs.delete(meta._id ?? '');
         if (existing) index?.tombstones.set(meta._id ?? '', existing.version + 1);
-        items.push({ delete: { _index: meta._index, _id: meta._id, _version: (existing?.version ?? 0) + 1, result: existing ? 'deleted' : 'not_found', _seq_no: ++this.seqNo, _primary_term: 1, status: existing ? 200 : 404 } });
+        items.push({
+          delete: {
+            _index: meta._index,
+            _id: meta._id,
+            _version: (existing?.version ?? 0) + 1,
+            result: existing ? 'deleted' : 'not_found',
+            _seq_no: ++this.seqNo,
+            _primary_term: 1,
+            status: existing ? 200 : 404,
+          },
+        });
         continue;
       }
       const source = lines[++i] as Record<string, unknown>;
@@ -380,7 +454,10 @@ export class FakeCluster {
         continue;
       }
       const pipeline = meta.pipeline ?? qs.pipeline;
-      const { body } = this.apply(meta._index, meta._id, source, op, { ...(pipeline ? { pipeline } : {}), ...(meta.if_seq_no !== undefined ? { ifSeqNo: meta.if_seq_no } : {}) });
+      const { body } = this.apply(meta._index, meta._id, source, op, {
+        ...(pipeline ? { pipeline } : {}),
+        ...(meta.if_seq_no !== undefined ? { ifSeqNo: meta.if_seq_no } : {}),
+      });
       items.push({ [op]: body });
     }
     return { errors: items.some((item) => 'error' in (Object.values(item)[0] as object)), took: 3, items };
@@ -394,7 +471,15 @@ export class FakeCluster {
         if (!index) return { _index, _id, error: (notFound(_index).body as { error: unknown }).error };
         const doc = index.docs.get(_id);
         if (!doc) return { _index, _id, found: false };
-        return { _index, _id, _version: doc.version, _seq_no: doc.seqNo, _primary_term: 1, found: true, ...(qs._source === 'false' ? {} : { _source: doc.source }) };
+        return {
+          _index,
+          _id,
+          _version: doc.version,
+          _seq_no: doc.seqNo,
+          _primary_term: 1,
+          found: true,
+          ...(qs._source === 'false' ? {} : { _source: doc.source }),
+        };
       }),
     };
   }
@@ -403,7 +488,8 @@ export class FakeCluster {
   private aggregations(name: string, body: SearchBody): Answer {
     const index = this.indices.get(name);
     if (!index) return notFound(name);
-    if ((body.size ?? 10) !== 0) return esError(400, 'illegal_argument_exception', 'this fake answers size 0 searches on an index (aggregations); page documents through a point in time');
+    if ((body.size ?? 10) !== 0)
+      return esError(400, 'illegal_argument_exception', 'this fake answers size 0 searches on an index (aggregations); page documents through a point in time');
     try {
       const docs = index.searchable.map(([, doc]) => doc.source).filter((source) => matches(body.query, source, index.properties));
       return {
@@ -427,7 +513,13 @@ export class FakeCluster {
     const term = body.query?.term;
     const filtered = pit.docs
       .map((d, position) => ({ d, position }))
-      .filter(({ d }) => !term || Object.entries(term).every(([field, value]) => d[1].source[field] === (typeof value === 'object' && value !== null ? (value as { value: unknown }).value : value)));
+      .filter(
+        ({ d }) =>
+          !term ||
+          Object.entries(term).every(
+            ([field, value]) => d[1].source[field] === (typeof value === 'object' && value !== null ? (value as { value: unknown }).value : value),
+          ),
+      );
     const after = body.search_after ? Number(body.search_after[0]) : -1;
     const page = filtered.filter(({ position }) => position > after).slice(0, body.size ?? 10);
     // A new id for the same point in time, as a real cluster may hand back: the old one is no longer accepted here.
@@ -455,7 +547,11 @@ export class FakeCluster {
 }
 
 /** A failed bulk item in place of an operation: its HTTP status and the server's error cause. */
-export type BulkRefusal = (operation: number, id: string | null, source: Record<string, unknown>) => { status: number; error: Record<string, unknown> } | undefined;
+export type BulkRefusal = (
+  operation: number,
+  id: string | null,
+  source: Record<string, unknown>,
+) => { status: number; error: Record<string, unknown> } | undefined;
 
 /** The item error of a write thread pool or indexing-pressure rejection (HTTP 429), as 8.x words it. */
 export const busy = {
@@ -501,11 +597,21 @@ function lastSegment(path: string): string {
 }
 
 function notFound(index: string): errors.ResponseError {
-  return esError(404, 'index_not_found_exception', `no such index [${index}]`, { 'resource.type': 'index_or_alias', 'resource.id': index, index_uuid: '_na_', index });
+  return esError(404, 'index_not_found_exception', `no such index [${index}]`, {
+    'resource.type': 'index_or_alias',
+    'resource.id': index,
+    index_uuid: '_na_',
+    index,
+  });
 }
 
 function conflict(index: string, id: string, doc: StoredDoc, qs: Record<string, string>): errors.ResponseError {
-  return esError(409, 'version_conflict_engine_exception', `[${id}]: version conflict, required seqNo [${qs.if_seq_no}], primary term [1]. current document has seqNo [${doc.seqNo}] and primary term [1]`, { index_uuid: 'x', shard: '0', index });
+  return esError(
+    409,
+    'version_conflict_engine_exception',
+    `[${id}]: version conflict, required seqNo [${qs.if_seq_no}], primary term [1]. current document has seqNo [${doc.seqNo}] and primary term [1]`,
+    { index_uuid: 'x', shard: '0', index },
+  );
 }
 
 function dynamicType(value: unknown): string {
@@ -531,11 +637,15 @@ function parseFailure(index: FakeIndex, doc: Record<string, unknown>, id: string
     if (numeric.has(type)) {
       const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : Number.NaN;
       if (Number.isNaN(n)) return fail({ type: 'number_format_exception', reason: `For input string: "${preview}"` });
-      if (type === 'integer' && (n > 2 ** 31 - 1 || n < -(2 ** 31))) return fail({ type: 'illegal_argument_exception', reason: `Value [${preview}] is out of range for an integer` });
+      if (type === 'integer' && (n > 2 ** 31 - 1 || n < -(2 ** 31)))
+        return fail({ type: 'illegal_argument_exception', reason: `Value [${preview}] is out of range for an integer` });
     } else if (type === 'boolean' && typeof value !== 'boolean' && value !== 'true' && value !== 'false') {
       return fail({ type: 'illegal_argument_exception', reason: `Failed to parse value [${preview}] as only [true] or [false] are allowed.` });
     } else if (type === 'date' && typeof value !== 'number' && (typeof value !== 'string' || Number.isNaN(Date.parse(value)))) {
-      return fail({ type: 'illegal_argument_exception', reason: `failed to parse date field [${preview}] with format [strict_date_optional_time||epoch_millis]` });
+      return fail({
+        type: 'illegal_argument_exception',
+        reason: `failed to parse date field [${preview}] with format [strict_date_optional_time||epoch_millis]`,
+      });
     }
   }
   return null;

@@ -19,7 +19,9 @@ export const ES_URL = process.env.ES_URL;
 export const describeIfElasticsearch = ES_URL ? describe : describe.skip;
 
 if (!ES_URL) {
-  console.warn('Elasticsearch live tests skipped: set ES_URL=http://localhost:9200 (docker compose up -d elasticsearch) to run them; the contract tests run on @elastic/elasticsearch-mock.');
+  console.warn(
+    'Elasticsearch live tests skipped: set ES_URL=http://localhost:9200 (docker compose up -d elasticsearch) to run them; the contract tests run on @elastic/elasticsearch-mock.',
+  );
 }
 
 /** One cluster a test talks to: the component as the runner uses it, a client of its own, and a spec with index names of its own. */
@@ -41,7 +43,13 @@ export function uniqueSpec(overrides: Record<string, unknown> = {}): Elasticsear
   const prefix = `harness_t_${randomBytes(4).toString('hex')}_`;
   return elasticsearchSinkSpec.parse({
     type: 'elasticsearch',
-    indices: { ecommerce: `${prefix}user_events`, lol: `${prefix}lol_matches_stream`, dlq: `${prefix}dead_letters`, checkpoints: `${prefix}checkpoints`, locks: `${prefix}locks` },
+    indices: {
+      ecommerce: `${prefix}user_events`,
+      lol: `${prefix}lol_matches_stream`,
+      dlq: `${prefix}dead_letters`,
+      checkpoints: `${prefix}checkpoints`,
+      locks: `${prefix}locks`,
+    },
     statistics: { lol: { champion: { index: `${prefix}lol_champion_stats` }, position: { index: `${prefix}lol_position_stats` } } },
     // Quick to give up in tests where the cluster is meant to be away.
     outageLimit: '2s',

@@ -101,7 +101,12 @@ export const matrix: MatrixCase[] = [
     figures: (t) => ({ missing: 0, duplicateRows: hits('duplicateWrite', 0.05, t.rowKeys) }),
     also: ['lol/aggregates'],
   },
-  { name: 'skipDlq', faults: '{ skipDlq: 0.2 }', check: 'dlq-capture', figures: (t) => ({ missed: hits('skipDlq', 0.2, letters(t)), wrongReason: 0, validDeadLettered: 0 }) },
+  {
+    name: 'skipDlq',
+    faults: '{ skipDlq: 0.2 }',
+    check: 'dlq-capture',
+    figures: (t) => ({ missed: hits('skipDlq', 0.2, letters(t)), wrongReason: 0, validDeadLettered: 0 }),
+  },
   {
     name: 'corruptValue',
     faults: '{ corruptValue: { price: 0.05, kda: 0.05, win: 0.05 } }',
@@ -112,9 +117,24 @@ export const matrix: MatrixCase[] = [
         : { 'mismatch.kda': hits('corruptValue.kda', 0.05, t.rowKeys), 'mismatch.win': hits('corruptValue.win', 0.05, t.rowKeys) },
     also: ['lol/aggregates'],
   },
-  { name: 'wrongReason', faults: '{ wrongReason: 0.2 }', check: 'dlq-capture', figures: (t) => ({ wrongReason: hits('wrongReason', 0.2, letters(t)), missed: 0 }) },
-  { name: 'deadLetterValid', faults: '{ deadLetterValid: 0.02 }', check: 'dlq-capture', figures: (t) => ({ validDeadLettered: hits('deadLetterValid', 0.02, valid(t)), missed: 0 }) },
-  { name: 'duplicateDeadLetter', faults: '{ duplicateDeadLetter: 0.2 }', check: 'dlq-capture', figures: (t) => ({ duplicates: hits('duplicateDeadLetter', 0.2, letters(t)), missed: 0 }) },
+  {
+    name: 'wrongReason',
+    faults: '{ wrongReason: 0.2 }',
+    check: 'dlq-capture',
+    figures: (t) => ({ wrongReason: hits('wrongReason', 0.2, letters(t)), missed: 0 }),
+  },
+  {
+    name: 'deadLetterValid',
+    faults: '{ deadLetterValid: 0.02 }',
+    check: 'dlq-capture',
+    figures: (t) => ({ validDeadLettered: hits('deadLetterValid', 0.02, valid(t)), missed: 0 }),
+  },
+  {
+    name: 'duplicateDeadLetter',
+    faults: '{ duplicateDeadLetter: 0.2 }',
+    check: 'dlq-capture',
+    figures: (t) => ({ duplicates: hits('duplicateDeadLetter', 0.2, letters(t)), missed: 0 }),
+  },
   { name: 'skewTimes', faults: '{ skewTimes: 0.05 }', check: 'latency', figures: (t) => ({ ingestedBeforeProduced: hits('skewTimes', 0.05, t.rowKeys) }) },
   {
     name: 'doubleCount',
@@ -122,7 +142,10 @@ export const matrix: MatrixCase[] = [
     check: 'aggregates',
     datasets: ['lol'],
     figures: (t, dataset) => ({
-      groupsWrong: statisticsGroups(dataset, t.rows.filter((row) => faultHits('doubleCount', 0.05, String(row[datasetOutputs[dataset].recordKey])))),
+      groupsWrong: statisticsGroups(
+        dataset,
+        t.rows.filter((row) => faultHits('doubleCount', 0.05, String(row[datasetOutputs[dataset].recordKey]))),
+      ),
       groupsExpected: statisticsGroups(dataset, t.rows),
       missing: 0,
       extra: 0,
@@ -130,7 +153,11 @@ export const matrix: MatrixCase[] = [
   },
 ];
 
-async function faultyRun(env: NodeJS.ProcessEnv, faults: string, generatorFaults?: string): Promise<{ code: number; report: Report; manifest: RunManifest; schema: string }> {
+async function faultyRun(
+  env: NodeJS.ProcessEnv,
+  faults: string,
+  generatorFaults?: string,
+): Promise<{ code: number; report: Report; manifest: RunManifest; schema: string }> {
   const cwd = tempDir();
   const schema = uniqueSchema();
   const path = writeScenario(
@@ -165,7 +192,10 @@ export function faultMatrix(backend: string, env: NodeJS.ProcessEnv): void {
         for (const dataset of faulty) {
           const expected = testCase.figures(truthOf(manifest, dataset), dataset);
           expect(Object.values(expected).some((n) => (n ?? 0) > 0)).toBe(true);
-          expect({ dataset, ...report.checks.find((c) => c.dataset === dataset && c.name === testCase.check)!.figures }).toMatchObject({ dataset, ...expected });
+          expect({ dataset, ...report.checks.find((c) => c.dataset === dataset && c.name === testCase.check)!.figures }).toMatchObject({
+            dataset,
+            ...expected,
+          });
         }
       } finally {
         if (env.PG_URL) await dropSchema(schema);

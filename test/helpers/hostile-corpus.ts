@@ -107,11 +107,17 @@ export const ecommerceKinds: Kind[] = [
   ecommerce('timestamp "1"', [refused(csv(event({ event_timestamp: '1' })), 'wrong_type')]),
   ecommerce('timestamp "2026-02-30"', [refused(csv(event({ event_timestamp: '2026-02-30' })), 'wrong_type')]),
   ecommerce('timestamp 2025-02-29 (not a leap year)', [refused(csv(event({ event_timestamp: '2025-02-29T00:00:00Z' })), 'wrong_type')]),
-  ecommerce('timestamp "-271821-04-20T00:00:00Z" (Date\'s first instant)', [refused(csv(event({ event_timestamp: '-271821-04-20T00:00:00Z' })), 'out_of_range')]),
-  ecommerce('timestamp "+275760-09-13T00:00:00.000Z" (Date\'s last)', [refused(csv(event({ event_timestamp: '+275760-09-13T00:00:00.000Z' })), 'future_timestamp')]),
+  ecommerce('timestamp "-271821-04-20T00:00:00Z" (Date\'s first instant)', [
+    refused(csv(event({ event_timestamp: '-271821-04-20T00:00:00Z' })), 'out_of_range'),
+  ]),
+  ecommerce('timestamp "+275760-09-13T00:00:00.000Z" (Date\'s last)', [
+    refused(csv(event({ event_timestamp: '+275760-09-13T00:00:00.000Z' })), 'future_timestamp'),
+  ]),
   ecommerce('timestamp year 0000', [refused(csv(event({ event_timestamp: '0000-12-31T23:59:59.999Z' })), 'out_of_range')]),
   ecommerce('timestamp 0001-01-01 (the earliest held)', [lands(event({ event_timestamp: '0001-01-01T00:00:00.000Z' }))]),
-  ecommerce('timestamp with an offset and no millisecond', [lands(event({ event_timestamp: '2024-05-01T12:00:00+02:00' }), { event_timestamp: Date.UTC(2024, 4, 1, 10) })]),
+  ecommerce('timestamp with an offset and no millisecond', [
+    lands(event({ event_timestamp: '2024-05-01T12:00:00+02:00' }), { event_timestamp: Date.UTC(2024, 4, 1, 10) }),
+  ]),
   ecommerce('10 MB line (a 10 MB product_name)', [lands(event({ product_name: 'x'.repeat(MB10) }))]),
   ecommerce('CRLF line in the middle of a batch', [lands(event(), {}, '\r')]),
   ecommerce('CRLF line at the start of every batch', crlfBatchStarts, {}),
@@ -124,10 +130,12 @@ export const ecommerceKinds: Kind[] = [
   ecommerce('header-only file', [], {}),
   ecommerce('empty file', [], { noHeader: true }),
   ecommerce('SQL injection in a text field', [lands(event({ product_name: sqlInjection }))]),
-  ecommerce('SQL injection with quotes, CSV-quoted', [(() => {
-    const e = event({ product_name: 'Robert"); DROP TABLE x;--, ok' });
-    return { bytes: csv({ ...e, product_name: '"Robert""); DROP TABLE x;--, ok"' }), expect: { landed: [row(e)] } };
-  })()]),
+  ecommerce('SQL injection with quotes, CSV-quoted', [
+    (() => {
+      const e = event({ product_name: 'Robert"); DROP TABLE x;--, ok' });
+      return { bytes: csv({ ...e, product_name: '"Robert""); DROP TABLE x;--, ok"' }), expect: { landed: [row(e)] } };
+    })(),
+  ]),
   ecommerce('emoji and RTL text', [lands(event({ product_name: emojiRtl, product_category: '🏠' }))]),
   ecommerce('a bare CR inside a field is data', [lands(event({ product_name: 'La\rmp' }))]),
   ecommerce('line of only spaces', [refused('          ', 'column_count')]),
@@ -135,8 +143,12 @@ export const ecommerceKinds: Kind[] = [
   ecommerce('line of only a CR', [refused('\r', 'column_count')]),
   ecommerce('100 columns', [refused(Array.from({ length: 100 }, (_, i) => `c${i}`).join(','), 'column_count')]),
   ecommerce('invalid UTF-8 (C3 28)', [refused(Buffer.concat([csv(event()).subarray(0, 20), Buffer.from([0xc3, 0x28]), Buffer.from(',x')]), 'invalid_utf8')]),
-  ecommerce('overlong UTF-8 ("/" as C0 AF)', [refused(Buffer.concat([Buffer.from('ev-x,U,P,'), Buffer.from([0xc0, 0xaf]), Buffer.from(',C,view,,2024-01-01T00:00:00Z')]), 'invalid_utf8')]),
-  ecommerce('UTF-8-encoded surrogate (ED A0 80)', [refused(Buffer.concat([Buffer.from('ev-y,U,P,'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from(',C,view,,2024-01-01T00:00:00Z')]), 'invalid_utf8')]),
+  ecommerce('overlong UTF-8 ("/" as C0 AF)', [
+    refused(Buffer.concat([Buffer.from('ev-x,U,P,'), Buffer.from([0xc0, 0xaf]), Buffer.from(',C,view,,2024-01-01T00:00:00Z')]), 'invalid_utf8'),
+  ]),
+  ecommerce('UTF-8-encoded surrogate (ED A0 80)', [
+    refused(Buffer.concat([Buffer.from('ev-y,U,P,'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from(',C,view,,2024-01-01T00:00:00Z')]), 'invalid_utf8'),
+  ]),
   ecommerce('a value the database refuses (CHECK constraint)', [refused(csv(event({ product_name: REFUSED })), 'sink_rejected')]),
 ];
 
@@ -176,37 +188,58 @@ export const lolKinds: Kind[] = [
   lol('valid match', [landsMatch(match())]),
   lol('NUL in a JSON string (\\u0000)', [refused(json(match(set(first, 'summonerName', 'Fa\u0000ker'))), 'out_of_range')]),
   lol('NUL in the matchId', [refused(json(match((m) => (m.metadata.matchId += '\u0000'))), 'out_of_range')]),
-  lol('raw NUL byte inside a JSON string', [refused(Buffer.from(JSON.stringify(match(set(first, 'summonerName', '@'))).replace('"@"', '"a\u0000b"')), 'json_parse')]),
+  lol('raw NUL byte inside a JSON string', [
+    refused(Buffer.from(JSON.stringify(match(set(first, 'summonerName', '@'))).replace('"@"', '"a\u0000b"')), 'json_parse'),
+  ]),
   lol('lone surrogate in a JSON string (\\ud800)', [refused(json(match(set(first, 'summonerName', '@')), '"\\ud800"'), 'out_of_range')]),
   lol('kills 3e9 (beyond int4)', [placeholder(set(first, 'kills', '@'), '3e9', 'out_of_range')]),
   lol('kills 1e400 (Infinity)', [placeholder(set(first, 'kills', '@'), '1e400', 'wrong_type')]),
   lol('totalDamageDealtToChampions 2^53 (beyond safe integers)', [refused(json(match(set(first, 'totalDamageDealtToChampions', 2 ** 53))), 'out_of_range')]),
-  lol('cs overflowing int4 (2e9 + 2e9 minions)', [refused(json(match((m) => Object.assign(m.info.participants[0]!, { totalMinionsKilled: 2e9, neutralMinionsKilled: 2e9 }))), 'out_of_range')]),
+  lol('cs overflowing int4 (2e9 + 2e9 minions)', [
+    refused(json(match((m) => Object.assign(m.info.participants[0]!, { totalMinionsKilled: 2e9, neutralMinionsKilled: 2e9 }))), 'out_of_range'),
+  ]),
   lol('gameDuration 1800.5', [refused(json(match(set(info, 'gameDuration', 1800.5))), 'out_of_range')]),
-  lol('gameCreation -9e15 (before Date\'s range)', [refused(json(match(set(info, 'gameCreation', -9e15))), 'out_of_range')]),
-  lol('gameCreation 9e15 (future, beyond Date\'s range)', [refused(json(match(set(info, 'gameCreation', 9e15))), 'future_timestamp')]),
+  lol("gameCreation -9e15 (before Date's range)", [refused(json(match(set(info, 'gameCreation', -9e15))), 'out_of_range')]),
+  lol("gameCreation 9e15 (future, beyond Date's range)", [refused(json(match(set(info, 'gameCreation', 9e15))), 'future_timestamp')]),
   lol('gameCreation 1e400 (JSON.parse gives Infinity)', [placeholder(set(info, 'gameCreation', '@'), '1e400', 'wrong_type')]),
   lol('gameCreation NaN (not JSON)', [placeholder(set(info, 'gameCreation', '@'), 'NaN', 'json_parse')]),
   lol('gameCreation 1.5 (not a whole millisecond)', [refused(json(match(set(info, 'gameCreation', 1.5))), 'out_of_range')]),
   lol('100k-deep JSON', [refused(deep(100_000), 'missing_field')]),
-  lol('valid match carrying a 100k-deep field', [(() => {
-    const m = match(set(info, 'extra', '@'));
-    return landsMatch(m, json(m, deep(100_000)));
-  })()]),
-  lol('duplicate JSON keys: the last wins (-1 then 7 lands with 7)', [landsMatch(duplicateKeys, Buffer.from(JSON.stringify(duplicateKeys).replace('"kills":7', '"kills":-1,"kills":7')))]),
-  lol('duplicate JSON keys: the last wins (7 then -1 is negative)', [refused(Buffer.from(JSON.stringify(duplicateKeysBad).replace('"kills":7', '"kills":7,"kills":-1')), 'negative_stat')]),
-  lol('BOM at the start of a .jsonl file', [(() => {
-    const m = match();
-    return { bytes: Buffer.concat([BOM, json(m)]), expect: { landed: participantRows(m) } };
-  })(), landsMatch(match())], {}),
-  lol('CRLF line', [(() => {
-    const m = match();
-    return { bytes: Buffer.concat([json(m), Buffer.from('\r')]), expect: { landed: participantRows(m) } };
-  })()]),
-  lol('10 MB line (a valid match padded with whitespace)', [(() => {
-    const m = match();
-    return landsMatch(m, Buffer.from(JSON.stringify(m).replace('{', `{${' '.repeat(MB10)}`)));
-  })()]),
+  lol('valid match carrying a 100k-deep field', [
+    (() => {
+      const m = match(set(info, 'extra', '@'));
+      return landsMatch(m, json(m, deep(100_000)));
+    })(),
+  ]),
+  lol('duplicate JSON keys: the last wins (-1 then 7 lands with 7)', [
+    landsMatch(duplicateKeys, Buffer.from(JSON.stringify(duplicateKeys).replace('"kills":7', '"kills":-1,"kills":7'))),
+  ]),
+  lol('duplicate JSON keys: the last wins (7 then -1 is negative)', [
+    refused(Buffer.from(JSON.stringify(duplicateKeysBad).replace('"kills":7', '"kills":7,"kills":-1')), 'negative_stat'),
+  ]),
+  lol(
+    'BOM at the start of a .jsonl file',
+    [
+      (() => {
+        const m = match();
+        return { bytes: Buffer.concat([BOM, json(m)]), expect: { landed: participantRows(m) } };
+      })(),
+      landsMatch(match()),
+    ],
+    {},
+  ),
+  lol('CRLF line', [
+    (() => {
+      const m = match();
+      return { bytes: Buffer.concat([json(m), Buffer.from('\r')]), expect: { landed: participantRows(m) } };
+    })(),
+  ]),
+  lol('10 MB line (a valid match padded with whitespace)', [
+    (() => {
+      const m = match();
+      return landsMatch(m, Buffer.from(JSON.stringify(m).replace('{', `{${' '.repeat(MB10)}`)));
+    })(),
+  ]),
   lol('SQL injection in a summoner name', [landsMatch(match(set(first, 'summonerName', sqlInjection)))]),
   lol('emoji and RTL text in a summoner name', [landsMatch(match(set(first, 'summonerName', emojiRtl)))]),
   lol('invalid UTF-8', [refused(Buffer.concat([json(match()).subarray(0, 40), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]), 'invalid_utf8')]),
@@ -258,7 +291,8 @@ export function corpusProblems(
         continue;
       }
       for (const [name, f] of Object.entries(output.fields)) {
-        if (!sameValue(f, want[name] ?? null, got[name] ?? null)) problems.push(`${kind}: ${name} landed as ${String(got[name]).slice(0, 40)}, expected ${String(want[name]).slice(0, 40)}`);
+        if (!sameValue(f, want[name] ?? null, got[name] ?? null))
+          problems.push(`${kind}: ${name} landed as ${String(got[name]).slice(0, 40)}, expected ${String(want[name]).slice(0, 40)}`);
       }
     }
   }
@@ -281,11 +315,21 @@ export function writeCorpus(dir: string, dataset: DatasetName, kinds: Kind[]): P
     writeFileSync(join(dir, name), bom ? Buffer.concat([BOM, data]) : data);
   };
   const shared = kinds.filter((k) => !k.file);
-  write(`${dataset}-000001.${ext}`, dataset === 'ecommerce', false, shared.flatMap((k) => k.lines.map((line) => ({ line, kind: k.kind }))));
+  write(
+    `${dataset}-000001.${ext}`,
+    dataset === 'ecommerce',
+    false,
+    shared.flatMap((k) => k.lines.map((line) => ({ line, kind: k.kind }))),
+  );
   kinds
     .filter((k) => k.file)
     .forEach((k, n) => {
-      write(`${dataset}-${String(n + 2).padStart(6, '0')}.${ext}`, dataset === 'ecommerce' && !k.file?.noHeader, k.file?.bom ?? false, k.lines.map((line) => ({ line, kind: k.kind })));
+      write(
+        `${dataset}-${String(n + 2).padStart(6, '0')}.${ext}`,
+        dataset === 'ecommerce' && !k.file?.noHeader,
+        k.file?.bom ?? false,
+        k.lines.map((line) => ({ line, kind: k.kind })),
+      );
     });
   // An empty file is empty: no header, not even a newline.
   writeFileSync(join(dir, '_DONE-1-of-1'), '');

@@ -14,14 +14,7 @@ export function writeScenario(dir: string, yaml: string, name = 'scenario.yaml')
 }
 
 /** A small scenario over both datasets; `extra` lines are appended at the top level. */
-export function smallScenario(options: {
-  ecommerce?: number;
-  lol?: number;
-  faults?: string;
-  pipeline?: string;
-  schema?: string;
-  extra?: string;
-}): string {
+export function smallScenario(options: { ecommerce?: number; lol?: number; faults?: string; pipeline?: string; schema?: string; extra?: string }): string {
   const faults = options.faults ?? '{ duplicate: 0.03, malformed: 0.04, future: 0.01, late: 0.02 }';
   return [
     'name: test',

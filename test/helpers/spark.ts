@@ -16,7 +16,8 @@ function sparkUnavailable(): string | null {
   const mvn = spawnSync('mvn', ['-v'], { encoding: 'utf8' });
   if (mvn.error) return `Maven (mvn) is needed to build the Spark example: ${mvn.error.message}`;
   const build = spawnSync('bash', [sparkRunScript, '--build'], { encoding: 'utf8', timeout: 600_000 });
-  if (build.status !== 0) return `building examples/spark failed (${sparkRunScript} --build): ${(build.stdout + build.stderr).trim().split('\n').slice(-8).join('\n')}`;
+  if (build.status !== 0)
+    return `building examples/spark failed (${sparkRunScript} --build): ${(build.stdout + build.stderr).trim().split('\n').slice(-8).join('\n')}`;
   return null;
 }
 
@@ -63,7 +64,9 @@ export function startSpark(args: string[], options: { env: NodeJS.ProcessEnv; lo
       }
     }
   });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   return {
     pid: child.pid as number,
     lines,
@@ -73,7 +76,9 @@ export function startSpark(args: string[], options: { env: NodeJS.ProcessEnv; lo
       if (seen !== undefined) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms; see ${options.log}`)), timeoutMs);
-        void exited.then(({ code, signal }) => reject(new Error(`Spark exited (code ${code}, signal ${signal}) before printing a line matching ${pattern}; see ${options.log}`)));
+        void exited.then(({ code, signal }) =>
+          reject(new Error(`Spark exited (code ${code}, signal ${signal}) before printing a line matching ${pattern}; see ${options.log}`)),
+        );
         waiters.push({
           pattern,
           resolve: (line) => {

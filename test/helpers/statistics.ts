@@ -25,7 +25,13 @@ export function matchRows(matches: number): OutputRow[][] {
 /** A batch of matches whose checkpoint moves to `position`. */
 export function matchBatch(matches: OutputRow[][], position: number): SinkBatch {
   const rows = matches.flat();
-  return { dataset: 'lol', rows, producedAtMs: rows.map(() => Date.UTC(2026, 0, 1)), deadLetters: [], checkpoint: { source: 'lol-000001.jsonl', position, done: false } };
+  return {
+    dataset: 'lol',
+    rows,
+    producedAtMs: rows.map(() => Date.UTC(2026, 0, 1)),
+    deadLetters: [],
+    checkpoint: { source: 'lol-000001.jsonl', position, done: false },
+  };
 }
 
 /** Every statistic seed 002 declares over the rows: the pure computation a sink must equal. */

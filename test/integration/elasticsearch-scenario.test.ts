@@ -31,7 +31,7 @@ describeIfKafkaBroker('scenarios/lol-elasticsearch.yaml through the CLI (Apache 
     sinks.elasticsearch = real;
   });
 
-  it('runs seed 002\'s flow into lol_matches_stream with its statistics and passes every check', { timeout: 120_000 }, async () => {
+  it("runs seed 002's flow into lol_matches_stream with its statistics and passes every check", { timeout: 120_000 }, async () => {
     const cwd = tempDir();
     const shipped = readFileSync(join(root, 'scenarios/lol-elasticsearch.yaml'), 'utf8');
     expect(shipped).toContain('count: 120');

@@ -54,23 +54,42 @@ describe.each(esBackends)('Elasticsearch sink and reader ($name)', ({ name, targ
 
   function batch(matchIds: string[], position: number, extra: Partial<SinkBatch> = {}): SinkBatch {
     const rowsOf = matchIds.flatMap((id) => match(id));
-    return { dataset: 'lol', rows: rowsOf, producedAtMs: rowsOf.map(() => AT + 1000), deadLetters: [], checkpoint: { source: 'lol_matches:0', position, done: false }, ...extra };
+    return {
+      dataset: 'lol',
+      rows: rowsOf,
+      producedAtMs: rowsOf.map(() => AT + 1000),
+      deadLetters: [],
+      checkpoint: { source: 'lol_matches:0', position, done: false },
+      ...extra,
+    };
   }
 
-  it('creates the indices with seed 002\'s settings, a mapping derived from the declared output, and the ingest pipeline stamping ingested_at', async () => {
+  it("creates the indices with seed 002's settings, a mapping derived from the declared output, and the ingest pipeline stamping ingested_at", async () => {
     es = await target();
     await writer(['lol', 'ecommerce']);
     const lol = es.spec.indices.lol;
     const settings: Record<string, unknown> | undefined = (await es.client.indices.getSettings({ index: lol, flat_settings: true }))[lol]?.settings;
     const mapping = (await es.client.indices.getMapping({ index: lol }))[lol]?.mappings.properties ?? {};
     const typeOf = (field: string) => (mapping[field] as { type?: string } | undefined)?.type;
-    expect({ shards: settings?.['index.number_of_shards'], replicas: settings?.['index.number_of_replicas'], refresh: settings?.['index.refresh_interval'], pipeline: settings?.['index.default_pipeline'] }).toEqual({
+    expect({
+      shards: settings?.['index.number_of_shards'],
+      replicas: settings?.['index.number_of_replicas'],
+      refresh: settings?.['index.refresh_interval'],
+      pipeline: settings?.['index.default_pipeline'],
+    }).toEqual({
       shards: '3',
       replicas: '1',
       refresh: '5s',
       pipeline: es.spec.ingestPipeline,
     });
-    expect(Object.fromEntries(['match_id', 'participant_id', 'game_creation', 'win', 'kda', 'total_damage_dealt', 'produced_at', 'ingested_at', '@timestamp'].map((f) => [f, typeOf(f)]))).toEqual({
+    expect(
+      Object.fromEntries(
+        ['match_id', 'participant_id', 'game_creation', 'win', 'kda', 'total_damage_dealt', 'produced_at', 'ingested_at', '@timestamp'].map((f) => [
+          f,
+          typeOf(f),
+        ]),
+      ),
+    ).toEqual({
       match_id: 'keyword',
       participant_id: 'integer',
       game_creation: 'date',
@@ -121,7 +140,13 @@ describe.each(esBackends)('Elasticsearch sink and reader ($name)', ({ name, targ
     const sink = await writer(['lol'], { reset: true });
     // Match EUW1_2's participant 4 carries a value an integer field cannot parse, as a buggy transform would.
     const rowsOf = [...match('EUW1_1'), ...match('EUW1_2', (pid) => (pid === 4 ? { kills: 'many' } : {})), ...match('EUW1_3')];
-    const records: SourceRecord[] = ['EUW1_1', 'EUW1_2', 'EUW1_3'].map((id, i) => ({ bytes: Buffer.from(`{"match":"${id}"}`), source: 'lol_matches:1', position: 10 + i, producedAtMs: AT, recordIndex: i }));
+    const records: SourceRecord[] = ['EUW1_1', 'EUW1_2', 'EUW1_3'].map((id, i) => ({
+      bytes: Buffer.from(`{"match":"${id}"}`),
+      source: 'lol_matches:1',
+      position: 10 + i,
+      producedAtMs: AT,
+      recordIndex: i,
+    }));
     const isolating: IsolatingBatch = {
       dataset: 'lol',
       rows: rowsOf,
@@ -162,7 +187,9 @@ describe.each(esBackends)('Elasticsearch sink and reader ($name)', ({ name, targ
     const detail = (await es.client.get<{ detail: string }>({ index: es.spec.indices.dlq, id: 'lol:lol_matches:1:11' }))._source?.detail ?? '';
     expect(detail).toMatch(/the sink refused the record: .*(document_parsing_exception|mapper_parsing_exception).*\[kills\]/);
     expect(detail).toContain('EUW1_2:4');
-    expect([...(await (await writer(['lol'], { reset: false })).checkpoints('lol')).values()]).toEqual([{ source: 'lol_matches:1', position: 13, done: false }]);
+    expect([...(await (await writer(['lol'], { reset: false })).checkpoints('lol')).values()]).toEqual([
+      { source: 'lol_matches:1', position: 13, done: false },
+    ]);
   });
 
   it('keeps a dead letter as first written when a replay writes it again (version conflict on create)', async () => {
@@ -177,7 +204,9 @@ describe.each(esBackends)('Elasticsearch sink and reader ($name)', ({ name, targ
     const dead = await letters();
     expect(dead).toHaveLength(1);
     expect((await es.client.get<{ detail: string }>({ index: es.spec.indices.dlq, id: 'lol:lol_matches:0:41' }))._source?.detail).toBe('first');
-    expect([...(await (await writer(['lol'], { reset: false })).checkpoints('lol')).values()]).toEqual([{ source: 'lol_matches:0', position: 42, done: false }]);
+    expect([...(await (await writer(['lol'], { reset: false })).checkpoints('lol')).values()]).toEqual([
+      { source: 'lol_matches:0', position: 42, done: false },
+    ]);
   });
 
   it('without unique keys (an injected fault) a second copy is a second document, which the verifier sees as a duplicate', async () => {
@@ -191,10 +220,13 @@ describe.each(esBackends)('Elasticsearch sink and reader ($name)', ({ name, targ
     expect(got.every((r) => r.version === 1)).toBe(true);
   });
 
-  it('checks an existing index\'s mapping and never changes it: a conflicting or missing field is exit 2 naming the index and the field', async () => {
+  it("checks an existing index's mapping and never changes it: a conflicting or missing field is exit 2 naming the index and the field", async () => {
     es = await target({ reset: false });
     const index = es.spec.indices.lol;
-    await es.client.indices.create({ index, mappings: { properties: { match_id: { type: 'keyword' }, participant_id: { type: 'keyword' }, kills: { type: 'keyword' } } } });
+    await es.client.indices.create({
+      index,
+      mappings: { properties: { match_id: { type: 'keyword' }, participant_id: { type: 'keyword' }, kills: { type: 'keyword' } } },
+    });
     const failure = await es.component
       .openWriter(es.location, es.spec, es.env, setupFor(['lol'], { reset: false }))
       .then(async (sink) => {
@@ -217,10 +249,16 @@ describe.each(esBackends)('Elasticsearch sink and reader ($name)', ({ name, targ
     expect(Object.keys(after).sort()).toEqual(['kills', 'match_id', 'participant_id']);
 
     // The verifier's layout check says the same, and for an index that is not there at all.
-    const layout = await (await reader()).checkLayout('lol').then(() => null, (e: unknown) => e as HarnessError);
+    const layout = await (await reader()).checkLayout('lol').then(
+      () => null,
+      (e: unknown) => e as HarnessError,
+    );
     expect(layout?.exitCode).toBe(ExitCode.usage);
     expect(layout?.message).toContain('field "kills" is mapped as keyword');
-    const missing = await (await reader()).checkLayout('ecommerce').then(() => null, (e: unknown) => e as HarnessError);
+    const missing = await (await reader()).checkLayout('ecommerce').then(
+      () => null,
+      (e: unknown) => e as HarnessError,
+    );
     expect(missing?.exitCode).toBe(ExitCode.usage);
     expect(missing?.message).toContain(`index ${es.spec.indices.ecommerce} does not exist`);
   });
@@ -232,11 +270,16 @@ describe.each(esBackends)('Elasticsearch sink and reader ($name)', ({ name, targ
     await sink.close();
     const kept = await es.component.init(es.location, es.spec, es.env, setupFor(['lol'], { reset: false }));
     const statistics = indicesOf(es.spec).filter((index) => index.endsWith('_stats'));
-    expect(kept).toMatch(new RegExp(`^Elasticsearch at .*: indices ${[es.spec.indices.lol, ...statistics, es.spec.indices.dlq, es.spec.indices.checkpoints].join(', ')}$`));
+    expect(kept).toMatch(
+      new RegExp(`^Elasticsearch at .*: indices ${[es.spec.indices.lol, ...statistics, es.spec.indices.dlq, es.spec.indices.checkpoints].join(', ')}$`),
+    );
     expect(await (await reader()).count('lol')).toBe(10);
     await es.component.init(es.location, es.spec, es.env, setupFor(['lol'], { reset: true }));
     expect(await (await reader()).count('lol')).toBe(0);
-    const settings = (await es.client.indices.getSettings({ index: es.spec.indices.lol, flat_settings: true }))[es.spec.indices.lol]?.settings as Record<string, unknown>;
+    const settings = (await es.client.indices.getSettings({ index: es.spec.indices.lol, flat_settings: true }))[es.spec.indices.lol]?.settings as Record<
+      string,
+      unknown
+    >;
     expect(settings['index.default_pipeline']).toBe(es.spec.ingestPipeline);
   });
 
@@ -247,13 +290,21 @@ describe.each(esBackends)('Elasticsearch sink and reader ($name)', ({ name, targ
     const ids = Array.from({ length: total }, (_, i) => `ev-${String(i).padStart(6, '0')}`);
     for (let at = 0; at < total; at += 4000) {
       const part = ids.slice(at, at + 4000).map((id) => purchase(id, { price: id.endsWith('7') ? null : 19.99 }));
-      await sink.writeBatch({ dataset: 'ecommerce', rows: part, producedAtMs: part.map(() => AT), deadLetters: [], checkpoint: { source: 'f.csv', position: at, done: false } });
+      await sink.writeBatch({
+        dataset: 'ecommerce',
+        rows: part,
+        producedAtMs: part.map(() => AT),
+        deadLetters: [],
+        checkpoint: { source: 'f.csv', position: at, done: false },
+      });
     }
     await sink.close();
     const pages: number[] = [];
     const seen = new Set<string>();
     let views = 0;
-    await (await reader()).scanRows('ecommerce', (page) => {
+    await (
+      await reader()
+    ).scanRows('ecommerce', (page) => {
       pages.push(page.length);
       for (const row of page) {
         seen.add(row.values.event_id as string);
@@ -278,7 +329,11 @@ describe.each(esBackends)('Elasticsearch sink and reader ($name)', ({ name, targ
     const sink = await writer();
     await sink.writeBatch(batch(['EUW1_1'], 1));
     await sink.close();
-    await expect((await reader()).scanRows('lol', () => { throw new Error('stop'); })).rejects.toThrow('stop');
+    await expect(
+      (await reader()).scanRows('lol', () => {
+        throw new Error('stop');
+      }),
+    ).rejects.toThrow('stop');
     if (es.fake) expect(es.fake.pits.size).toBe(0);
   });
 
@@ -301,36 +356,56 @@ describe.each(esBackends)('Elasticsearch sink and reader ($name)', ({ name, targ
   });
 
   // Live only: the mock's _count ignores a query, and the dead letters are counted per dataset by one.
-  it.runIf(name === 'live')('probes progress with the count API: no refresh, so within refreshInterval of the writes; dead letters per dataset; exact once the writer refreshes at its end', { timeout: 60_000 }, async () => {
-    es = await target({ refreshInterval: '1s' });
-    const sink = await writer(['lol', 'ecommerce']);
-    const probe = await es.component.openProbe(es.location, es.spec, es.env);
-    open.push(probe);
-    for (const dataset of ['lol', 'ecommerce'] as const) expect(await probe.read(dataset)).toMatchObject({ rows: 0, deadLetters: 0 });
-    const letter = (position: number) => ({ source: 'lol_matches:0', position, recordIndex: position, reason: 'json_parse' as const, detail: 'truncated', raw: Buffer.from('{"meta') });
-    const seen = async (dataset: 'lol' | 'ecommerce', rows: number, deadLetters: number) => {
-      // refresh_interval 1 s: visible within it, and a little for the request.
-      const until = Date.now() + 3_000;
-      let last = await probe.read(dataset);
-      while ((last.rows !== rows || last.deadLetters !== deadLetters) && Date.now() < until) last = await probe.read(dataset);
-      expect({ rows: last.rows, deadLetters: last.deadLetters }).toEqual({ rows, deadLetters });
-    };
-    await sink.writeBatch(batch(['EUW1_1'], 1, { deadLetters: [letter(5)] }));
-    await seen('lol', 10, 1);
-    await sink.writeBatch(batch(['EUW1_2', 'EUW1_3'], 3, { deadLetters: [letter(6), letter(7)] }));
-    await seen('lol', 30, 3);
-    // Another dataset's dead letters share the index and are not counted as lol's.
-    await sink.writeBatch({ dataset: 'ecommerce', rows: [purchase('E1')], producedAtMs: [AT], deadLetters: [{ ...letter(1), source: 'user_events:0' }], checkpoint: null });
-    await sink.close();
-    expect(await probe.read('ecommerce')).toMatchObject({ rows: 1, deadLetters: 1 });
-    expect(await probe.read('lol')).toMatchObject({ rows: 30, deadLetters: 3 });
-  });
+  it.runIf(name === 'live')(
+    'probes progress with the count API: no refresh, so within refreshInterval of the writes; dead letters per dataset; exact once the writer refreshes at its end',
+    { timeout: 60_000 },
+    async () => {
+      es = await target({ refreshInterval: '1s' });
+      const sink = await writer(['lol', 'ecommerce']);
+      const probe = await es.component.openProbe(es.location, es.spec, es.env);
+      open.push(probe);
+      for (const dataset of ['lol', 'ecommerce'] as const) expect(await probe.read(dataset)).toMatchObject({ rows: 0, deadLetters: 0 });
+      const letter = (position: number) => ({
+        source: 'lol_matches:0',
+        position,
+        recordIndex: position,
+        reason: 'json_parse' as const,
+        detail: 'truncated',
+        raw: Buffer.from('{"meta'),
+      });
+      const seen = async (dataset: 'lol' | 'ecommerce', rows: number, deadLetters: number) => {
+        // refresh_interval 1 s: visible within it, and a little for the request.
+        const until = Date.now() + 3_000;
+        let last = await probe.read(dataset);
+        while ((last.rows !== rows || last.deadLetters !== deadLetters) && Date.now() < until) last = await probe.read(dataset);
+        expect({ rows: last.rows, deadLetters: last.deadLetters }).toEqual({ rows, deadLetters });
+      };
+      await sink.writeBatch(batch(['EUW1_1'], 1, { deadLetters: [letter(5)] }));
+      await seen('lol', 10, 1);
+      await sink.writeBatch(batch(['EUW1_2', 'EUW1_3'], 3, { deadLetters: [letter(6), letter(7)] }));
+      await seen('lol', 30, 3);
+      // Another dataset's dead letters share the index and are not counted as lol's.
+      await sink.writeBatch({
+        dataset: 'ecommerce',
+        rows: [purchase('E1')],
+        producedAtMs: [AT],
+        deadLetters: [{ ...letter(1), source: 'user_events:0' }],
+        checkpoint: null,
+      });
+      await sink.close();
+      expect(await probe.read('ecommerce')).toMatchObject({ rows: 1, deadLetters: 1 });
+      expect(await probe.read('lol')).toMatchObject({ rows: 30, deadLetters: 3 });
+    },
+  );
 
   it(`locks its indices for one run: another run is refused at once naming the holder, the same run shares, a stale lock is taken over (${name})`, async () => {
     es = await target();
     const lock = (runId: string, holder = `harness run ${runId}`) => es.component.lock(es.location, es.spec, es.env, { holder, runId });
     const first = await lock('run-a');
-    const refused = await lock('run-b').then(() => null, (e: unknown) => e as HarnessError);
+    const refused = await lock('run-b').then(
+      () => null,
+      (e: unknown) => e as HarnessError,
+    );
     expect(refused?.exitCode).toBe(ExitCode.usage);
     expect(refused?.message).toMatch(new RegExp(`index ${es.spec.indices.ecommerce} is in use by harness run run-a \\(pid ${process.pid} on `));
     // harness pipeline beside its own harness run.
@@ -343,7 +418,12 @@ describe.each(esBackends)('Elasticsearch sink and reader ($name)', ({ name, targ
 
     // A holder killed without releasing: its lock stops being renewed and is taken over.
     const stale = Date.now() - 120_000;
-    await es.client.index({ index: es.spec.indices.locks, id: es.spec.indices.lol, document: { holder: 'harness run dead', run_id: 'dead', host: 'elsewhere', pid: 1, taken_at: stale, renewed_at: stale }, refresh: true });
+    await es.client.index({
+      index: es.spec.indices.locks,
+      id: es.spec.indices.lol,
+      document: { holder: 'harness run dead', run_id: 'dead', host: 'elsewhere', pid: 1, taken_at: stale, renewed_at: stale },
+      refresh: true,
+    });
     const lines: string[] = [];
     const taken = await es.component.lock(es.location, es.spec, es.env, { holder: 'harness run run-c', runId: 'run-c', log: (line) => lines.push(line) });
     expect(lines.join('\n')).toContain(`took over the lock on index ${es.spec.indices.lol} from harness run dead (pid 1 on elsewhere)`);
@@ -362,10 +442,17 @@ describe.each(esBackends)('Elasticsearch sink and reader ($name)', ({ name, targ
       await lock.hold();
       // Cut off past the lease: another run took the lock document over, so its version moved on.
       const now = Date.now();
-      await es.client.index({ index: es.spec.indices.locks, id: es.spec.indices.lol, document: { holder: 'harness run run-b', run_id: 'run-b', host: 'elsewhere', pid: 2, taken_at: now, renewed_at: now } });
+      await es.client.index({
+        index: es.spec.indices.locks,
+        id: es.spec.indices.lol,
+        document: { holder: 'harness run run-b', run_id: 'run-b', host: 'elsewhere', pid: 2, taken_at: now, renewed_at: now },
+      });
       await vi.advanceTimersByTimeAsync(15_000);
       await vi.waitFor(() => expect(lines.join('\n')).toContain(`the lock on index ${es.spec.indices.lol} was taken over by another run`));
-      const stopped = await lock.hold().then(() => null, (e: unknown) => e as HarnessError);
+      const stopped = await lock.hold().then(
+        () => null,
+        (e: unknown) => e as HarnessError,
+      );
       expect(stopped).toBeInstanceOf(HarnessError);
       expect(stopped?.exitCode).toBe(ExitCode.unreachable);
       expect(stopped?.message).toContain('this run stops rather than write beside it');

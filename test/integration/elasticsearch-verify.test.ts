@@ -45,7 +45,12 @@ describe.each(esBackends)('verifying an Elasticsearch sink ($name)', ({ target }
   }
 
   function manifestFor(spec: ElasticsearchSinkSpec, dataset: DatasetName, produced: ProduceOutcome): RunManifest {
-    const scenario = scenarioSchema.parse({ name: 'es-verify', seed: SEED, sink: spec, datasets: { [dataset]: { count: COUNT, rate: 1000, faults: someFaults } } });
+    const scenario = scenarioSchema.parse({
+      name: 'es-verify',
+      seed: SEED,
+      sink: spec,
+      datasets: { [dataset]: { count: COUNT, rate: 1000, faults: someFaults } },
+    });
     return {
       manifestVersion: MANIFEST_VERSION,
       status: 'finished',
@@ -59,7 +64,17 @@ describe.each(esBackends)('verifying an Elasticsearch sink ($name)', ({ target }
       baseTimeMs: BASE_TIME,
       transport: { type: 'csv', dir: '' },
       sink: es.location,
-      datasets: { [dataset]: { count: COUNT, records: COUNT, complete: true, rate: 1000, startedAtMs: produced.startedAtMs, finishedAtMs: produced.finishedAtMs, files: produced.files } },
+      datasets: {
+        [dataset]: {
+          count: COUNT,
+          records: COUNT,
+          complete: true,
+          rate: 1000,
+          startedAtMs: produced.startedAtMs,
+          finishedAtMs: produced.finishedAtMs,
+          files: produced.files,
+        },
+      },
       pipeline: null,
     };
   }
@@ -67,7 +82,15 @@ describe.each(esBackends)('verifying an Elasticsearch sink ($name)', ({ target }
   async function pipeline(dataset: DatasetName, dir: string, extra: Partial<PipelineOptions> = {}, setup = setupFor([dataset])) {
     const sink = await es.component.openWriter(es.location, es.spec, es.env, setup);
     try {
-      return await runPipeline({ sources: [new CsvFileSource(dataset, dir, dataset === 'lol' ? 0 : 1)], sink, batchSize: 100, futureToleranceMs: 3_600_000, pollIntervalMs: 5, log: () => {}, ...extra });
+      return await runPipeline({
+        sources: [new CsvFileSource(dataset, dir, dataset === 'lol' ? 0 : 1)],
+        sink,
+        batchSize: 100,
+        futureToleranceMs: 3_600_000,
+        pollIntervalMs: 5,
+        log: () => {},
+        ...extra,
+      });
     } finally {
       await sink.close();
     }
@@ -99,31 +122,40 @@ describe.each(esBackends)('verifying an Elasticsearch sink ($name)', ({ target }
     return rows;
   }
 
-  it.each(['lol', 'ecommerce'] as const)('%s: every check passes, and passes again after a full replay that rewrote every document in place', async (dataset) => {
-    es = await target();
-    const { dir, produced } = await produce(dataset);
-    const first = await pipeline(dataset, dir);
-    expect(first.completed).toBe(true);
-    const manifest = manifestFor(es.spec, dataset, produced);
-    const clean = await verify(manifest);
-    expect(clean.checks.length).toBeGreaterThan(5);
-    expect(failed(clean)).toEqual([]);
-    const rows = figures(clean, 'exactly-once')?.rows ?? 0;
-    expect(rows).toBe(first.datasets[dataset]?.inserted);
-    // Generator duplicates land on their original's id: overwritten in place, never a second document.
-    expect(figures(clean, 'exactly-once')).toMatchObject({ missing: 0, duplicateRows: 0, unexpected: 0, rewrittenRows: first.datasets[dataset]?.duplicates });
+  it.each(['lol', 'ecommerce'] as const)(
+    '%s: every check passes, and passes again after a full replay that rewrote every document in place',
+    async (dataset) => {
+      es = await target();
+      const { dir, produced } = await produce(dataset);
+      const first = await pipeline(dataset, dir);
+      expect(first.completed).toBe(true);
+      const manifest = manifestFor(es.spec, dataset, produced);
+      const clean = await verify(manifest);
+      expect(clean.checks.length).toBeGreaterThan(5);
+      expect(failed(clean)).toEqual([]);
+      const rows = figures(clean, 'exactly-once')?.rows ?? 0;
+      expect(rows).toBe(first.datasets[dataset]?.inserted);
+      // Generator duplicates land on their original's id: overwritten in place, never a second document.
+      expect(figures(clean, 'exactly-once')).toMatchObject({ missing: 0, duplicateRows: 0, unexpected: 0, rewrittenRows: first.datasets[dataset]?.duplicates });
 
-    // The checkpoints are lost: the pipeline reads everything again and writes every document again.
-    await es.client.deleteByQuery({ index: es.spec.indices.checkpoints, query: { match_all: {} }, refresh: true });
-    const replay = await pipeline(dataset, dir, {}, setupFor([dataset], { reset: false }));
-    expect(replay.datasets[dataset]?.inserted).toBe(0);
-    const again = await verify(manifest);
-    expect(failed(again)).toEqual([]);
-    // The statistics were recomputed from the rewritten rows: every group compared, each once.
-    if (dataset === 'lol') expect(figures(again, 'aggregates')).toMatchObject({ groupsWrong: 0, missing: 0, extra: 0, groupsCompared: figures(clean, 'aggregates')?.groupsExpected });
-    expect(figures(again, 'exactly-once')).toMatchObject({ rows, missing: 0, duplicateRows: 0, rewrittenRows: rows });
-    expect(figures(again, 'dlq-capture')).toMatchObject({ missed: 0, validDeadLettered: 0 });
-  });
+      // The checkpoints are lost: the pipeline reads everything again and writes every document again.
+      await es.client.deleteByQuery({ index: es.spec.indices.checkpoints, query: { match_all: {} }, refresh: true });
+      const replay = await pipeline(dataset, dir, {}, setupFor([dataset], { reset: false }));
+      expect(replay.datasets[dataset]?.inserted).toBe(0);
+      const again = await verify(manifest);
+      expect(failed(again)).toEqual([]);
+      // The statistics were recomputed from the rewritten rows: every group compared, each once.
+      if (dataset === 'lol')
+        expect(figures(again, 'aggregates')).toMatchObject({
+          groupsWrong: 0,
+          missing: 0,
+          extra: 0,
+          groupsCompared: figures(clean, 'aggregates')?.groupsExpected,
+        });
+      expect(figures(again, 'exactly-once')).toMatchObject({ rows, missing: 0, duplicateRows: 0, rewrittenRows: rows });
+      expect(figures(again, 'dlq-capture')).toMatchObject({ missed: 0, validDeadLettered: 0 });
+    },
+  );
 
   it('a pipeline whose statistics count some matches twice (doubleCount) fails exactly aggregates, with every group those matches fall in', async () => {
     es = await target();

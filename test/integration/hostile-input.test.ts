@@ -76,10 +76,16 @@ describe.each(backends)('hostile input on $name', ({ open }) => {
       // Every line accounted for, nothing else in the sink.
       expect(rows.size).toBe(expectedRows);
       expect(letters.size).toBe(expectedLetters);
-      // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment -- vitest types its asymmetric matchers (expect.any...) as any
-      expect(result.datasets[dataset]).toMatchObject({ records: placed[dataset].length, deadLettered: expectedLetters, byReason: expect.objectContaining({ sink_rejected: 1 }) });
+      expect(result.datasets[dataset]).toMatchObject({
+        records: placed[dataset].length,
+        deadLettered: expectedLetters,
+        // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment -- vitest types its asymmetric matchers (expect.any...) as any
+        byReason: expect.objectContaining({ sink_rejected: 1 }),
+      });
     }
-    const { rows: details } = await client.query<{ detail: string }>(`SELECT detail FROM ${qualified(spec.schema, spec.tables.dlq)} WHERE reason = 'sink_rejected'`);
+    const { rows: details } = await client.query<{ detail: string }>(
+      `SELECT detail FROM ${qualified(spec.schema, spec.tables.dlq)} WHERE reason = 'sink_rejected'`,
+    );
     expect(details.map((d) => d.detail)).toEqual([expect.stringContaining('corpus_refuse'), expect.stringContaining('corpus_refuse')]);
   });
 });

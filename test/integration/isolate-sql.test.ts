@@ -12,7 +12,17 @@ import { backends, freshSinkSpec } from '../helpers/sinks.ts';
 const AT = Date.UTC(2026, 0, 1);
 
 function event(id: string, change: Partial<OutputRow> = {}): OutputRow {
-  return { event_id: id, user_id: 'U', product_id: 'P', product_name: 'Lamp', product_category: 'Home', event_type: 'purchase', price: 9.99, event_timestamp: AT, ...change };
+  return {
+    event_id: id,
+    user_id: 'U',
+    product_id: 'P',
+    product_name: 'Lamp',
+    product_category: 'Home',
+    event_type: 'purchase',
+    price: 9.99,
+    event_timestamp: AT,
+    ...change,
+  };
 }
 
 /**
@@ -29,7 +39,7 @@ describe.each(backends)('isolating what $name refuses', ({ open }) => {
     await dropSchema(spec.schema);
   });
 
-  it('dead-letters the refused records with the database\'s message and commits the rest, the checkpoint last', async () => {
+  it("dead-letters the refused records with the database's message and commits the rest, the checkpoint last", async () => {
     client = await open();
     spec = { ...freshSinkSpec(), reset: false };
     const sink = new SqlSinkWriter(client, { spec, datasets: ['ecommerce'], reset: false, uniqueKeys: true, uniqueDeadLetters: true });
@@ -39,7 +49,13 @@ describe.each(backends)('isolating what $name refuses', ({ open }) => {
       17: { price: 99_999_999_999.99 }, // 22003: numeric field overflow
       18: { price: 'abc' }, // 22P02: invalid input syntax
     };
-    const records: SourceRecord[] = Array.from({ length: 30 }, (_, i) => ({ bytes: Buffer.from(`line ${i}`), source: 'f.csv', position: i + 2, producedAtMs: AT, recordIndex: null }));
+    const records: SourceRecord[] = Array.from({ length: 30 }, (_, i) => ({
+      bytes: Buffer.from(`line ${i}`),
+      source: 'f.csv',
+      position: i + 2,
+      producedAtMs: AT,
+      recordIndex: null,
+    }));
     const rows = records.map((_, i) => event(`e${i}`, poison[i] ?? {}));
     const batch: IsolatingBatch = {
       dataset: 'ecommerce',
@@ -80,7 +96,9 @@ describe.each(backends)('isolating what $name refuses', ({ open }) => {
     ]);
     expect(letters[1]?.detail).toMatch(/numeric field overflow/);
     expect(letters[2]?.detail).toMatch(/invalid input syntax/);
-    const { rows: checkpoints } = await client.query<{ position: string | number; done: boolean }>(`SELECT position, done FROM ${qualified(spec.schema, CHECKPOINT_TABLE)}`);
+    const { rows: checkpoints } = await client.query<{ position: string | number; done: boolean }>(
+      `SELECT position, done FROM ${qualified(spec.schema, CHECKPOINT_TABLE)}`,
+    );
     expect(checkpoints.map((c) => [Number(c.position), c.done])).toEqual([[31, true]]);
   });
 });

@@ -112,7 +112,12 @@ describeIfKafkaBroker("Apache Kafka's broker killed with -9 and restarted on the
         // so the kill lands between its batches.
         const path = writeScenario(cwd, scenario({ topic: uniqueTopic(), schema, rate: 0, pipelineFaults: '{ maxRowsPerSec: 2500 }' }));
         const batches = (stderr: string) => (stderr.match(/\[lol\] batch \d+:/g) ?? []).length;
-        const { code, stderr, atKill } = await runThroughKill(broker, cwd, path, (text, manifest) => manifest?.datasets.lol?.complete === true && batches(text) >= 2);
+        const { code, stderr, atKill } = await runThroughKill(
+          broker,
+          cwd,
+          path,
+          (text, manifest) => manifest?.datasets.lol?.complete === true && batches(text) >= 2,
+        );
         expect(code, stderr.slice(-3000)).toBe(ExitCode.ok);
         expect(atKill.manifest?.pipeline).toBeNull();
         expect(batches(stderr)).toBeGreaterThan(batches(atKill.stderr));

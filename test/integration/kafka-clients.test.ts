@@ -17,7 +17,15 @@ import { generatorConfig } from '../../scenarios/datasets.ts';
 import { parseScenario } from '../../scenarios/load.ts';
 import type { Report } from '../../verifier/report.ts';
 import { runCli } from '../helpers/cli.ts';
-import { describeIfKafkaBroker, describeIfLibrdkafka, describeIfLibrdkafkaOnMock, kafkaBootstrap, startKafkaBroker, startMockBroker, uniqueTopic } from '../helpers/kafka.ts';
+import {
+  describeIfKafkaBroker,
+  describeIfLibrdkafka,
+  describeIfLibrdkafkaOnMock,
+  kafkaBootstrap,
+  startKafkaBroker,
+  startMockBroker,
+  uniqueTopic,
+} from '../helpers/kafka.ts';
 import { tempDir, writeScenario } from '../helpers/scenario.ts';
 
 /** Both producer clients, on Apache Kafka's broker; librdkafka's tests skip where its optional package does not load (a failure in CI). */
@@ -61,7 +69,16 @@ const messages = (n: number) => Array.from({ length: n }, (_, i) => ({ key: `k${
 
 /** A librdkafka producer that has sent 5 messages (so it is connected and knows the topic), closed after `use`. */
 async function withProducer(brokers: string[], topic: string, use: (producer: ChunkProducer) => Promise<void>): Promise<void> {
-  const producer = await openLibrdkafkaProducer({ brokers, topic, clientId: 'test', acks: -1, compression: 'none', batchSize: 100, inFlight: 4, log: () => {} });
+  const producer = await openLibrdkafkaProducer({
+    brokers,
+    topic,
+    clientId: 'test',
+    acks: -1,
+    compression: 'none',
+    batchSize: 100,
+    inFlight: 4,
+    log: () => {},
+  });
   try {
     await producer.send(messages(5));
     await use(producer);
@@ -79,7 +96,13 @@ for (const { client, describe: describeClient } of clients) {
       const indices = messages.map(({ message }) => messageIndex(message, 'r1', keyDecoder(g)));
       expect(indices.toSorted((a, b) => (a as number) - (b as number))).toEqual([...Array(count).keys()]);
       const partitioner = Partitioners.DefaultPartitioner();
-      const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({ partitionId, leader: 1, partitionErrorCode: 0, replicas: [1], isr: [1] }));
+      const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({
+        partitionId,
+        leader: 1,
+        partitionErrorCode: 0,
+        replicas: [1],
+        isr: [1],
+      }));
       for (const [at, { partition, message }] of messages.entries()) {
         const index = indices[at] as number;
         const duplicate = g.planner.plan(index).kind === 'duplicate';
@@ -126,7 +149,7 @@ for (const { client, describe: describeClient } of clients) {
   });
 }
 
-describeIfLibrdkafka('transport.client: librdkafka with Apache Kafka\'s broker killed', () => {
+describeIfLibrdkafka("transport.client: librdkafka with Apache Kafka's broker killed", () => {
   it('holds a send while the broker is down and settles it once the broker is back, every message in the topic once', async () => {
     // A broker of its own, to kill.
     const broker = await startKafkaBroker({ partitions: 3 });

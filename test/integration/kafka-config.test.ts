@@ -120,7 +120,9 @@ describe('the first contact is bounded', () => {
     await transport.close();
     expect(error).toBeInstanceOf(HarnessError);
     expect((error as HarnessError).exitCode).toBe(ExitCode.unreachable);
-    expect((error as HarnessError).message).toMatch(new RegExp(`^Kafka brokers from KAFKA_BROKERS \\(localhost:${port}\\) could not be reached within 2s: .*ECONNREFUSED`));
+    expect((error as HarnessError).message).toMatch(
+      new RegExp(`^Kafka brokers from KAFKA_BROKERS \\(localhost:${port}\\) could not be reached within 2s: .*ECONNREFUSED`),
+    );
     expect(elapsed).toBeGreaterThanOrEqual(1800);
     expect(elapsed).toBeLessThan(4000);
     expect(lines).toEqual([expect.stringContaining(`kafka: cannot reach localhost:${port} yet`)]);
@@ -128,7 +130,13 @@ describe('the first contact is bounded', () => {
 
   it('harness pipeline: the consumers wait at most the budget the run recorded', async () => {
     const port = await closedPort();
-    const location: KafkaLocation = { type: 'kafka', brokers: ['x:1'], consumerGroup: 'g', topics: { lol: { name: 't', start: { 0: 0 }, end: { 0: 10 } } }, connectTimeoutMs: 1000 };
+    const location: KafkaLocation = {
+      type: 'kafka',
+      brokers: ['x:1'],
+      consumerGroup: 'g',
+      topics: { lol: { name: 't', start: { 0: 0 }, end: { 0: 10 } } },
+      connectTimeoutMs: 1000,
+    };
     const scenario = parseScenario('name: t\ndatasets:\n  lol: { count: 10 }\n', 'x.yaml');
     const generator = createGenerator('lol', generatorConfig(1, 0, scenario.datasets.lol!));
     const [source] = kafka.sourcesFor(location, [generator], { runId: 'r', env: { KAFKA_BROKERS: `127.0.0.1:${port}` }, log: () => {} });
@@ -150,7 +158,7 @@ describe('the first contact is bounded', () => {
   });
 });
 
-describeIfKafkaBroker('the first contact against Apache Kafka\'s broker', () => {
+describeIfKafkaBroker("the first contact against Apache Kafka's broker", () => {
   it('waits for a broker that comes up within the budget', async () => {
     const port = await closedPort();
     let proxy: Awaited<ReturnType<typeof forward>> | undefined;

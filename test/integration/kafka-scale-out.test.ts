@@ -79,7 +79,9 @@ async function checkpoints(schema: string): Promise<Map<number, number>> {
   const client = new pg.Client({ connectionString: PG_URL });
   await client.connect();
   try {
-    const { rows } = await client.query<{ source: string; position: string }>(`SELECT source, position FROM "${schema}".harness_checkpoints WHERE dataset = 'lol'`);
+    const { rows } = await client.query<{ source: string; position: string }>(
+      `SELECT source, position FROM "${schema}".harness_checkpoints WHERE dataset = 'lol'`,
+    );
     return new Map(rows.map((r) => [Number(r.source.slice(r.source.lastIndexOf(':') + 1)), Number(r.position)]));
   } finally {
     await client.end();
@@ -184,7 +186,9 @@ describeIfKafkaBroker('harness pipeline scaled out over a consumer group (Apache
       try {
         // Paced: 600 matches at 150/s take four seconds to produce, in produce requests of 100: the
         // first is sent after 0.7 s, which leaves the pipeline three seconds to start meanwhile.
-        const live = scaleOutScenario(uniqueTopic('live'), schema).replace('count: 3000, rate: 0', 'count: 600, rate: 150').replace('batchSize: 500 }', 'batchSize: 100 }');
+        const live = scaleOutScenario(uniqueTopic('live'), schema)
+          .replace('count: 3000, rate: 0', 'count: 600, rate: 150')
+          .replace('batchSize: 500 }', 'batchSize: 100 }');
         const path = writeScenario(cwd, live);
         expect((await runCli(['sink', 'init', path], { cwd, env })).code).toBe(ExitCode.ok);
         const run = runCli(['run', path, '--shard', '1/1', '--quiet'], { cwd, env });

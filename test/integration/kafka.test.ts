@@ -96,7 +96,11 @@ describeIfKafkaBroker('Kafka end to end (Apache Kafka broker)', () => {
       await new Promise<void>((resolve) => {
         void consumer.run({
           eachMessage: ({ message }) => {
-            seen.push({ reason: String(message.headers?.['harness-dlq-reason']), index: String(message.headers?.['harness-dlq-index']), key: String(message.key) });
+            seen.push({
+              reason: String(message.headers?.['harness-dlq-reason']),
+              index: String(message.headers?.['harness-dlq-index']),
+              key: String(message.key),
+            });
             if (seen.length >= all) resolve();
             return Promise.resolve();
           },
@@ -167,13 +171,16 @@ describeIfKafkaBroker('Kafka exactly-once across a crash', () => {
     afterAll(() => dropSchema(schema));
 
     async function produced(cwd: string, schemaName: string): Promise<string> {
-      const path = writeScenario(cwd, kafkaScenario({ topic: uniqueTopic(), count: 800, schema: schemaName, pipeline: 'pipeline: { type: external, waitFor: 1s }' }));
+      const path = writeScenario(
+        cwd,
+        kafkaScenario({ topic: uniqueTopic(), count: 800, schema: schemaName, pipeline: 'pipeline: { type: external, waitFor: 1s }' }),
+      );
       const run = await runCli(['run', path, '--no-verify', '--quiet'], { cwd, env: { KAFKA_BROKERS: kafkaBootstrap(), PG_URL } });
       expect(run.code, run.stderr).toBe(ExitCode.ok);
       return latestRunDir(join(cwd, '.harness'));
     }
 
-    it('stopped in-process after a batch, then resumed from the sink\'s offsets', async () => {
+    it("stopped in-process after a batch, then resumed from the sink's offsets", async () => {
       const cwd = tempDir();
       const runDir = await produced(cwd, schema);
       const env = { KAFKA_BROKERS: kafkaBootstrap(), PG_URL };
@@ -199,7 +206,8 @@ describeIfKafkaBroker('Kafka exactly-once across a crash', () => {
       const cwd = tempDir();
       const runDir = await produced(cwd, uniqueSchema());
       const env = { ...process.env, KAFKA_BROKERS: kafkaBootstrap(), PG_URL };
-      const pipeline = () => spawn(process.execPath, ['--import', 'tsx', join(root, 'cli/bin.ts'), 'pipeline', '--run', runDir, '--verbose'], { cwd: root, env });
+      const pipeline = () =>
+        spawn(process.execPath, ['--import', 'tsx', join(root, 'cli/bin.ts'), 'pipeline', '--run', runDir, '--verbose'], { cwd: root, env });
       const victim = pipeline();
       let stderr = '';
       await new Promise<void>((resolve) => {
@@ -236,7 +244,11 @@ describeIfKafkaBroker('harness resume of a Kafka run killed while producing', ()
       const env = { ...process.env, KAFKA_BROKERS: kafkaBootstrap(), PG_URL };
       // Paced: 600 matches at 150/s take four seconds, so the kill lands while producing.
       const path = writeScenario(cwd, kafkaScenario({ topic: uniqueTopic(), schema, count: 600, rate: 150 }));
-      const victim = spawn(process.execPath, ['--import', join(root, 'node_modules/tsx/dist/esm/index.mjs'), join(root, 'cli/bin.ts'), 'run', path, '--quiet'], { cwd, env });
+      const victim = spawn(
+        process.execPath,
+        ['--import', join(root, 'node_modules/tsx/dist/esm/index.mjs'), join(root, 'cli/bin.ts'), 'run', path, '--quiet'],
+        { cwd, env },
+      );
       let stderr = '';
       victim.stderr.on('data', (chunk: Buffer) => (stderr += String(chunk)));
       const runs = join(cwd, '.harness', 'runs');

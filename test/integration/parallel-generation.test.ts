@@ -59,7 +59,12 @@ describe.each([
 
     const reference = sortedLines([dataDir(root, 'one')], headerLines);
     expect(sortedLines([dataDir(root, 'two')], headerLines)).toEqual(reference);
-    expect(sortedLines([1, 2, 3].map((k) => dataDir(root, `shard${k}`)), headerLines)).toEqual(reference);
+    expect(
+      sortedLines(
+        [1, 2, 3].map((k) => dataDir(root, `shard${k}`)),
+        headerLines,
+      ),
+    ).toEqual(reference);
     // Same file names and contents too, not only the same lines.
     expect(readFileSync(join(dataDir(root, 'two'), one.files[4]!.name))).toEqual(readFileSync(join(dataDir(root, 'one'), one.files[4]!.name)));
     expect(one.files.map((f) => f.firstIndex)).toEqual(two.files.map((f) => f.firstIndex));
@@ -77,8 +82,7 @@ describe.each([
 describe('generation under a ramping load profile', () => {
   // 2,000 records over 8 s, from 50/s to 450/s: files follow the ramp (few records at its low end).
   const load = loadProfileSpec.parse({ executor: 'ramping-arrival-rate', startRate: 50, stages: [{ target: 450, duration: '8s' }] });
-  const rampGenerator = () =>
-    createGenerator('ecommerce', { seed: seedWord(5), baseTimeMs: BASE_TIME, rate: 0, load, faults: someFaults, options: {} });
+  const rampGenerator = () => createGenerator('ecommerce', { seed: seedWord(5), baseTimeMs: BASE_TIME, rate: 0, load, faults: someFaults, options: {} });
   const count = profileCount(load);
   const produce = (dir: string, workers: number, extra: { shard?: { index: number; count: number }; resume?: { startedAtMs: number } } = {}) =>
     new CsvTransport(dir, { rotateRecords: 10_000, rotateInterval: 500 }).produce({ generator: rampGenerator(), count, workers, paced: false, ...extra });
@@ -94,7 +98,12 @@ describe('generation under a ramping load profile', () => {
     await Promise.all([1, 2, 3].map((k) => produce(join(root, `shard${k}`), 1, { shard: { index: k, count: 3 } })));
     const reference = sortedLines([join(root, 'one/ecommerce')], 1);
     expect(sortedLines([join(root, 'two/ecommerce')], 1)).toEqual(reference);
-    expect(sortedLines([1, 2, 3].map((k) => join(root, `shard${k}/ecommerce`)), 1)).toEqual(reference);
+    expect(
+      sortedLines(
+        [1, 2, 3].map((k) => join(root, `shard${k}/ecommerce`)),
+        1,
+      ),
+    ).toEqual(reference);
 
     // A run that lost three files (killed before they were committed) is finished by resume.
     for (const file of [one.files[0]!, one.files[5]!, one.files.at(-1)!]) rmSync(join(root, 'one/ecommerce', file.name));

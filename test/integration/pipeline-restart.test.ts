@@ -39,7 +39,17 @@ function manifestFor(spec: SinkSpec, produced: ProduceOutcome): RunManifest {
     baseTimeMs: BASE_TIME,
     transport: { type: 'csv', dir: '' },
     sink: { kind: 'pglite', dataDir: '' },
-    datasets: { ecommerce: { count: COUNT, records: COUNT, complete: true, rate: 1000, startedAtMs: produced.startedAtMs, finishedAtMs: produced.finishedAtMs, files: produced.files } },
+    datasets: {
+      ecommerce: {
+        count: COUNT,
+        records: COUNT,
+        complete: true,
+        rate: 1000,
+        startedAtMs: produced.startedAtMs,
+        finishedAtMs: produced.finishedAtMs,
+        files: produced.files,
+      },
+    },
     pipeline: null,
   };
 }

@@ -114,7 +114,11 @@ describeIfPostgres('the SQL sink through a proxy that cuts the server away', () 
         outages.push(proxy.outage(1000).then(() => void (phase = 'between')));
       } else if (phase === 'between' && line.includes(' back after ')) {
         phase = 'stop';
-        outages.push(sleep(300).then(() => proxy.outage(30_000)).then(() => void (phase = 'after')));
+        outages.push(
+          sleep(300)
+            .then(() => proxy.outage(30_000))
+            .then(() => void (phase = 'after')),
+        );
       }
     });
     await Promise.all(outages);
@@ -148,7 +152,11 @@ describeIfPostgres('the SQL sink through a proxy that cuts the server away', () 
     const failedAfter = run.endedAt - cutAt;
     expect(failedAfter).toBeGreaterThanOrEqual(2000);
     expect(failedAfter).toBeLessThan(6000);
-    expect(run.stderr).toMatch(new RegExp(`error: \\[\\w+\\] sink write: the sink postgres://postgres@127\\.0\\.0\\.1:${proxy.port}/test could not be reached for 2\\.\\d s \\(sink\\.outageLimit 2s\\)`));
+    expect(run.stderr).toMatch(
+      new RegExp(
+        `error: \\[\\w+\\] sink write: the sink postgres://postgres@127\\.0\\.0\\.1:${proxy.port}/test could not be reached for 2\\.\\d s \\(sink\\.outageLimit 2s\\)`,
+      ),
+    );
     expect(run.stderr).not.toMatch(/\n\s+at /);
     await Promise.all(outages);
   }, 60_000);
@@ -162,7 +170,9 @@ describeIfPostgres('the SQL sink through a proxy that cuts the server away', () 
     await outage;
     expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(/^connecting: sink PostgreSQL at postgres:\/\/postgres@127\.0\.0\.1:\d+\/test unavailable: connect ECONNREFUSED .*; waiting up to 30s/);
+    expect(lines[0]).toMatch(
+      /^connecting: sink PostgreSQL at postgres:\/\/postgres@127\.0\.0\.1:\d+\/test unavailable: connect ECONNREFUSED .*; waiting up to 30s/,
+    );
     // Refused at 0, 0.2, 0.6 and 1.4 s; the fifth attempt, at 3.0 s, finds it back.
     expect(lines[1]).toMatch(/^connecting: sink PostgreSQL at .* back after \d\.\d s \(\d failed attempts\)$/);
   });
@@ -320,19 +330,28 @@ describe.skipIf(noCluster !== null)('a PostgreSQL cluster of the test own, reall
       if (!watched.restart && / batch \d+:/.test(line)) watched.restart = cluster.ctl('restart');
       else if (!watched.check && line.includes('schema lock taken again')) {
         // Asked while the run still writes: the lock is its again, and another run is refused with its name.
-        watched.check = (async () => ({ holders: await lockHolders(schema), second: await lockAs(schema, 'second', { PG_URL: cluster.url() }).catch((e: unknown) => e) }))();
+        watched.check = (async () => ({
+          holders: await lockHolders(schema),
+          second: await lockAs(schema, 'second', { PG_URL: cluster.url() }).catch((e: unknown) => e),
+        }))();
       }
     });
     await watched.restart;
     expect(run.code, run.stderr).toBe(ExitCode.ok);
-    expect(run.stderr).toMatch(new RegExp(`schema ${schema} on postgres://postgres:\\*\\*\\*@127\\.0\\.0\\.1:${cluster.port}/postgres: schema lock taken again after losing its connection`));
+    expect(run.stderr).toMatch(
+      new RegExp(
+        `schema ${schema} on postgres://postgres:\\*\\*\\*@127\\.0\\.0\\.1:${cluster.port}/postgres: schema lock taken again after losing its connection`,
+      ),
+    );
     expect(watched.check, run.stderr).toBeDefined();
     const { holders, second } = await (watched.check ?? Promise.reject(new Error('never checked')));
     expect(holders).toHaveLength(1);
     expect(holders[0]).toMatch(/^harness run \S+$/);
     expect(second).toBeInstanceOf(HarnessError);
     expect((second as HarnessError).exitCode).toBe(ExitCode.usage);
-    expect((second as HarnessError).message).toContain(`schema ${schema} on postgres://postgres:***@127.0.0.1:${cluster.port}/postgres is in use by ${holders[0]}`);
+    expect((second as HarnessError).message).toContain(
+      `schema ${schema} on postgres://postgres:***@127.0.0.1:${cluster.port}/postgres is in use by ${holders[0]}`,
+    );
     expectExactlyOnce(report(cwd));
     // Released at the end, the retaken lock as the first would have been.
     expect(await lockHolders(schema)).toEqual([]);
@@ -370,7 +389,9 @@ describe.skipIf(noCluster !== null)('a PostgreSQL cluster of the test own, reall
       const errors = run.stderr.split('\n').filter((l) => l.startsWith('error: '));
       expect(errors, run.stderr).toHaveLength(1);
       expect(errors[0]).toMatch(
-        new RegExp(`schema ${schema} on postgres://postgres:\\*\\*\\*@127\\.0\\.0\\.1:${proxy.port}/postgres: the lock ended with its connection during a database outage, and harness run other \\(server pid \\d+\\) took the schema meanwhile; this run stops`),
+        new RegExp(
+          `schema ${schema} on postgres://postgres:\\*\\*\\*@127\\.0\\.0\\.1:${proxy.port}/postgres: the lock ended with its connection during a database outage, and harness run other \\(server pid \\d+\\) took the schema meanwhile; this run stops`,
+        ),
       );
       expect(run.stderr).not.toMatch(/\n\s+at /);
       expect(await lockHolders(schema)).toEqual(['harness run other']);
@@ -387,17 +408,26 @@ describe.skipIf(noCluster !== null)('a PostgreSQL cluster of the test own, reall
     expect(Date.now() - started).toBeLessThan(3000);
     expect(error).toBeInstanceOf(HarnessError);
     expect((error as HarnessError).exitCode).toBe(ExitCode.unreachable);
-    expect((error as HarnessError).message).toMatch(/^PostgreSQL at postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/postgres: authentication failed \(password authentication failed for user "postgres"\)/);
+    expect((error as HarnessError).message).toMatch(
+      /^PostgreSQL at postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/postgres: authentication failed \(password authentication failed for user "postgres"\)/,
+    );
     expect(classifySqlError((error as HarnessError).cause)).toBe('fatal');
 
     // No password at all, where the server wants one: pg's own SASL error, also an authentication failure.
-    const none = await openSql({ kind: 'postgres', url: 'x' }, { PG_URL: `postgres://postgres@127.0.0.1:${cluster.port}/postgres` }, { outageLimitMs: 60_000 }).catch((e: unknown) => e);
+    const none = await openSql(
+      { kind: 'postgres', url: 'x' },
+      { PG_URL: `postgres://postgres@127.0.0.1:${cluster.port}/postgres` },
+      { outageLimitMs: 60_000 },
+    ).catch((e: unknown) => e);
     expect((none as HarnessError).message).toContain('authentication failed (SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a string)');
 
     // The same through the CLI: sink init and run (whose schema lock connects first) exit 3 fast.
     const cwd = tempDir();
     const path = writeScenario(cwd, outageScenario('harness', { events: 100, matches: 10 }));
-    for (const argv of [['sink', 'init', path], ['run', path]]) {
+    for (const argv of [
+      ['sink', 'init', path],
+      ['run', path],
+    ]) {
       const t0 = Date.now();
       const result = await runWatching(argv, cwd, { PG_URL: wrong });
       expect({ argv, code: result.code }).toEqual({ argv, code: ExitCode.unreachable });

@@ -34,7 +34,13 @@ describe.each(targets)('the SQL sink progress probe on $name', ({ name, place })
     await dropSchema(spec.schema);
   });
 
-  async function open(datasets: DatasetName[]): Promise<{ sink: Sink; probe: SinkProbe; truth: (dataset: DatasetName) => Promise<{ rows: number; deadLetters: number }>; location: SqlLocation; env: NodeJS.ProcessEnv }> {
+  async function open(datasets: DatasetName[]): Promise<{
+    sink: Sink;
+    probe: SinkProbe;
+    truth: (dataset: DatasetName) => Promise<{ rows: number; deadLetters: number }>;
+    location: SqlLocation;
+    env: NodeJS.ProcessEnv;
+  }> {
     spec = freshSinkSpec();
     const { location, env } = place();
     const sink = await sql.openWriter(location, spec, env, setup(datasets));
@@ -46,8 +52,12 @@ describe.each(targets)('the SQL sink progress probe on $name', ({ name, place })
     const counter = await openSql(location, env);
     opened.push(counter);
     const truth = async (dataset: DatasetName) => {
-      const count = async (from: string, where = '') => Number((await counter.query<{ n: string | number }>(`SELECT count(*) AS n FROM ${from}${where}`, where ? [dataset] : [])).rows[0]?.n);
-      return { rows: await count(qualified(spec.schema, spec.tables[dataset])), deadLetters: await count(qualified(spec.schema, spec.tables.dlq), ' WHERE dataset = $1') };
+      const count = async (from: string, where = '') =>
+        Number((await counter.query<{ n: string | number }>(`SELECT count(*) AS n FROM ${from}${where}`, where ? [dataset] : [])).rows[0]?.n);
+      return {
+        rows: await count(qualified(spec.schema, spec.tables[dataset])),
+        deadLetters: await count(qualified(spec.schema, spec.tables.dlq), ' WHERE dataset = $1'),
+      };
     };
     return { sink, probe, truth, location, env };
   }
@@ -73,7 +83,14 @@ describe.each(targets)('the SQL sink progress probe on $name', ({ name, place })
       const generators = [generator('ecommerce', 7, someFaults), generator('lol', 8, someFaults)];
       const counts = { ecommerce: 3000, lol: 600 };
       const producing = Promise.all(generators.map((g) => files.produce({ generator: g, count: counts[g.dataset] })));
-      const pipeline = runPipeline({ sources: files.sources(generators), sink, batchSize: 200, futureToleranceMs: 3_600_000, pollIntervalMs: 20, log: () => {} });
+      const pipeline = runPipeline({
+        sources: files.sources(generators),
+        sink,
+        batchSize: 200,
+        futureToleranceMs: 3_600_000,
+        pollIntervalMs: 20,
+        log: () => {},
+      });
       const seen: number[] = [];
       let running = true;
       void pipeline.finally(() => (running = false));
@@ -101,19 +118,23 @@ describe.each(targets)('the SQL sink progress probe on $name', ({ name, place })
     },
   );
 
-  it.runIf(name === 'postgres')('is at most 10 s behind a writer that stays connected, idle (the server flushes an idle session\'s statistics after 10 s)', { timeout: 60_000 }, async () => {
-    const { sink, probe, truth } = await open(['ecommerce']);
-    const files = new CsvTransport(tempDir('harness-probe-files-'), { rotateRecords: 500, rotateInterval: 250 });
-    const gen = generator('ecommerce', 9, { duplicate: 0, malformed: 0, future: 0, late: 0 });
-    await files.produce({ generator: gen, count: 1000, paced: false });
-    // Two quick batches: the second commits within a second of the first flush, so its counts wait.
-    await runPipeline({ sources: files.sources([gen]), sink, batchSize: 500, futureToleranceMs: 3_600_000, pollIntervalMs: 20, log: () => {} });
-    const committedAt = Date.now();
-    const expected = await truth('ecommerce');
-    expect(expected.rows).toBe(1000);
-    await eventually(() => probe.read('ecommerce'), expected, 12_000);
-    expect(Date.now() - committedAt).toBeLessThanOrEqual(11_000);
-  });
+  it.runIf(name === 'postgres')(
+    "is at most 10 s behind a writer that stays connected, idle (the server flushes an idle session's statistics after 10 s)",
+    { timeout: 60_000 },
+    async () => {
+      const { sink, probe, truth } = await open(['ecommerce']);
+      const files = new CsvTransport(tempDir('harness-probe-files-'), { rotateRecords: 500, rotateInterval: 250 });
+      const gen = generator('ecommerce', 9, { duplicate: 0, malformed: 0, future: 0, late: 0 });
+      await files.produce({ generator: gen, count: 1000, paced: false });
+      // Two quick batches: the second commits within a second of the first flush, so its counts wait.
+      await runPipeline({ sources: files.sources([gen]), sink, batchSize: 500, futureToleranceMs: 3_600_000, pollIntervalMs: 20, log: () => {} });
+      const committedAt = Date.now();
+      const expected = await truth('ecommerce');
+      expect(expected.rows).toBe(1000);
+      await eventually(() => probe.read('ecommerce'), expected, 12_000);
+      expect(Date.now() - committedAt).toBeLessThanOrEqual(11_000);
+    },
+  );
 
   it('says which table is missing when it reads before the tables exist', async () => {
     spec = freshSinkSpec();
@@ -148,7 +169,14 @@ describe('the SQL sink progress probe on PGlite', () => {
 
 describe('following a sink (followSink) and feeding a run monitor (feedMonitor), on PGlite', () => {
   const location = (): SqlLocation => ({ kind: 'pglite', dataDir: join(tempDir('harness-probe-'), 'db') });
-  const letter = (position: number) => ({ source: 'lol_matches:0', position, recordIndex: position, reason: 'json_parse' as const, detail: 'truncated', raw: Buffer.from('{') });
+  const letter = (position: number) => ({
+    source: 'lol_matches:0',
+    position,
+    recordIndex: position,
+    reason: 'json_parse' as const,
+    detail: 'truncated',
+    raw: Buffer.from('{'),
+  });
   const matchRows = (id: string) => Array.from({ length: 10 }, (_, i) => participant(id, i + 1));
   const lolBatch = (ids: string[], deadLetters: ReturnType<typeof letter>[]) => {
     const rows = ids.flatMap(matchRows);
@@ -165,7 +193,9 @@ describe('following a sink (followSink) and feeding a run monitor (feedMonitor),
       await sink.writeBatch(lolBatch(['M1', 'M2'], [letter(1)]));
       const calls: [DatasetName, number][] = [];
       const stop = new AbortController();
-      const following = followSink(probe, ['lol', 'ecommerce'], feedMonitor({ ingested: (dataset, records) => calls.push([dataset, records]) }), stop.signal, { everyMs: 20 });
+      const following = followSink(probe, ['lol', 'ecommerce'], feedMonitor({ ingested: (dataset, records) => calls.push([dataset, records]) }), stop.signal, {
+        everyMs: 20,
+      });
       const until = async (n: number) => {
         while (calls.length < n) await sleep(10);
       };
@@ -208,7 +238,7 @@ describe('following a sink (followSink) and feeding a run monitor (feedMonitor),
 });
 
 describe('followExternalPipeline: the ingestion figures of a pipeline harness does not run', () => {
-  it("a sink that cannot be probed costs the run its figures, said once; reads that keep failing are said once", { timeout: 30_000 }, async () => {
+  it('a sink that cannot be probed costs the run its figures, said once; reads that keep failing are said once', { timeout: 30_000 }, async () => {
     const lines: string[] = [];
     const monitor = { ingested: () => {} };
     const unreachable = () => sql.openProbe({ kind: 'postgres', url: 'postgres://elsewhere/db' }, freshSinkSpec(), {});

@@ -97,7 +97,9 @@ describe.each(backends)('SQL sink writer and reader on $name', ({ open }) => {
     await start();
     const table = qualified(spec.schema, 'wide');
     // About 2,600 blocks of 8 KiB: PGlite reads it in many block ranges.
-    await client.exec(`CREATE TABLE ${table} (id int, pad text); INSERT INTO ${table} SELECT i, repeat('x', 250) FROM generate_series(1, 80000) i; DELETE FROM ${table} WHERE id % 1000 = 0`);
+    await client.exec(
+      `CREATE TABLE ${table} (id int, pad text); INSERT INTO ${table} SELECT i, repeat('x', 250) FROM generate_series(1, 80000) i; DELETE FROM ${table} WHERE id % 1000 = 0`,
+    );
     const seen = new Uint8Array(80_001);
     let rowsOut = 0;
     await client.copyOut({ select: 'id', from: table, where: 'id % 2 = 1 OR id > 70000' }, (fields) => {
@@ -108,7 +110,9 @@ describe.each(backends)('SQL sink writer and reader on $name', ({ open }) => {
     const expected = Array.from({ length: 80_000 }, (_, i) => i + 1).filter((id) => id % 1000 !== 0 && (id % 2 === 1 || id > 70_000));
     expect(rowsOut).toBe(expected.length);
     expect(expected.every((id) => seen[id] === 1)).toBe(true);
-    const { rows: [size] } = await client.query<{ blocks: number }>(`SELECT (pg_relation_size('${table}') / 8192)::float8 AS blocks`);
+    const {
+      rows: [size],
+    } = await client.query<{ blocks: number }>(`SELECT (pg_relation_size('${table}') / 8192)::float8 AS blocks`);
     expect(size?.blocks).toBeGreaterThan(2048);
   });
 

@@ -24,7 +24,9 @@ function expectSame(actual: StatisticsRow[], expected: StatisticsRow[]): void {
     expect(got, statisticsKey(want)).toBeDefined();
     for (const [name, value] of Object.entries(want.values)) {
       const exact = ['games_played', 'wins', 'win_rate'].includes(name);
-      expect(Math.abs((got!.values[name] as number) - (value as number)), `${statisticsKey(want)} ${name}`).toBeLessThanOrEqual(exact ? 0 : Math.abs(value as number) * 1e-6);
+      expect(Math.abs((got!.values[name] as number) - (value as number)), `${statisticsKey(want)} ${name}`).toBeLessThanOrEqual(
+        exact ? 0 : Math.abs(value as number) * 1e-6,
+      );
     }
   }
 }
@@ -38,11 +40,20 @@ describe.each(backends)('SQL sink statistics on $name', ({ name, open }) => {
     await dropSchema(spec.schema);
   });
 
-  async function sink(options: { statistics?: unknown; doubleCount?: number } = {}): Promise<{ writer: SqlSinkWriter; reader: SqlSinkReader; client: SqlClient }> {
+  async function sink(
+    options: { statistics?: unknown; doubleCount?: number } = {},
+  ): Promise<{ writer: SqlSinkWriter; reader: SqlSinkReader; client: SqlClient }> {
     const client = await open();
     clients.push(client);
     spec = sqlSinkSpec.parse({ type: 'sql', schema: uniqueSchema(), ...(options.statistics === undefined ? {} : { statistics: options.statistics }) });
-    const writer = new SqlSinkWriter(client, { spec, datasets: ['lol'], reset: true, uniqueKeys: true, uniqueDeadLetters: true, doubleCount: options.doubleCount ?? 0 });
+    const writer = new SqlSinkWriter(client, {
+      spec,
+      datasets: ['lol'],
+      reset: true,
+      uniqueKeys: true,
+      uniqueDeadLetters: true,
+      doubleCount: options.doubleCount ?? 0,
+    });
     await writer.connect();
     return { writer, reader: new SqlSinkReader(client, spec), client };
   }
@@ -96,14 +107,19 @@ describe.each(backends)('SQL sink statistics on $name', ({ name, open }) => {
     await writer.writeBatch(batch(matches.slice(0, 40), 40));
     // Drift: a total off by a game, every window of a position gone.
     const table = `"${spec.schema}".lol_champion_stats`;
-    await client.exec(`UPDATE ${table} SET games_played = games_played + 1, sum_games = sum_games + 1 WHERE window_start IS NULL AND champion_name = (SELECT min(champion_name) FROM ${table})`);
+    await client.exec(
+      `UPDATE ${table} SET games_played = games_played + 1, sum_games = sum_games + 1 WHERE window_start IS NULL AND champion_name = (SELECT min(champion_name) FROM ${table})`,
+    );
     await client.exec(`DELETE FROM "${spec.schema}".lol_position_stats WHERE position = 'TOP' AND window_start IS NOT NULL`);
     expect(await statistics(reader)).not.toHaveLength(truth(matches.slice(0, 40).flat()).length);
     // A second writer's batch lands while the rebuild runs: one waits for the other's statistics lock.
     const other = name === 'pglite' ? client : await open();
     if (other !== client) clients.push(other);
     const second = new SqlSinkWriter(other, { spec, datasets: ['lol'], reset: false, uniqueKeys: true, uniqueDeadLetters: true });
-    const [lines] = await Promise.all([writer.recomputeStatistics('lol'), second.writeBatch({ ...batch(matches.slice(40), 80), checkpoint: { source: 'lol-000002.jsonl', position: 40, done: false } })]);
+    const [lines] = await Promise.all([
+      writer.recomputeStatistics('lol'),
+      second.writeBatch({ ...batch(matches.slice(40), 80), checkpoint: { source: 'lol-000002.jsonl', position: 40, done: false } }),
+    ]);
     expect(lines).toEqual([
       expect.stringMatching(new RegExp(`^${spec.schema}\\.lol_champion_stats: \\d+ rows recomputed from ${spec.schema}\\.lol_participants$`)),
       expect.stringMatching(new RegExp(`^${spec.schema}\\.lol_position_stats: \\d+ rows recomputed from ${spec.schema}\\.lol_participants$`)),
@@ -130,7 +146,9 @@ describe.each(backends)('SQL sink statistics on $name', ({ name, open }) => {
   it('are not kept with statistics: false, and a missing table is a configuration error naming it', async () => {
     const { writer, reader, client } = await sink({ statistics: false });
     await writer.writeBatch(batch(matchRows(5), 5));
-    const { rows } = await client.query<{ table_name: string }>('SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1', [spec.schema]);
+    const { rows } = await client.query<{ table_name: string }>('SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1', [
+      spec.schema,
+    ]);
     expect(rows.map((r) => r.table_name)).toEqual(['dead_letters', 'harness_checkpoints', 'lol_participants']);
     expect(reader.statisticsWhere('lol')).toBeNull();
 

@@ -29,7 +29,8 @@ export function brokerClasspath(): string {
   mkdirSync(dirname(CLASSPATH_FILE), { recursive: true });
   const mvn = spawnSync('mvn', ['-q', '-B', '-f', POM, 'dependency:build-classpath', `-Dmdep.outputFile=${CLASSPATH_FILE}`], { encoding: 'utf8' });
   if (mvn.error) throw new Error(`Maven (mvn) is needed to fetch Apache Kafka's jars: ${mvn.error.message}`);
-  if (mvn.status !== 0) throw new Error(`mvn dependency:build-classpath failed for ${POM}: ${(mvn.stdout + mvn.stderr).trim().split('\n').slice(-5).join('\n')}`);
+  if (mvn.status !== 0)
+    throw new Error(`mvn dependency:build-classpath failed for ${POM}: ${(mvn.stdout + mvn.stderr).trim().split('\n').slice(-5).join('\n')}`);
   return readFileSync(CLASSPATH_FILE, 'utf8').trim();
 }
 
@@ -122,7 +123,9 @@ function serverProperties(o: { dir: string; port: number; controllerPort: number
     'auto.create.topics.enable': 'true',
     ...o.properties,
   };
-  return `${Object.entries(settings).map(([k, v]) => `${k}=${v}`).join('\n')}\n`;
+  return `${Object.entries(settings)
+    .map(([k, v]) => `${k}=${v}`)
+    .join('\n')}\n`;
 }
 
 async function answersMetadata(bootstrap: string): Promise<boolean> {
@@ -153,9 +156,17 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
   const controllerPort = options.controllerPort ?? (await freePort());
   const config = join(dir, 'server.properties');
   writeFileSync(config, serverProperties({ dir, port, controllerPort, partitions: options.partitions ?? 3, properties: options.properties ?? {} }));
-  const jvm = [...(options.quickStart ? ['-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC'] : []), `-Xmx${options.heapMb ?? 768}m`, `-Dlog4j2.configurationFile=${join(here, 'log4j2.yaml')}`, '-cp', classpath];
+  const jvm = [
+    ...(options.quickStart ? ['-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC'] : []),
+    `-Xmx${options.heapMb ?? 768}m`,
+    `-Dlog4j2.configurationFile=${join(here, 'log4j2.yaml')}`,
+    '-cp',
+    classpath,
+  ];
   if (!existsSync(join(dir, 'logs', 'meta.properties'))) {
-    const format = spawnSync('java', [...jvm, 'kafka.tools.StorageTool', 'format', '-t', 'harness-test-cluster0', '-c', config, '--ignore-formatted'], { encoding: 'utf8' });
+    const format = spawnSync('java', [...jvm, 'kafka.tools.StorageTool', 'format', '-t', 'harness-test-cluster0', '-c', config, '--ignore-formatted'], {
+      encoding: 'utf8',
+    });
     if (format.status !== 0) throw new Error(`formatting the Kafka storage in ${dir} failed: ${format.stdout}${format.stderr}`);
   }
   const bootstrap = `127.0.0.1:${port}`;
@@ -177,7 +188,10 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
     const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
     while (!(await answersMetadata(bootstrap))) {
       if (shell.exitCode !== null) throw new Error(`the Kafka broker exited at start: see ${join(dir, 'broker.log')}`);
-      if (Date.now() > deadline) throw new Error(`the Kafka broker at ${bootstrap} did not answer metadata within ${options.startTimeoutMs ?? 60_000} ms: see ${join(dir, 'broker.log')}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `the Kafka broker at ${bootstrap} did not answer metadata within ${options.startTimeoutMs ?? 60_000} ms: see ${join(dir, 'broker.log')}`,
+        );
       await sleep(100);
     }
     startMs = performance.now() - started;

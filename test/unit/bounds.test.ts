@@ -99,7 +99,25 @@ describe('strict ISO 8601 timestamps', () => {
   });
 
   it('refuses what is not a calendar instant, where Date.parse guesses', () => {
-    for (const text of ['1', '2026-02-30', '2025-02-29T00:00:00Z', '2026-13-01', '2026-04-31T00:00:00Z', '2026-01-01T24:00:00Z', '2026-01-01T10:60Z', '2026-01-01T10:00:60Z', 'Jan 1 2026', '2026-01-01T10:00:00+24:00', '-000000-01-01T00:00:00Z', '20260101', '2026-1-1', ' 2026-01-01', 'NaN', 'Infinity', '']) {
+    for (const text of [
+      '1',
+      '2026-02-30',
+      '2025-02-29T00:00:00Z',
+      '2026-13-01',
+      '2026-04-31T00:00:00Z',
+      '2026-01-01T24:00:00Z',
+      '2026-01-01T10:60Z',
+      '2026-01-01T10:00:60Z',
+      'Jan 1 2026',
+      '2026-01-01T10:00:00+24:00',
+      '-000000-01-01T00:00:00Z',
+      '20260101',
+      '2026-1-1',
+      ' 2026-01-01',
+      'NaN',
+      'Infinity',
+      '',
+    ]) {
       expect({ text, ms: parseTimestamp(text) }).toEqual({ text, ms: null });
     }
   });
@@ -109,7 +127,12 @@ describe('records: their own line ending, no BOM, no exception', () => {
   const context = { nowMs: Date.UTC(2026, 5, 1), futureToleranceMs: 3_600_000 };
   const good = 'a1,USER_000001,PROD_000005,Lamp,Home,purchase,99.99,2026-01-29T10:00:00.000Z';
   const reasons = (rules: DatasetRules, lines: (string | Buffer)[]) =>
-    rules.validateBatch(lines.map((l) => (typeof l === 'string' ? Buffer.from(l) : l)), context).map((v) => (v.ok ? 'ok' : v.reason));
+    rules
+      .validateBatch(
+        lines.map((l) => (typeof l === 'string' ? Buffer.from(l) : l)),
+        context,
+      )
+      .map((v) => (v.ok ? 'ok' : v.reason));
 
   it('strips one trailing CR and a leading BOM, keeping the bytes', () => {
     const bytes = Buffer.from('\ufeffabc\r');
@@ -119,7 +142,13 @@ describe('records: their own line ending, no BOM, no exception', () => {
   });
 
   it('a CRLF first line does not change how the others parse', () => {
-    const lines = [`${good}\r`, good.replace('a1', 'a2'), `${good.replace('a1', 'a3')}\r`, good.replace('a1', 'a4'), `"q",U,P,N,C,view,,2026-01-01T00:00:00Z\r`];
+    const lines = [
+      `${good}\r`,
+      good.replace('a1', 'a2'),
+      `${good.replace('a1', 'a3')}\r`,
+      good.replace('a1', 'a4'),
+      `"q",U,P,N,C,view,,2026-01-01T00:00:00Z\r`,
+    ];
     expect(reasons(ecommerceRules, lines)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
     expect(reasons(ecommerceRules, ['\r', '\ufeff' + good, good.replace('Lamp', 'La\rmp')])).toEqual(['column_count', 'ok', 'ok']);
   });
@@ -127,8 +156,17 @@ describe('records: their own line ending, no BOM, no exception', () => {
   it('rounds a price to the cent and bounds every value', () => {
     const [verdict] = ecommerceRules.validateBatch([Buffer.from(good.replace('99.99', '19.999'))], context);
     expect(verdict).toMatchObject({ ok: true, rows: [{ price: 20 }] });
-    expect(reasons(ecommerceRules, [good.replace('99.99', '99999999999.99'), good.replace('Lamp', 'La\u0000mp'), good.replace('2026-01-29T10:00:00.000Z', '-271821-04-20T00:00:00Z')])).toEqual(['out_of_range', 'out_of_range', 'out_of_range']);
-    expect(reasons(ecommerceRules, [good.replace('2026-01-29T10:00:00.000Z', '1'), good.replace('2026-01-29T10:00:00.000Z', '2026-02-30')])).toEqual(['wrong_type', 'wrong_type']);
+    expect(
+      reasons(ecommerceRules, [
+        good.replace('99.99', '99999999999.99'),
+        good.replace('Lamp', 'La\u0000mp'),
+        good.replace('2026-01-29T10:00:00.000Z', '-271821-04-20T00:00:00Z'),
+      ]),
+    ).toEqual(['out_of_range', 'out_of_range', 'out_of_range']);
+    expect(reasons(ecommerceRules, [good.replace('2026-01-29T10:00:00.000Z', '1'), good.replace('2026-01-29T10:00:00.000Z', '2026-02-30')])).toEqual([
+      'wrong_type',
+      'wrong_type',
+    ]);
   });
 
   it('an exception in the rules dead-letters that record alone', () => {

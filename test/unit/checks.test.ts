@@ -7,7 +7,17 @@ import type { Report } from '../../verifier/report.ts';
 import type { DeadLetterRow, SinkRow, StatisticsRow } from '../../connectors/readers.ts';
 import { csv } from '../../connectors/transports/csv/index.ts';
 import { verifyRun } from '../../verifier/verify.ts';
-import { DLQ_TOPIC, FILE, memoryReader, memoryStream, RUN_START, syntheticSink, topicLetters, VERIFY_AT, type SyntheticSink } from '../helpers/synthetic-sink.ts';
+import {
+  DLQ_TOPIC,
+  FILE,
+  memoryReader,
+  memoryStream,
+  RUN_START,
+  syntheticSink,
+  topicLetters,
+  VERIFY_AT,
+  type SyntheticSink,
+} from '../helpers/synthetic-sink.ts';
 
 /**
  * Each check proven on synthetic evidence: a sink as a perfect pipeline would leave it passes every
@@ -93,9 +103,15 @@ describe('exactly-once', () => {
 
   it('counts a bad record that landed as unexpected, naming why', async () => {
     const sink = syntheticSink(ecommerce);
-    const bad = [...Array(sink.oracle.count).keys()].find((i) => sink.oracle.outcome(i).type === 'dlq' && sink.generator.planner.plan(i).kind === 'future') as number;
+    const bad = [...Array(sink.oracle.count).keys()].find(
+      (i) => sink.oracle.outcome(i).type === 'dlq' && sink.generator.planner.plan(i).kind === 'future',
+    ) as number;
     const event = (sink.generator as unknown as { emitted: (o: number, p: unknown) => Record<string, string> }).emitted(bad, { kind: 'future' });
-    sink.rows.ecommerce.push({ values: { ...(sink.rows.ecommerce[0] as SinkRow).values, event_id: event.event_id as string }, producedAtMs: RUN_START + 5, ingestedAtMs: RUN_START + 10 });
+    sink.rows.ecommerce.push({
+      values: { ...(sink.rows.ecommerce[0] as SinkRow).values, event_id: event.event_id as string },
+      producedAtMs: RUN_START + 5,
+      ingestedAtMs: RUN_START + 10,
+    });
     const report = await verify(sink);
     expect(failing(report)).toEqual(['exactly-once']);
     expect(check(report, 'exactly-once').figures.unexpected).toBe(1);
@@ -177,17 +193,30 @@ describe('dlq-capture', () => {
   it('counts missed, wrong-reason, doubled, conflicting, altered and wrongly dead-lettered records, each alone', async () => {
     const cases: [string, (s: SyntheticSink) => void, Record<string, number>][] = [
       ['missed', (s) => void s.letters.ecommerce.splice(0, 3), { missed: 3 }],
-      ['wrong reason', (s) => s.letters.ecommerce.slice(0, 2).forEach((l) => (l.reason = l.reason === 'csv_parse' ? 'column_count' : 'csv_parse')), { wrongReason: 2 }],
+      [
+        'wrong reason',
+        (s) => s.letters.ecommerce.slice(0, 2).forEach((l) => (l.reason = l.reason === 'csv_parse' ? 'column_count' : 'csv_parse')),
+        { wrongReason: 2 },
+      ],
       ['written twice', (s) => s.letters.ecommerce.push(...s.letters.ecommerce.slice(0, 4)), { duplicates: 4 }],
       [
         'conflicting reasons',
-        (s) => s.letters.ecommerce.push(...s.letters.ecommerce.slice(0, 2).map((l) => ({ ...l, reason: l.reason === 'csv_parse' ? 'column_count' : 'csv_parse' }))),
+        (s) =>
+          s.letters.ecommerce.push(...s.letters.ecommerce.slice(0, 2).map((l) => ({ ...l, reason: l.reason === 'csv_parse' ? 'column_count' : 'csv_parse' }))),
         { conflicting: 2, wrongReason: 0 },
       ],
       ['raw bytes altered', (s) => s.letters.ecommerce.slice(0, 3).forEach((l) => (l.raw = Buffer.concat([l.raw, Buffer.from('x')]))), { rawMismatches: 3 }],
       [
         'valid records dead-lettered',
-        (s) => s.letters.ecommerce.push({ source: FILE, position: 2, recordIndex: null, reason: 'wrong_type', raw: Buffer.alloc(0), ingestedAtMs: RUN_START + 1050 }),
+        (s) =>
+          s.letters.ecommerce.push({
+            source: FILE,
+            position: 2,
+            recordIndex: null,
+            reason: 'wrong_type',
+            raw: Buffer.alloc(0),
+            ingestedAtMs: RUN_START + 1050,
+          }),
         { validDeadLettered: 1 },
       ],
     ];
@@ -261,10 +290,18 @@ describe('dlq-topic', () => {
     const cases: [string, (topic: DeadLetterRow[]) => void, Record<string, number>][] = [
       ['missed', (t) => void t.splice(0, 3), { missed: 3 }],
       ['wrong reason', (t) => t.slice(0, 2).forEach((l) => (l.reason = otherReason(l))), { wrongReason: 2, redeliveries: 0 }],
-      ['conflicting reasons', (t) => t.push(...t.slice(0, 2).map((l) => ({ ...l, reason: otherReason(l) }))), { conflicting: 2, wrongReason: 0, redeliveries: 0 }],
+      [
+        'conflicting reasons',
+        (t) => t.push(...t.slice(0, 2).map((l) => ({ ...l, reason: otherReason(l) }))),
+        { conflicting: 2, wrongReason: 0, redeliveries: 0 },
+      ],
       ['raw bytes altered', (t) => t.slice(0, 3).forEach((l) => (l.raw = Buffer.concat([l.raw, Buffer.from('x')]))), { rawMismatches: 3 }],
       ['raw bytes altered in a redelivery', (t) => t.push({ ...t[0]!, raw: Buffer.from('x') }), { rawMismatches: 1, redeliveries: 1 }],
-      ['valid records dead-lettered', (t) => t.push({ source: 'synthetic:0', position: 1, recordIndex: 0, reason: 'wrong_type', raw: Buffer.alloc(0), ingestedAtMs: null }), { validDeadLettered: 1 }],
+      [
+        'valid records dead-lettered',
+        (t) => t.push({ source: 'synthetic:0', position: 1, recordIndex: 0, reason: 'wrong_type', raw: Buffer.alloc(0), ingestedAtMs: null }),
+        { validDeadLettered: 1 },
+      ],
     ];
     for (const [name, inject, figures] of cases) {
       const sink = syntheticSink(ecommerce);
@@ -339,12 +376,21 @@ describe('aggregates', () => {
     const windows = new Set(groups.filter((g) => g.windowStartMs !== null).map((g) => g.windowStartMs));
     expect(windows.size).toBeGreaterThan(2);
     expect(groups.filter((g) => g.statistic === 'position' && g.windowStartMs === null)).toHaveLength(5);
-    expect(result.figures).toMatchObject({ groupsExpected: groups.length, rows: groups.length, groupsCompared: groups.length, groupsWrong: 0, missing: 0, extra: 0 });
+    expect(result.figures).toMatchObject({
+      groupsExpected: groups.length,
+      rows: groups.length,
+      groupsCompared: groups.length,
+      groupsWrong: 0,
+      missing: 0,
+      extra: 0,
+    });
   });
 
   it('counts missing, extra and wrong groups, each alone, naming group, field, expected and actual', async () => {
     const missing = syntheticSink(lol);
-    const gone = [statisticAt(missing.statistics.lol, championWindow), statisticAt(missing.statistics.lol, positionTotal)].map((i) => missing.statistics.lol[i]!);
+    const gone = [statisticAt(missing.statistics.lol, championWindow), statisticAt(missing.statistics.lol, positionTotal)].map(
+      (i) => missing.statistics.lol[i]!,
+    );
     missing.statistics.lol = missing.statistics.lol.filter((row) => !gone.includes(row));
     let report = await verify(missing);
     expect(failing(report)).toEqual(['aggregates']);
@@ -357,7 +403,10 @@ describe('aggregates', () => {
     report = await verify(extra);
     expect(failing(report)).toEqual(['aggregates']);
     expect(check(report, 'aggregates').figures).toMatchObject({ extra: 2, missing: 0, groupsWrong: 0 });
-    expect(check(report, 'aggregates').samples.extra).toEqual([`${describeGroup(extra.statistics.lol[1]!)} (a second row for it)`, `${describeGroup({ ...some, group: 'Nobody' })} (no match of this run falls in it)`]);
+    expect(check(report, 'aggregates').samples.extra).toEqual([
+      `${describeGroup(extra.statistics.lol[1]!)} (a second row for it)`,
+      `${describeGroup({ ...some, group: 'Nobody' })} (no match of this run falls in it)`,
+    ]);
 
     const wrong = syntheticSink(lol);
     const rows = wrong.statistics.lol;
@@ -368,7 +417,14 @@ describe('aggregates', () => {
     rows[position] = withValues(rows[position]!, { avg_dpm: (rows[position]!.values.avg_dpm as number) + 0.1 });
     report = await verify(wrong);
     expect(failing(report)).toEqual(['aggregates']);
-    expect(check(report, 'aggregates').figures).toMatchObject({ groupsWrong: 2, missing: 0, extra: 0, 'wrong.champion.games_played': 1, 'wrong.position.avg_dpm': 1, 'wrong.champion.wins': 0 });
+    expect(check(report, 'aggregates').figures).toMatchObject({
+      groupsWrong: 2,
+      missing: 0,
+      extra: 0,
+      'wrong.champion.games_played': 1,
+      'wrong.position.avg_dpm': 1,
+      'wrong.champion.wins': 0,
+    });
     expect(check(report, 'aggregates').samples.wrong).toContain(`${describeGroup(rows[champion])} games_played: expected ${games}, got ${games + 1}`);
   });
 
@@ -381,7 +437,10 @@ describe('aggregates', () => {
     };
     // A pipeline that rounds its averages to 2 decimals, as seed 002 rounds the win rate, passes.
     const rounded = syntheticSink(lol);
-    rounded.statistics.lol = rounded.statistics.lol.map((row) => ({ ...row, values: Object.fromEntries(Object.entries(row.values).map(([k, v]) => [k, Math.round((v as number) * 100) / 100])) }));
+    rounded.statistics.lol = rounded.statistics.lol.map((row) => ({
+      ...row,
+      values: Object.fromEntries(Object.entries(row.values).map(([k, v]) => [k, Math.round((v as number) * 100) / 100])),
+    }));
     expect(failing(await verify(rounded))).toEqual([]);
     expect(failing(await near((r) => ({ avg_kills: (r.values.avg_kills as number) + 0.0049 })))).toEqual([]);
     expect(failing(await near((r) => ({ win_rate: (r.values.win_rate as number) - 0.0049 })))).toEqual([]);
@@ -398,12 +457,22 @@ describe('aggregates', () => {
     // Worked out apart from the check: each champion and position of the match, in its window and in total.
     const touched = new Set(
       datasetStatistics.lol.flatMap((statistic) =>
-        match.flatMap((v) => [windowStartOf(v.game_creation as number, statistic.windowMs), null].map((windowStartMs) => statisticsKey({ statistic: statistic.name, group: String(v[statistic.groupBy]), windowStartMs }))),
+        match.flatMap((v) =>
+          [windowStartOf(v.game_creation as number, statistic.windowMs), null].map((windowStartMs) =>
+            statisticsKey({ statistic: statistic.name, group: String(v[statistic.groupBy]), windowStartMs }),
+          ),
+        ),
       ),
     );
     const report = await verify(sink);
     expect(failing(report)).toEqual(['aggregates']);
-    expect(check(report, 'aggregates').figures).toMatchObject({ groupsWrong: touched.size, missing: 0, extra: 0, 'wrong.champion.games_played': 20, 'wrong.position.games_played': 10 });
+    expect(check(report, 'aggregates').figures).toMatchObject({
+      groupsWrong: touched.size,
+      missing: 0,
+      extra: 0,
+      'wrong.champion.games_played': 20,
+      'wrong.position.games_played': 10,
+    });
   });
 
   it('compares with the regenerated truth, not with the rows the sink holds', async () => {
@@ -411,7 +480,12 @@ describe('aggregates', () => {
     const lost = sink.rows.lol[0]!.values.match_id;
     sink.rows.lol = sink.rows.lol.filter((r) => r.values.match_id !== lost);
     // A pipeline whose statistics agree with its own rows, but a match short of the truth.
-    sink.statistics.lol = datasetStatistics.lol.flatMap((statistic) => statisticsOf(statistic, sink.rows.lol.map((r) => r.values)));
+    sink.statistics.lol = datasetStatistics.lol.flatMap((statistic) =>
+      statisticsOf(
+        statistic,
+        sink.rows.lol.map((r) => r.values),
+      ),
+    );
     const report = await verify(sink);
     expect(failing(report)).toEqual(['exactly-once', 'aggregates']);
     expect(check(report, 'aggregates').figures.groupsWrong).toBeGreaterThanOrEqual(20);
@@ -467,7 +541,8 @@ describe('freshness', () => {
 
   it('fails rows ingested before the run started, with a pinned base time reused', async () => {
     const sink = syntheticSink(ecommerce);
-    for (const i of [4, 5]) sink.rows.ecommerce[i] = { ...(sink.rows.ecommerce[i] as SinkRow), producedAtMs: RUN_START - 86_400_000, ingestedAtMs: RUN_START - 86_000_000 };
+    for (const i of [4, 5])
+      sink.rows.ecommerce[i] = { ...(sink.rows.ecommerce[i] as SinkRow), producedAtMs: RUN_START - 86_400_000, ingestedAtMs: RUN_START - 86_000_000 };
     const report = await verify(sink);
     expect(check(report, 'freshness').figures.rowsOutsideRun).toBe(2);
   });
@@ -475,7 +550,9 @@ describe('freshness', () => {
 
 describe('expectations per bad kind', () => {
   it('a seed 001 pipeline that repairs views with a price passes, one that dead-letters them fails', async () => {
-    const repairing = { datasets: { ecommerce: { count: 3000, faults: { malformed: { view_with_price: 0.05 } }, expect: { malformed: { view_with_price: 'repair' } } } } };
+    const repairing = {
+      datasets: { ecommerce: { count: 3000, faults: { malformed: { view_with_price: 0.05 } }, expect: { malformed: { view_with_price: 'repair' } } } },
+    };
     const sink = syntheticSink(repairing);
     const repaired = sink.oracle.counts().repaired;
     expect(repaired).toBeGreaterThan(50);

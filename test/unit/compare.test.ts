@@ -44,11 +44,34 @@ function report(k: Knobs = {}): Report {
     verdict: 'pass',
     checks: [
       check('throughput', { produced: 1000, producedPerSec: 200, ingestedPerSec: ingested, endToEndPerSec: ingested }),
-      check('latency', { p50_ms: 10, p90_ms: 50, p99_ms: p99, p999_ms: p99, max_ms: p99, corrected_p50_ms: null, corrected_p90_ms: null, corrected_p99_ms: k.corrected ?? null, corrected_p999_ms: null, corrected_max_ms: null }),
+      check('latency', {
+        p50_ms: 10,
+        p90_ms: 50,
+        p99_ms: p99,
+        p999_ms: p99,
+        max_ms: p99,
+        corrected_p50_ms: null,
+        corrected_p90_ms: null,
+        corrected_p99_ms: k.corrected ?? null,
+        corrected_p999_ms: null,
+        corrected_max_ms: null,
+      }),
       check('dlq-capture', { deadLetters: k.deadLetters ?? 40 }),
     ],
     series: {
-      ecommerce: [0, 1, 2, 3].map((second) => ({ second, targetPerSec: 0, produced: second < 2 ? 300 : 100, ingested, deadLettered: 0, backlog: 0, behind: 0, behindMaxMs: null, p50Ms: null, p99Ms: null, maxMs: null })),
+      ecommerce: [0, 1, 2, 3].map((second) => ({
+        second,
+        targetPerSec: 0,
+        produced: second < 2 ? 300 : 100,
+        ingested,
+        deadLettered: 0,
+        backlog: 0,
+        behind: 0,
+        behindMaxMs: null,
+        p50Ms: null,
+        p99Ms: null,
+        maxMs: null,
+      })),
     },
     stages: {
       ecommerce: [
@@ -202,7 +225,7 @@ describe('compareReports', () => {
     expect(figure(comparison, 'deadLetters')).toMatchObject({ direction: 'higher-is-better', regressed: true });
   });
 
-  it('with several baselines: the median, and a regression only beyond the tolerance AND the baselines\' range', () => {
+  it("with several baselines: the median, and a regression only beyond the tolerance AND the baselines' range", () => {
     const baselines = base(report({ ingested: 80 }), report({ ingested: 120 }), report({ ingested: 100 }));
     const rules = parseFailOn('throughput.ingested=-5%');
     const noisy = compareReports(baselines, at('c', report({ ingested: 85 })), rules);
@@ -236,14 +259,26 @@ describe('compareReports', () => {
   });
 
   it('a baseline with zero checks is never a baseline', () => {
-    expect(notComparable(() => compareReports([at('empty.json', { ...report(), checks: [] })], at('c.json', report()), []))).toContain('empty.json has zero checks');
+    expect(notComparable(() => compareReports([at('empty.json', { ...report(), checks: [] })], at('c.json', report()), []))).toContain(
+      'empty.json has zero checks',
+    );
   });
 
   it('compares find-max answers: findMax=-10%', () => {
     const rules = parseFailOn('findMax=-10%');
     const comparison = compareReports([at('b', findMaxReport(1000))], at('c', findMaxReport(850)), rules);
     expect(comparison.figures).toEqual([
-      { name: 'findMax', dataset: 'ecommerce', baseline: 1000, baselineRange: [1000, 1000], current: 850, delta: -0.15, direction: 'higher-is-better', tolerance: 0.1, regressed: true },
+      {
+        name: 'findMax',
+        dataset: 'ecommerce',
+        baseline: 1000,
+        baselineRange: [1000, 1000],
+        current: 850,
+        delta: -0.15,
+        direction: 'higher-is-better',
+        tolerance: 0.1,
+        regressed: true,
+      },
     ]);
     expect(notComparable(() => compareReports([at('b', findMaxReport(1000))], at('c', findMaxReport(900, 'lol')), rules))).toContain(
       'dataset searched: b has ecommerce, c has lol',
@@ -324,7 +359,18 @@ describe('harness compare', () => {
   };
 
   it('prints the table, writes compare.md beside the current report and exits 0 when nothing regressed', async () => {
-    const run = await runCli(['compare', write('b1.json', report()), write('b2.json', report({ ingested: 90 })), '--current', write('cur.json', report({ ingested: 92 })), '--fail-on', 'throughput=-5%'], { cwd: dir });
+    const run = await runCli(
+      [
+        'compare',
+        write('b1.json', report()),
+        write('b2.json', report({ ingested: 90 })),
+        '--current',
+        write('cur.json', report({ ingested: 92 })),
+        '--fail-on',
+        'throughput=-5%',
+      ],
+      { cwd: dir },
+    );
     expect(run.code, run.stderr).toBe(ExitCode.ok);
     expect(run.stdout).toMatch(/throughput\.ingested.*95 rows\/s \(90\.\.100\).*92 rows\/s.*-3\.2%.*-5%.*ok/);
     expect(run.stdout).toContain('comparison: PASS against 2 baselines');
@@ -332,7 +378,17 @@ describe('harness compare', () => {
   });
 
   it('exits 1 naming each regressed figure with baseline, current and delta', async () => {
-    const run = await runCli(['compare', write('b.json', report()), '--current', write('slow.json', report({ ingested: 70, p99: 150 })), '--fail-on', 'throughput.ingested=-20%,latency.p99=+10%'], { cwd: dir });
+    const run = await runCli(
+      [
+        'compare',
+        write('b.json', report()),
+        '--current',
+        write('slow.json', report({ ingested: 70, p99: 150 })),
+        '--fail-on',
+        'throughput.ingested=-20%,latency.p99=+10%',
+      ],
+      { cwd: dir },
+    );
     expect(run.code).toBe(ExitCode.sloMissed);
     expect(run.stdout).toContain('comparison: FAIL against 1 baseline, 2 figures regressed:');
     expect(run.stdout).toContain('[ecommerce] throughput.ingested: baseline 100 rows/s, current 70 rows/s (-30.0%, allowed -20%)');
@@ -355,7 +411,10 @@ describe('harness compare', () => {
 
   it('judges the latest find-max search when the baselines are find-max reports and no --current is given', async () => {
     const home = join(dir, 'home');
-    for (const [id, answer] of [['20260101T000000Z-aaaa', 2000], ['20260102T000000Z-bbbb', 1500]] as const) {
+    for (const [id, answer] of [
+      ['20260101T000000Z-aaaa', 2000],
+      ['20260102T000000Z-bbbb', 1500],
+    ] as const) {
       mkdirSync(join(home, 'find-max', id), { recursive: true });
       writeFileSync(join(home, 'find-max', id, 'report.json'), JSON.stringify(findMaxReport(answer)));
     }

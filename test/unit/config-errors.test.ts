@@ -143,7 +143,10 @@ describe('Kafka connect budget and reasons', () => {
   });
 
   it('classifies a Kafka failure before wrapping it: only a lost connection is exit 3, a refusal exit 2, a bug stays a bug', () => {
-    const lost = new KafkaJSNumberOfRetriesExceeded(new KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:1'), { retryCount: 15, retryTime: 5000 });
+    const lost = new KafkaJSNumberOfRetriesExceeded(new KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:1'), {
+      retryCount: 15,
+      retryTime: 5000,
+    });
     // Only a HarnessError has an exit code: anything else reads undefined and fails the assertion.
     const exitCodeOf = (error: Error) => (error instanceof HarnessError ? error.exitCode : undefined);
     const unreachable = classifyKafkaFailure(lost, 'producing to t');
@@ -155,7 +158,9 @@ describe('Kafka connect budget and reasons', () => {
     const invalid = classifyKafkaFailure(Object.assign(new Error('Broker: Invalid record'), { code: 87 }), 'producing to t');
     expect(exitCodeOf(invalid)).toBe(ExitCode.usage);
     expect(invalid.message).toBe('producing to t: the broker refused it: Broker: Invalid record');
-    const tooLarge = new KafkaJSProtocolError(Object.assign(new Error('The request included a message larger than the max message size'), { type: 'MESSAGE_TOO_LARGE', code: 10 }));
+    const tooLarge = new KafkaJSProtocolError(
+      Object.assign(new Error('The request included a message larger than the max message size'), { type: 'MESSAGE_TOO_LARGE', code: 10 }),
+    );
     expect(exitCodeOf(classifyKafkaFailure(tooLarge, 'x'))).toBe(ExitCode.usage);
     const bug = new TypeError("Cannot read properties of undefined (reading 'offset')");
     expect(classifyKafkaFailure(bug, 'x')).toBe(bug);
@@ -176,17 +181,57 @@ describe('load profiles in scenarios', () => {
   });
 
   it.each([
-    ['a count that disagrees, naming both fields', '    count: 5\n    load: { executor: constant-arrival-rate, rate: 10, duration: 2s }', ':4:12 /datasets/ecommerce/count: count 5 disagrees with /load, whose rate integrates to 20 records'],
-    ['no stages', '    load: { executor: ramping-arrival-rate, stages: [] }', ':4:53 /datasets/ecommerce/load/stages: a ramping-arrival-rate profile needs at least one stage'],
-    ['a zero duration', '    load: { executor: ramping-arrival-rate, stages: [{ target: 5, duration: 0s }] }', ':4:77 /datasets/ecommerce/load/stages/0/duration: expected a duration above 0'],
-    ['a negative target', '    load: { executor: ramping-arrival-rate, stages: [{ target: -5, duration: 1s }] }', ':4:64 /datasets/ecommerce/load/stages/0/target: Too small'],
-    ['a non-finite rate', '    load: { executor: constant-arrival-rate, rate: .inf, duration: 1s }', ':4:52 /datasets/ecommerce/load/rate: expected number, got Infinity'],
-    ['a total beyond the count limit', '    load: { executor: constant-arrival-rate, rate: 1e9, duration: 10000h }', ':4:11 /datasets/ecommerce/load: the profile produces 36000000000000000 records, beyond the limit'],
-    ['an unknown executor', '    load: { executor: surge }', ':4:23 /datasets/ecommerce/load/executor: unknown executor "surge"; expected one of constant-arrival-rate, ramping-arrival-rate'],
-    ['a closed-model executor, saying why', '    load: { executor: ramping-vus, stages: [] }', ':4:23 /datasets/ecommerce/load/executor: executor ramping-vus is a closed-model executor: k6\'s virtual users wait for each response'],
-    ['rate beside a profile', '    rate: 5\n    load: { executor: constant-arrival-rate, rate: 10, duration: 2s }', ':4:11 /datasets/ecommerce/rate: rate is the simple form of a load profile: give it or `load`, not both'],
+    [
+      'a count that disagrees, naming both fields',
+      '    count: 5\n    load: { executor: constant-arrival-rate, rate: 10, duration: 2s }',
+      ':4:12 /datasets/ecommerce/count: count 5 disagrees with /load, whose rate integrates to 20 records',
+    ],
+    [
+      'no stages',
+      '    load: { executor: ramping-arrival-rate, stages: [] }',
+      ':4:53 /datasets/ecommerce/load/stages: a ramping-arrival-rate profile needs at least one stage',
+    ],
+    [
+      'a zero duration',
+      '    load: { executor: ramping-arrival-rate, stages: [{ target: 5, duration: 0s }] }',
+      ':4:77 /datasets/ecommerce/load/stages/0/duration: expected a duration above 0',
+    ],
+    [
+      'a negative target',
+      '    load: { executor: ramping-arrival-rate, stages: [{ target: -5, duration: 1s }] }',
+      ':4:64 /datasets/ecommerce/load/stages/0/target: Too small',
+    ],
+    [
+      'a non-finite rate',
+      '    load: { executor: constant-arrival-rate, rate: .inf, duration: 1s }',
+      ':4:52 /datasets/ecommerce/load/rate: expected number, got Infinity',
+    ],
+    [
+      'a total beyond the count limit',
+      '    load: { executor: constant-arrival-rate, rate: 1e9, duration: 10000h }',
+      ':4:11 /datasets/ecommerce/load: the profile produces 36000000000000000 records, beyond the limit',
+    ],
+    [
+      'an unknown executor',
+      '    load: { executor: surge }',
+      ':4:23 /datasets/ecommerce/load/executor: unknown executor "surge"; expected one of constant-arrival-rate, ramping-arrival-rate',
+    ],
+    [
+      'a closed-model executor, saying why',
+      '    load: { executor: ramping-vus, stages: [] }',
+      ":4:23 /datasets/ecommerce/load/executor: executor ramping-vus is a closed-model executor: k6's virtual users wait for each response",
+    ],
+    [
+      'rate beside a profile',
+      '    rate: 5\n    load: { executor: constant-arrival-rate, rate: 10, duration: 2s }',
+      ':4:11 /datasets/ecommerce/rate: rate is the simple form of a load profile: give it or `load`, not both',
+    ],
     ['neither count nor profile', '    rate: 5', ':4:5 /datasets/ecommerce/count: count is required'],
-    ['a profile with no record', '    load: { executor: ramping-arrival-rate, stages: [{ target: 0, duration: 5s }] }', ':4:11 /datasets/ecommerce/load: the profile produces no record'],
+    [
+      'a profile with no record',
+      '    load: { executor: ramping-arrival-rate, stages: [{ target: 0, duration: 5s }] }',
+      ':4:11 /datasets/ecommerce/load: the profile produces no record',
+    ],
   ])('reject %s with exit 2 at file:line:col', (_, lines, expected) => {
     const error = scenarioError(withLoad(lines));
     expect(error.exitCode).toBe(ExitCode.usage);

@@ -11,11 +11,7 @@ function parse(chunks: Buffer[]): (string | null)[][] {
 
 describe('COPY text format', () => {
   const stream = Buffer.from('a\\tb\t\\N\t\\\\N\t\n\té🎉\\n\\\\\t1.5\tt\n\n', 'utf8');
-  const expected = [
-    ['a\tb', null, '\\N', ''],
-    ['', 'é🎉\n\\', '1.5', 't'],
-    [''],
-  ];
+  const expected = [['a\tb', null, '\\N', ''], ['', 'é🎉\n\\', '1.5', 't'], ['']];
 
   it('splits rows and fields, reads \\N as NULL and undoes the escapes', () => {
     expect(parse([stream])).toEqual(expected);

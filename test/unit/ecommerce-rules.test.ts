@@ -56,7 +56,9 @@ describe('seed 001 validation rules', () => {
   it('rejects broken CSV: an unclosed quote, a wrong column count, bytes that are not UTF-8', () => {
     expect(reasonOf(good.replace('Wireless', '"Wireless'))).toBe('csv_parse');
     expect(reasonOf(good.split(',').slice(0, 7).join(','))).toBe('column_count');
-    expect(reasonOf(Buffer.concat([Buffer.from('e9,USER_1,P,'), Buffer.from([0xc3, 0x28]), Buffer.from(',C,view,,2026-01-01T00:00:00Z')]))).toBe('invalid_utf8');
+    expect(reasonOf(Buffer.concat([Buffer.from('e9,USER_1,P,'), Buffer.from([0xc3, 0x28]), Buffer.from(',C,view,,2026-01-01T00:00:00Z')]))).toBe(
+      'invalid_utf8',
+    );
     expect(reasonOf('')).toBe('column_count');
   });
 

@@ -43,7 +43,10 @@ describe('find-max search', () => {
 
   it('creeps up from the best rate when an overloaded step ingested less than a rate that passed', () => {
     // Overloaded, the producer starves the pipeline: it ingests 80% of its capacity, below rates that pass.
-    const starved = (rate: number, confirming: boolean): StepResult => ({ ...pipeline(60_000)(rate, confirming), achievedPerSec: rate <= 60_000 ? rate : 48_000 });
+    const starved = (rate: number, confirming: boolean): StepResult => ({
+      ...pipeline(60_000)(rate, confirming),
+      achievedPerSec: rate <= 60_000 ? rate : 48_000,
+    });
     const { next } = search(starved);
     expect(next).toMatchObject({ kind: 'done', confirmed: true });
     expect(next.kind === 'done' && next.answerPerSec).toBeGreaterThanOrEqual(57_000);
@@ -96,7 +99,11 @@ describe('find-max step judgement', () => {
 
   it('passes a step whose backlog stays flat against the schedule, and leaves the warm-up and the drain out', () => {
     // Deliveries come in chunks (1,400 then 600 a second), ingest keeps pace: flat against the schedule.
-    const series = [point(0, 1000, 800, 200), ...[1, 2, 3, 4].map((s) => ({ ...point(s, s % 2 ? 1400 : 600, 1000, s % 2 ? 600 : 0), targetPerSec: 1000 })), { ...point(5, 0, 200, 0), targetPerSec: 0 }];
+    const series = [
+      point(0, 1000, 800, 200),
+      ...[1, 2, 3, 4].map((s) => ({ ...point(s, s % 2 ? 1400 : 600, 1000, s % 2 ? 600 : 0), targetPerSec: 1000 })),
+      { ...point(5, 0, 200, 0), targetPerSec: 0 },
+    ];
     const judged = judgeStep(report(series, passing), 'ecommerce', 1000, 5, 1);
     expect(judged).toMatchObject({ pass: true, producedPerSec: 1000, achievedPerSec: 1000, p99Ms: 40, reasons: [] });
     expect(judged.backlogSlopePerSec).toBeCloseTo(0);
@@ -158,10 +165,23 @@ describe('find-max step judgement', () => {
   });
 
   it('fits the slope by least squares', () => {
-    expect(slope([[0, 1], [1, 3], [2, 5]])).toEqual({ slope: 2, standardError: 0 });
+    expect(
+      slope([
+        [0, 1],
+        [1, 3],
+        [2, 5],
+      ]),
+    ).toEqual({ slope: 2, standardError: 0 });
     expect(slope([[0, 5]])).toEqual({ slope: 0, standardError: 0 });
     // Ragged: the same trend with lumps around it has a standard error that covers them.
-    const ragged = slope([[0, 0], [1, 100], [2, 0], [3, 100], [4, 0], [5, 100]]);
+    const ragged = slope([
+      [0, 0],
+      [1, 100],
+      [2, 0],
+      [3, 100],
+      [4, 0],
+      [5, 100],
+    ]);
     expect(ragged.slope).toBeCloseTo(8.57, 1);
     expect(ragged.standardError).toBeGreaterThan(10);
   });

@@ -75,9 +75,39 @@ const report: Report = {
     baselines: ['main/report.json', 'main2/report.json'],
     verdict: 'fail',
     figures: [
-      { name: 'latency.p99.corrected', dataset: 'ecommerce', baseline: 1000, baselineRange: [950, 1100], current: 1300, delta: 0.3, direction: 'lower-is-better', tolerance: 0.1, regressed: true },
-      { name: 'wallTime', dataset: null, baseline: 5000, baselineRange: [5000, 5000], current: 5100, delta: 0.02, direction: 'lower-is-better', tolerance: 0.1, regressed: false },
-      { name: 'throughput.ingested', dataset: 'lol', baseline: 400, baselineRange: [400, 400], current: 300, delta: -0.25, direction: 'higher-is-better', tolerance: null, regressed: true },
+      {
+        name: 'latency.p99.corrected',
+        dataset: 'ecommerce',
+        baseline: 1000,
+        baselineRange: [950, 1100],
+        current: 1300,
+        delta: 0.3,
+        direction: 'lower-is-better',
+        tolerance: 0.1,
+        regressed: true,
+      },
+      {
+        name: 'wallTime',
+        dataset: null,
+        baseline: 5000,
+        baselineRange: [5000, 5000],
+        current: 5100,
+        delta: 0.02,
+        direction: 'lower-is-better',
+        tolerance: 0.1,
+        regressed: false,
+      },
+      {
+        name: 'throughput.ingested',
+        dataset: 'lol',
+        baseline: 400,
+        baselineRange: [400, 400],
+        current: 300,
+        delta: -0.25,
+        direction: 'higher-is-better',
+        tolerance: null,
+        regressed: true,
+      },
     ],
   },
 };
@@ -86,7 +116,9 @@ describe('workflow command escaping', () => {
   it('escapes %, CR and LF in the message, and also : and , in properties, % first so escapes are not escaped twice', () => {
     expect(escapeData('50% of\r\nrows: a, b')).toBe('50%25 of%0D%0Arows: a, b');
     expect(escapeProperty('50% of\r\nrows: a, b')).toBe('50%25 of%0D%0Arows%3A a%2C b');
-    expect(errorCommand({ title: 'a: b, c', message: 'x\ny: z', file: 'dir,1/s:c.yaml', line: 4 })).toBe('::error file=dir%2C1/s%3Ac.yaml,line=4,title=a%3A b%2C c::x%0Ay: z');
+    expect(errorCommand({ title: 'a: b, c', message: 'x\ny: z', file: 'dir,1/s:c.yaml', line: 4 })).toBe(
+      '::error file=dir%2C1/s%3Ac.yaml,line=4,title=a%3A b%2C c::x%0Ay: z',
+    );
     expect(errorCommand({ title: 't', message: 'm' })).toBe('::error title=t::m');
   });
 });
@@ -153,7 +185,18 @@ describe('publishToGithubActions', () => {
     const withRun: Report = {
       ...report,
       comparison: undefined,
-      run: { scenario: 'gate', scenarioPath, seed: 1, baseTime: '2026-01-01T00:00:00.000Z', datasets: {}, transport: 'csv', sink: 'pglite', status: 'finished', peakRssBytes: null, wallMs: 1 },
+      run: {
+        scenario: 'gate',
+        scenarioPath,
+        seed: 1,
+        baseTime: '2026-01-01T00:00:00.000Z',
+        datasets: {},
+        transport: 'csv',
+        sink: 'pglite',
+        status: 'finished',
+        peakRssBytes: null,
+        wallMs: 1,
+      },
     };
     return { cwd, runDir, scenarioPath, withRun };
   }
@@ -176,7 +219,9 @@ describe('publishToGithubActions', () => {
     expect(readFileSync(summary, 'utf8')).toBe(`# earlier step\n${markdownReport.render(report)}`);
     expect(err).toEqual([]);
     const lines = out.join('').split('\n');
-    expect(lines[0]).toBe('::error file=scenarios/gate.yaml,line=7,title=ecommerce latency%3A latency.p99 missed::latency.p99 2,500 <= 2,000 MISSED. p50 900 ms, p99 2500 ms');
+    expect(lines[0]).toBe(
+      '::error file=scenarios/gate.yaml,line=7,title=ecommerce latency%3A latency.p99 missed::latency.p99 2,500 <= 2,000 MISSED. p50 900 ms, p99 2500 ms',
+    );
     expect(lines).toHaveLength(7); // six annotations and the final newline
   });
 
@@ -186,7 +231,9 @@ describe('publishToGithubActions', () => {
     mkdirSync(directory);
     const unwritable = captureIo({ GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: directory }, cwd);
     publishToGithubActions(unwritable.io, runDir, withRun);
-    expect(unwritable.err.join('')).toMatch(/^warning: could not append .*report\.md to the job summary \$GITHUB_STEP_SUMMARY \(.*a-directory\): EISDIR.*the report is still in the run directory\n$/);
+    expect(unwritable.err.join('')).toMatch(
+      /^warning: could not append .*report\.md to the job summary \$GITHUB_STEP_SUMMARY \(.*a-directory\): EISDIR.*the report is still in the run directory\n$/,
+    );
     expect(unwritable.out.join('')).toContain('::error file=scenarios/gate.yaml,line=7,');
 
     const missing = captureIo({ GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: join(cwd, 'no-such-dir', 'summary.md') }, cwd);

@@ -33,8 +33,23 @@ const classify = (error: unknown): SinkFailure => ((error as { code?: string }).
 
 /** `n` records; those in `poison` carry a NUL; every fifth is a dead letter; record 3 yields two rows (a LoL match has ten). */
 function batchOf(n: number, poison: number[]): IsolatingBatch {
-  const records: SourceRecord[] = Array.from({ length: n }, (_, i) => ({ bytes: Buffer.from(`line ${i}`), source: 'f.csv', position: i + 1, producedAtMs: 0, recordIndex: null }));
-  const batch: IsolatingBatch = { dataset: 'ecommerce', rows: [], producedAtMs: [], deadLetters: [], checkpoint: { source: 'f.csv', position: n, done: true }, records, rowRecords: [], letterRecords: [] };
+  const records: SourceRecord[] = Array.from({ length: n }, (_, i) => ({
+    bytes: Buffer.from(`line ${i}`),
+    source: 'f.csv',
+    position: i + 1,
+    producedAtMs: 0,
+    recordIndex: null,
+  }));
+  const batch: IsolatingBatch = {
+    dataset: 'ecommerce',
+    rows: [],
+    producedAtMs: [],
+    deadLetters: [],
+    checkpoint: { source: 'f.csv', position: n, done: true },
+    records,
+    rowRecords: [],
+    letterRecords: [],
+  };
   const rowRecords = batch.rowRecords as number[];
   const letterRecords = batch.letterRecords as number[];
   records.forEach((record, i) => {
@@ -100,7 +115,9 @@ describe('writeIsolating', () => {
     const refuseAll = async () => {
       throw Object.assign(new Error('value too long'), { code: '22001' });
     };
-    await expect(writeIsolating(batchOf(5, []), refuseAll, { classify })).rejects.toThrow("the sink refused the batch's checkpoint and dead letters: value too long");
+    await expect(writeIsolating(batchOf(5, []), refuseAll, { classify })).rejects.toThrow(
+      "the sink refused the batch's checkpoint and dead letters: value too long",
+    );
   });
 
   it('hands the refused records over before the last part commits', async () => {

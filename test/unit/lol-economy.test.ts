@@ -152,8 +152,20 @@ describe('the LoL economy against match-v5 ranked averages (docs/lol-economy.md)
     for (const position of ['TOP', 'JUNGLE', 'MIDDLE', 'BOTTOM'] as const) {
       const players = byPosition(position);
       const gpm = players.map((r) => r.p.goldEarned / r.minutes);
-      expect(correlation(gpm, players.map((r) => cs(r.p) / r.minutes)), `${position} gold~cs`).toBeGreaterThan(0.3);
-      expect(correlation(gpm, players.map((r) => r.p.kills / r.minutes)), `${position} gold~kills`).toBeGreaterThan(0.4);
+      expect(
+        correlation(
+          gpm,
+          players.map((r) => cs(r.p) / r.minutes),
+        ),
+        `${position} gold~cs`,
+      ).toBeGreaterThan(0.3);
+      expect(
+        correlation(
+          gpm,
+          players.map((r) => r.p.kills / r.minutes),
+        ),
+        `${position} gold~kills`,
+      ).toBeGreaterThan(0.4);
     }
   });
 });

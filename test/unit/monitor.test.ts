@@ -86,7 +86,14 @@ describe('RunMonitor', () => {
     // Aborted: no plan any more, what is left is the backlog's drain.
     monitor.producersStopped();
     monitor.ingested('ecommerce', 1000);
-    expect(monitor.figures()[0]).toMatchObject({ stage: 'producers stopped', targetPerSec: 0, plannedMs: null, backlog: 3000, ingestedPerSec: 500, etaMs: 6000 });
+    expect(monitor.figures()[0]).toMatchObject({
+      stage: 'producers stopped',
+      targetPerSec: 0,
+      plannedMs: null,
+      backlog: 3000,
+      ingestedPerSec: 500,
+      etaMs: 6000,
+    });
   });
 
   it('without a rate: no plan, no target, the ETA from the recent production rate; latency as measured', () => {
@@ -105,7 +112,18 @@ describe('RunMonitor', () => {
 
   it('names the stage of a ramp, and the wait before a dataset starts', () => {
     const ramp = scheduleFor(
-      { rate: 0, load: loadProfileSpec.parse({ executor: 'ramping-arrival-rate', startRate: 0, startTime: '2s', stages: [{ target: 100, duration: '4s' }, { target: 100, duration: '4s' }] }) },
+      {
+        rate: 0,
+        load: loadProfileSpec.parse({
+          executor: 'ramping-arrival-rate',
+          startRate: 0,
+          startTime: '2s',
+          stages: [
+            { target: 100, duration: '4s' },
+            { target: 100, duration: '4s' },
+          ],
+        }),
+      },
       START,
     );
     const clock = { now: START + 1000 };
@@ -161,9 +179,14 @@ describe('the live view', () => {
     const monitor = monitorAt(clock, steady());
     const { stream, written } = recordingStream();
     const stderr: string[] = [];
-    const progress = new Progress({ stdout: () => {}, stderr: (t) => stderr.push(t), env: {}, cwd: '.', terminal: { stream, isTTY: true } }, { intervalMs: 10_000, redrawMs: 20 });
+    const progress = new Progress(
+      { stdout: () => {}, stderr: (t) => stderr.push(t), env: {}, cwd: '.', terminal: { stream, isTTY: true } },
+      { intervalMs: 10_000, redrawMs: 20 },
+    );
     progress.watch(monitor);
-    expect(written.join('')).toContain('[ecommerce]  1.0 s / 10.0 s  stage 1 (steady 1000/s)  target 1000/s  produced 0/s  ingested -  backlog -  p99 -  ETA 9.0 s');
+    expect(written.join('')).toContain(
+      '[ecommerce]  1.0 s / 10.0 s  stage 1 (steady 1000/s)  target 1000/s  produced 0/s  ingested -  backlog -  p99 -  ETA 9.0 s',
+    );
     clock.now = START + 2000;
     await sleep(100);
     progress.log('sink tables ready');
@@ -193,7 +216,10 @@ describe('the live view', () => {
     const progressLines = lines.slice(1);
     expect(progressLines.length).toBeGreaterThanOrEqual(2);
     expect(progressLines.length).toBeLessThanOrEqual(4);
-    for (const line of progressLines) expect(line).toBe('progress [ecommerce]  1.0 s / 10.0 s  stage 1 (steady 1000/s)  target 1000/s  produced 0/s  ingested -  backlog -  p99 -  ETA 9.0 s\n');
+    for (const line of progressLines)
+      expect(line).toBe(
+        'progress [ecommerce]  1.0 s / 10.0 s  stage 1 (steady 1000/s)  target 1000/s  produced 0/s  ingested -  backlog -  p99 -  ETA 9.0 s\n',
+      );
     expect(progress.batchLog).toBeUndefined();
 
     const quiet = new Progress({ ...io, stderr: (t: string) => lines.push(`quiet: ${t}`) }, { intervalMs: 20, quiet: true, verbose: true });

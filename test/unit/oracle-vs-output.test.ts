@@ -12,7 +12,7 @@ describe.each([
   ['ecommerce', 20_000],
   ['lol', 2_000],
 ] as [DatasetName, number][])('%s oracle vs parsed output', (dataset, count) => {
-  it('agrees on every record: its outcome, each bad record\'s reason, every field of every row', () => {
+  it("agrees on every record: its outcome, each bad record's reason, every field of every row", () => {
     const gen = generator(dataset, 9, someFaults);
     const rules = datasetRules[dataset];
     const oracle = new Oracle(gen, count, defaultExpectations, rules.output.rowsPerRecord);

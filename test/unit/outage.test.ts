@@ -50,7 +50,9 @@ describe('waitOutOutage', () => {
       expect(gaps[i]).toBeLessThan(min + 1000);
     });
     expect(lines).toHaveLength(3);
-    expect(lines[0]).toMatch(/^\[ecommerce\] sink write: sink test:\/\/sink unavailable: unavailable ECONNREFUSED; waiting up to 10s \(sink.outageLimit\), retrying with backoff$/);
+    expect(lines[0]).toMatch(
+      /^\[ecommerce\] sink write: sink test:\/\/sink unavailable: unavailable ECONNREFUSED; waiting up to 10s \(sink.outageLimit\), retrying with backoff$/,
+    );
     expect(lines[1]).toMatch(/still unavailable after \d+\.\d s, now: unavailable 57P03$/);
     expect(lines[2]).toMatch(/^\[ecommerce\] sink write: sink test:\/\/sink back after \d+\.\d s \(5 failed attempts\)$/);
   }, 20_000);
@@ -62,7 +64,9 @@ describe('waitOutOutage', () => {
     const took = Date.now() - started;
     expect(error).toBeInstanceOf(HarnessError);
     expect((error as HarnessError).exitCode).toBe(ExitCode.unreachable);
-    expect((error as HarnessError).message).toMatch(/^connecting: the sink test:\/\/sink could not be reached for 1\.\d s \(sink.outageLimit 1500ms\): unavailable ECONNREFUSED$/);
+    expect((error as HarnessError).message).toMatch(
+      /^connecting: the sink test:\/\/sink could not be reached for 1\.\d s \(sink.outageLimit 1500ms\): unavailable ECONNREFUSED$/,
+    );
     expect(took).toBeGreaterThanOrEqual(1500);
     expect(took).toBeLessThan(3500);
     // 200 + 400 + 800, then the rest of the limit: 100 ms.
@@ -93,13 +97,27 @@ describe('waitOutOutage', () => {
     // A HarnessError (e.g. "authentication failed") is already the verdict: passed on as it is.
     const verdict = new HarnessError('unreachable', 'PostgreSQL at x: authentication failed');
     await expect(
-      waitOutOutage(judge, 'write', () => Promise.reject(verdict), { limitMs: 60_000 }, () => {}),
+      waitOutOutage(
+        judge,
+        'write',
+        () => Promise.reject(verdict),
+        { limitMs: 60_000 },
+        () => {},
+      ),
     ).rejects.toBe(verdict);
 
     // Neither an answer nor a lost connection: a bug, passed on as it is for the CLI to report (exit 70).
     const bug = new TypeError("Cannot read properties of undefined (reading 'rows')");
     const b = { calls: 0 };
-    await expect(waitOutOutage(judge, 'write', () => (b.calls++, Promise.reject(bug)), { limitMs: 60_000 }, () => {})).rejects.toBe(bug);
+    await expect(
+      waitOutOutage(
+        judge,
+        'write',
+        () => (b.calls++, Promise.reject(bug)),
+        { limitMs: 60_000 },
+        () => {},
+      ),
+    ).rejects.toBe(bug);
     expect(b.calls).toBe(1);
   });
 

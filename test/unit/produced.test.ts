@@ -7,7 +7,13 @@ import { generator } from '../helpers/generated.ts';
 
 /** What an aborted run's verify judges: the files that exist, as index ranges, never the remainder. */
 function generation(files: [number, number][]): DatasetManifest {
-  const committed: CommittedFile[] = files.map(([first, count], i) => ({ name: `ecommerce-${i}.csv`, firstIndex: first, count, headerLines: 1, committedAtMs: 0 }));
+  const committed: CommittedFile[] = files.map(([first, count], i) => ({
+    name: `ecommerce-${i}.csv`,
+    firstIndex: first,
+    count,
+    headerLines: 1,
+    committedAtMs: 0,
+  }));
   const records = files.reduce((n, [, count]) => n + count, 0);
   return { count: 10_000, records, complete: false, rate: 0, startedAtMs: 0, finishedAtMs: 0, files: committed };
 }
@@ -20,13 +26,25 @@ describe('producedPart', () => {
   });
 
   it('judges a prefix of files exactly: the first records, counted as produced, nothing past them', () => {
-    const part = producedPart(generation([[1000, 1000], [0, 1000], [2000, 500]]));
+    const part = producedPart(
+      generation([
+        [1000, 1000],
+        [0, 1000],
+        [2000, 500],
+      ]),
+    );
     expect(part).toMatchObject({ judgedCount: 2500, generation: { count: 2500 } });
     expect(part.produced).toBeUndefined();
   });
 
   it('with gaps (several workers stopped at their own chunks), judges up to the last file and treats the gaps as never sent', () => {
-    const part = producedPart(generation([[0, 1000], [2000, 1000], [4000, 1000]]));
+    const part = producedPart(
+      generation([
+        [0, 1000],
+        [2000, 1000],
+        [4000, 1000],
+      ]),
+    );
     expect(part).toMatchObject({ judgedCount: 5000, generation: { count: 3000 } });
     const produced = part.produced!;
     expect([0, 999, 1000, 1999, 2000, 2999, 3000, 3999, 4000, 4999].map(produced)).toEqual([true, true, false, false, true, true, false, false, true, true]);

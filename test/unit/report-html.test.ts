@@ -34,7 +34,19 @@ function chartsOf(html: string): { id: string; series: unknown[]; data: (number 
 }
 
 function point(second: number, backlog: number, p99Ms: number | null): SeriesPoint {
-  return { second, targetPerSec: 100, produced: 100, ingested: second % 2 === 0 ? 80 : 120, deadLettered: 0, backlog, behind: 0, behindMaxMs: null, p50Ms: 5, p99Ms, maxMs: p99Ms };
+  return {
+    second,
+    targetPerSec: 100,
+    produced: 100,
+    ingested: second % 2 === 0 ? 80 : 120,
+    deadLettered: 0,
+    backlog,
+    behind: 0,
+    behindMaxMs: null,
+    p50Ms: 5,
+    p99Ms,
+    maxMs: p99Ms,
+  };
 }
 
 describe('report.html', () => {
@@ -51,7 +63,18 @@ describe('report.html', () => {
       report({
         verdict: 'fail',
         checks: [check({}), failed],
-        run: { scenario: 'demo', scenarioPath: 'scenarios/demo.yaml', seed: 7, baseTime: '2026-01-01T00:00:00.000Z', datasets: { ecommerce: 10 }, transport: 'csv', sink: 's', status: 'finished', peakRssBytes: null, wallMs: 1000 },
+        run: {
+          scenario: 'demo',
+          scenarioPath: 'scenarios/demo.yaml',
+          seed: 7,
+          baseTime: '2026-01-01T00:00:00.000Z',
+          datasets: { ecommerce: 10 },
+          transport: 'csv',
+          sink: 's',
+          status: 'finished',
+          peakRssBytes: null,
+          wallMs: 1000,
+        },
       }),
     );
     expect(html.indexOf('data-check="ecommerce/dlq-capture"')).toBeLessThan(html.indexOf('data-check="ecommerce/exactly-once"'));
@@ -84,7 +107,10 @@ describe('report.html', () => {
     expect(new Set(rates!.data[3])).toEqual(new Set([100]));
     expect(Math.max(...(backlog!.data[1] as number[]))).toBe(9999);
     expect(Math.max(...(latency!.data[2] as number[]))).toBe(777);
-    expect(downsample([1, 2, 3], [{ values: [1, null, 3], aggregate: 'mean' }], 2)).toEqual([[1, 3], [1, 3]]);
+    expect(downsample([1, 2, 3], [{ values: [1, null, 3], aggregate: 'mean' }], 2)).toEqual([
+      [1, 3],
+      [1, 3],
+    ]);
   });
 
   it('draws the percentile spectrum from the encoded histograms, an empty one as no line', () => {
@@ -95,7 +121,13 @@ describe('report.html', () => {
     expect(chart?.series.map((s) => s.label)).toEqual(['measured']);
     const at = (x: number) => chart!.data[1]![chart!.data[0]!.findIndex((v) => Math.abs(v! - x) < 1e-9)];
     // Values 1..100,000 once each: percentile p is p * 1,000, within HdrHistogram's 3 digits.
-    for (const [x, value] of [[1, 0], [10, 90_000], [100, 99_000], [1000, 99_900], [10_000, 99_990]] as const) {
+    for (const [x, value] of [
+      [1, 0],
+      [10, 90_000],
+      [100, 99_000],
+      [1000, 99_900],
+      [10_000, 99_990],
+    ] as const) {
       expect(Math.abs(at(x)! - value), `at 1/(1-p) = ${x}`).toBeLessThanOrEqual(Math.max(1, value / 1000));
     }
     measured.destroy();

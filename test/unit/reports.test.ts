@@ -50,7 +50,8 @@ describe('report writers', () => {
     // Still readable: the control characters are shown, not dropped.
     expect(rendered).toContain('row raw \\u0000\\u001B[31m\\u000C \\uD800 x \\uDFFF end');
     // A strict XML parser (expat, as CI report parsers use) reads it, where the unescaped text fails.
-    const parse = (xml: string) => spawnSync('python3', ['-c', 'import sys, xml.dom.minidom; xml.dom.minidom.parseString(sys.stdin.buffer.read())'], { input: xml });
+    const parse = (xml: string) =>
+      spawnSync('python3', ['-c', 'import sys, xml.dom.minidom; xml.dom.minidom.parseString(sys.stdin.buffer.read())'], { input: xml });
     if (parse('<a/>').error) {
       console.warn('python3 not found: the JUnit file was not put through a strict XML parser');
       return;
@@ -71,7 +72,23 @@ describe('report writers', () => {
     const stage = { startS: 0, endS: 4, targetPerSec: 1750, achievedPerSec: 1702, backlogAtEnd: 0, slos: [] };
     const staged: Report = {
       ...report,
-      series: { ecommerce: [{ second: 0, targetPerSec: 500, produced: 480, ingested: 470, deadLettered: 3, backlog: 7, behind: 0, behindMaxMs: null, p50Ms: 40, p99Ms: 90, maxMs: 95 }] },
+      series: {
+        ecommerce: [
+          {
+            second: 0,
+            targetPerSec: 500,
+            produced: 480,
+            ingested: 470,
+            deadLettered: 3,
+            backlog: 7,
+            behind: 0,
+            behindMaxMs: null,
+            p50Ms: 40,
+            p99Ms: 90,
+            maxMs: 95,
+          },
+        ],
+      },
       stages: {
         ecommerce: [
           { ...stage, index: 0, label: 'stage 1 (ramp 500/s -> 3000/s)', p99Ms: 4312, status: 'pass' },
@@ -91,7 +108,9 @@ describe('report writers', () => {
         '### Stages\n\n- ecommerce stage 1 (ramp 500/s -> 3000/s): target 1,750/s, achieved 1,702/s, p99 4,312 ms, backlog at end 0: pass\n' +
           '- ecommerce stage 2 (steady 3000/s): target 1,750/s, achieved 1,702/s, p99 -, backlog at end 12,000: **FAIL**\n',
       );
-      expect(renderTerminal(staged)).toContain('stages:\n  ecommerce stage 1 (ramp 500/s -> 3000/s): target 1,750/s, achieved 1,702/s, p99 4,312 ms, backlog at end 0: pass\n  ecommerce stage 2');
+      expect(renderTerminal(staged)).toContain(
+        'stages:\n  ecommerce stage 1 (ramp 500/s -> 3000/s): target 1,750/s, achieved 1,702/s, p99 4,312 ms, backlog at end 0: pass\n  ecommerce stage 2',
+      );
     });
   });
 

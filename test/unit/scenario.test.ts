@@ -38,7 +38,9 @@ describe('scenario files', () => {
   });
 
   it('name the field of a wrong type and say what was expected', () => {
-    expect(problems('name: t\ndatasets:\n  ecommerce:\n    count: lots\n')).toContain('scenarios/x.yaml:4:12 /datasets/ecommerce/count: expected number, got string');
+    expect(problems('name: t\ndatasets:\n  ecommerce:\n    count: lots\n')).toContain(
+      'scenarios/x.yaml:4:12 /datasets/ecommerce/count: expected number, got string',
+    );
   });
 
   it('quote a bad duration', () => {
@@ -48,7 +50,10 @@ describe('scenario files', () => {
   it('collect every problem, in file order', () => {
     const message = problems('name: t\nbogus: 1\ndatasets:\n  lol:\n    count: -1\n    faults: { late: 2 }\n');
     expect(message).toContain('3 problems');
-    const lines = message.split('\n').slice(1).map((l) => l.trim().split(' ')[0]);
+    const lines = message
+      .split('\n')
+      .slice(1)
+      .map((l) => l.trim().split(' ')[0]);
     expect(lines).toEqual(['scenarios/x.yaml:2:1', 'scenarios/x.yaml:5:12', 'scenarios/x.yaml:6:21']);
   });
 
@@ -70,10 +75,14 @@ describe('scenario files', () => {
       future: 'dead-letter',
       malformed: { view_with_price: 'repair' },
     });
-    expect(problems(expecting('{ malformed: { click_event: repair } }'))).toMatch(/:5:41 \/datasets\/ecommerce\/expect\/malformed\/click_event: .*"dead-letter"\|"drop"/);
+    expect(problems(expecting('{ malformed: { click_event: repair } }'))).toMatch(
+      /:5:41 \/datasets\/ecommerce\/expect\/malformed\/click_event: .*"dead-letter"\|"drop"/,
+    );
     expect(problems(expecting('{ malformed: { truncated_row: drop } }'))).toContain('truncated_row and wrong_column_count share reason column_count');
     expect(problems(expecting('{ duplicate: dead-letter }'))).toContain('/datasets/ecommerce/expect/duplicate: the reference pipeline lands duplicates once');
-    expect(parseScenario(expecting('{ duplicate: dead-letter }', 'pipeline: { type: external }\n'), 'x.yaml').datasets.ecommerce?.expect.duplicate).toBe('dead-letter');
+    expect(parseScenario(expecting('{ duplicate: dead-letter }', 'pipeline: { type: external }\n'), 'x.yaml').datasets.ecommerce?.expect.duplicate).toBe(
+      'dead-letter',
+    );
   });
 
   it('interpolate ${VAR:-default} from the environment and refuse an unset variable without default', () => {

@@ -14,7 +14,15 @@ import { memoryReader, RUN_START, syntheticSink, VERIFY_AT, type SyntheticSink }
  * due in second 2, which stall until 3.5 s; a few are sent 1.5 s late.
  */
 const faults = { duplicate: 0.03, malformed: 0.05, future: 0.02, late: 0.03 };
-const load = { executor: 'ramping-arrival-rate', startRate: 1000, timeUnit: '1s', stages: [{ target: 1000, duration: '2s' }, { target: 1000, duration: '2s' }] };
+const load = {
+  executor: 'ramping-arrival-rate',
+  startRate: 1000,
+  timeUnit: '1s',
+  stages: [
+    { target: 1000, duration: '2s' },
+    { target: 1000, duration: '2s' },
+  ],
+};
 const STALL = { fromMs: 2000, toMs: 3000, untilMs: 3500 };
 const SENT_LATE = new Set([100, 101, 2500]);
 
@@ -119,7 +127,14 @@ describe('the series check', () => {
 
   it('fails a stage whose rate fell short of its target', async () => {
     // Stage 1 ends with 200 ms of its records still on their way (0.9 of them landed in it); stage 2 catches up.
-    const { report, check } = await seriesOf(timedSink({ stages: [{ stage: 1, minAchievedRatio: 0.95 }, { stage: 2, minAchievedRatio: 0.95 }] }));
+    const { report, check } = await seriesOf(
+      timedSink({
+        stages: [
+          { stage: 1, minAchievedRatio: 0.95 },
+          { stage: 2, minAchievedRatio: 0.95 },
+        ],
+      }),
+    );
     expect(report.stages?.ecommerce?.map((s) => s.slos[0]?.met)).toEqual([false, true]);
     expect(check.summary).toMatch(/^stage 1 \(steady 1000\/s\) of ecommerce: achieved\/target 0\.9\d* < 0\.95$/);
   });
@@ -158,7 +173,9 @@ describe('stage SLOs in a scenario', () => {
   });
 
   it('refuse a stage no dataset has, an unknown dataset or key, and an entry with no bound, at file:line:col', () => {
-    expect(problems(scenario('    - { dataset: ecommerce, stage: 2, latency: { p99: 2s } }\n'))).toContain("x.yaml:9:36 /slos/stages/0/stage: ecommerce's load has 1 stage(s); there is no stage 2");
+    expect(problems(scenario('    - { dataset: ecommerce, stage: 2, latency: { p99: 2s } }\n'))).toContain(
+      "x.yaml:9:36 /slos/stages/0/stage: ecommerce's load has 1 stage(s); there is no stage 2",
+    );
     expect(problems(scenario('    - { stage: 3, latency: { p99: 2s } }\n'))).toContain('/slos/stages/0/stage: no dataset has a stage 3');
     expect(problems(scenario('    - { dataset: shop, stage: 1, latency: { p99: 2s } }\n'))).toContain('/slos/stages/0/dataset');
     expect(problems(scenario('    - { stage: 1, latency: { p999: 2s } }\n'))).toContain('/slos/stages/0/latency/p999: unknown key');

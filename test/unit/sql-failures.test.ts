@@ -115,7 +115,9 @@ describe('classifySqlError on the connection failing', () => {
     const mismatch = new Error('The server does not support SSL connections');
     const wrongVersion = Object.assign(new Error('wrong version number'), { code: 'ERR_SSL_WRONG_VERSION_NUMBER' });
     for (const error of [mismatch, wrongVersion]) expect(classifySqlError(error)).toBe('refused');
-    expect(explainSqlRefusal(mismatch)).toBe('The server does not support SSL connections; check sslmode in PG_URL (or DATABASE_URL) against what the server offers');
+    expect(explainSqlRefusal(mismatch)).toBe(
+      'The server does not support SSL connections; check sslmode in PG_URL (or DATABASE_URL) against what the server offers',
+    );
   });
 
   it("a bug is neither an outage nor the server's refusal: unexpected", () => {
@@ -152,7 +154,9 @@ describe('classifySqlError on what the server answers (PGlite, real SQLSTATEs)',
     expect(missing).toMatchObject({ code: '42P01' });
     expect(classifySqlError(missing)).toBe('refused');
     // The server's words name the table; the hint says what to do.
-    expect(explainSqlRefusal(missing)).toMatch(/^relation "public\.nowhere" does not exist \(SQLSTATE 42P01\); the run creates its tables when it starts, so something dropped them .*`harness sink init <scenario>`/);
+    expect(explainSqlRefusal(missing)).toMatch(
+      /^relation "public\.nowhere" does not exist \(SQLSTATE 42P01\); the run creates its tables when it starts, so something dropped them .*`harness sink init <scenario>`/,
+    );
     const schema = await failing('SELECT * FROM elsewhere.t');
     expect(schema).toMatchObject({ code: '42P01' });
     const column = await failing('INSERT INTO t (k, w) VALUES (3, 3)');

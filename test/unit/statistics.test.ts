@@ -55,10 +55,7 @@ describe('statistics', () => {
   });
 
   it('derives a total from the sums of its windows, not from their averages', () => {
-    const rows = [
-      participant({ kills: 10, win: true }),
-      ...[0, 1, 2].map(() => participant({ game_creation: T0 + FIVE_MINUTES, kills: 0, win: false })),
-    ];
+    const rows = [participant({ kills: 10, win: true }), ...[0, 1, 2].map(() => participant({ game_creation: T0 + FIVE_MINUTES, kills: 0, win: false }))];
     const stats = statisticsOf(championStatistics, rows);
     expect(find(stats, 'Ahri', T0).values).toMatchObject({ games_played: 1, avg_kills: 10, wins: 1, win_rate: 100 });
     expect(find(stats, 'Ahri', T0 + FIVE_MINUTES).values).toMatchObject({ games_played: 3, avg_kills: 0, win_rate: 0 });
@@ -105,14 +102,24 @@ describe('sink.statistics in a scenario', () => {
       ['lol_position_stats', 'position', 'avg_kda'],
     ]);
     const mapped = statisticsTables(sinkOf('{ statistics: { lol: { champion: { table: champs, columns: { avg_kda: kda, window_start: w } } } } }'), 'lol')!;
-    expect([mapped[0]!.table, mapped[0]!.column('avg_kda'), mapped[0]!.column('window_start'), mapped[0]!.column('wins'), mapped[1]!.table]).toEqual(['champs', 'kda', 'w', 'wins', 'lol_position_stats']);
+    expect([mapped[0]!.table, mapped[0]!.column('avg_kda'), mapped[0]!.column('window_start'), mapped[0]!.column('wins'), mapped[1]!.table]).toEqual([
+      'champs',
+      'kda',
+      'w',
+      'wins',
+      'lol_position_stats',
+    ]);
     expect(statisticsTables(sinkOf('{ statistics: false }'), 'lol')).toBeNull();
     expect(statisticsTables(sinkOf('{}'), 'ecommerce')).toEqual([]);
   });
 
   it('rejects unknown statistics, columns and values, naming line and path', () => {
-    expect(problem('{ statistics: { lol: { champion: { columns: { games: g } } } } }')).toContain('x.yaml:2:53 /sink/statistics/lol/champion/columns/games: unknown key');
+    expect(problem('{ statistics: { lol: { champion: { columns: { games: g } } } } }')).toContain(
+      'x.yaml:2:53 /sink/statistics/lol/champion/columns/games: unknown key',
+    );
     expect(problem('{ statistics: { lol: { items: {} } } }')).toContain('/sink/statistics/lol/items: unknown key');
-    expect(problem('{ statistics: true }')).toContain('/sink/statistics: expected false (the pipeline keeps no statistics) or, per dataset and statistic, { table, columns }');
+    expect(problem('{ statistics: true }')).toContain(
+      '/sink/statistics: expected false (the pipeline keeps no statistics) or, per dataset and statistic, { table, columns }',
+    );
   });
 });

@@ -73,7 +73,7 @@ describe('.github/workflows/harness.yml', () => {
   const gate = workflow.jobs.gate!;
   const steps = gate.steps;
 
-  it('is a valid workflow by GitHub\'s own schema (@actions/workflow-parser), which rejects a broken one', async () => {
+  it("is a valid workflow by GitHub's own schema (@actions/workflow-parser), which rejects a broken one", async () => {
     const check = async (content: string) => {
       const parsed = parseWorkflow({ name: 'harness.yml', content }, new NoOperationTraceWriter());
       const template = await convertWorkflowTemplate(parsed.context, parsed.value!);
@@ -81,7 +81,9 @@ describe('.github/workflows/harness.yml', () => {
     };
     expect(await check(workflowText)).toEqual([]);
     const broken = workflowText.replace('    runs-on: ubuntu-latest\n', '').replace('      - name: Install\n', '      - nme: Install\n');
-    expect(await check(broken)).toEqual(expect.arrayContaining([expect.stringMatching(/Required property is missing: runs-on/), expect.stringMatching(/Unexpected value 'nme'/)]));
+    expect(await check(broken)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/Required property is missing: runs-on/), expect.stringMatching(/Unexpected value 'nme'/)]),
+    );
   });
 
   it('runs only shell basics, npm, and documented harness commands with options they have', () => {
@@ -114,7 +116,13 @@ describe('.github/workflows/harness.yml', () => {
     const upload = index((s) => s.with?.name === 'harness-report');
     expect(install).toBeGreaterThan(-1);
     expect([install < baseline, baseline < run, run < upload]).toEqual([true, true, true]);
-    expect(steps[baseline]!.with).toMatchObject({ workflow: 'harness.yml', branch: 'main', workflow_conclusion: 'success', name: 'harness-baseline', path: 'baseline' });
+    expect(steps[baseline]!.with).toMatchObject({
+      workflow: 'harness.yml',
+      branch: 'main',
+      workflow_conclusion: 'success',
+      name: 'harness-baseline',
+      path: 'baseline',
+    });
     expect(steps[run]!.run).toContain('--baseline baseline/report.json --fail-on "$FAIL_ON"');
     // The rules parse (a typo would fail every pull request with exit 2).
     expect(parseFailOn(workflow.env.FAIL_ON!).map((r) => r.figure)).toEqual(['latency.p99.corrected', 'throughput']);
@@ -125,7 +133,7 @@ describe('.github/workflows/harness.yml', () => {
     expect(uploaded.map((p) => p.split('/').at(-1))).toEqual(['report.html', 'report.json', 'junit.xml']);
   });
 
-  it('on main, keeps the passing run\'s report.json as the baseline artifact the pull requests download', () => {
+  it("on main, keeps the passing run's report.json as the baseline artifact the pull requests download", () => {
     const keep = steps.find((s) => s.with?.name === 'harness-baseline' && s.uses?.startsWith('actions/upload-artifact@'));
     expect(keep?.if).toBe("github.event_name == 'push' && github.ref == 'refs/heads/main'");
     expect(keep?.with?.path).toBe('.harness/runs/*/report.json');

@@ -21,7 +21,8 @@ export function statisticTolerance(field: StatisticField, expected: number): num
  */
 export const aggregates: Check = {
   name: 'aggregates',
-  description: 'Statistics kept by the pipeline (per window and in total) vs those recomputed from the regenerated truth: counts exactly, rates and averages within half a unit of their declared decimals.',
+  description:
+    'Statistics kept by the pipeline (per window and in total) vs those recomputed from the regenerated truth: counts exactly, rates and averages within half a unit of their declared decimals.',
   appliesTo: (context) => context.statistics.length > 0,
   begin(context) {
     const seen = new Map<string, StatisticsRow>();
@@ -72,7 +73,11 @@ export const aggregates: Check = {
         }
         for (const row of seen.values()) samples.extra.add(() => `${describeGroup(row)} (no match of this run falls in it)`);
         const extra = seen.size + repeated;
-        const slos = [...slo('aggregates.groupsWrong', 'max', 0, wrong), ...slo('aggregates.missing', 'max', 0, missing), ...slo('aggregates.extra', 'max', 0, extra)];
+        const slos = [
+          ...slo('aggregates.groupsWrong', 'max', 0, wrong),
+          ...slo('aggregates.missing', 'max', 0, missing),
+          ...slo('aggregates.extra', 'max', 0, extra),
+        ];
         const what = context.statistics.map((s) => s.name).join(' and ');
         return {
           name: 'aggregates',

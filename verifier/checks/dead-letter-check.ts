@@ -102,7 +102,9 @@ export function deadLetterCheck(options: DeadLetterCheckOptions): Check {
             if (outcome.type !== 'dlq') {
               if (n > 0) {
                 validDeadLettered++;
-                samples.validDeadLettered.add(() => `#${index} (${outcome.type === 'drop' ? 'to be dropped' : 'valid'}), dead-lettered as ${reasonOf(index) ?? 'unknown'}`);
+                samples.validDeadLettered.add(
+                  () => `#${index} (${outcome.type === 'drop' ? 'to be dropped' : 'valid'}), dead-lettered as ${reasonOf(index) ?? 'unknown'}`,
+                );
               }
               continue;
             }
@@ -162,7 +164,9 @@ export function deadLetterCheck(options: DeadLetterCheckOptions): Check {
               ...Object.fromEntries([...byReason].sort(([a], [b]) => a.localeCompare(b)).map(([reason, n]) => [`reason.${reason}`, n])),
             },
             slos,
-            samples: Object.fromEntries(Object.entries(samples).flatMap(([kind, s]) => (kind === (atLeastOnce ? 'duplicated' : 'redelivered') ? [] : [[kind, s.items]]))),
+            samples: Object.fromEntries(
+              Object.entries(samples).flatMap(([kind, s]) => (kind === (atLeastOnce ? 'duplicated' : 'redelivered') ? [] : [[kind, s.items]])),
+            ),
           };
         },
       };

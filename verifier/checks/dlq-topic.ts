@@ -7,7 +7,8 @@ import { deadLetterCheck } from './dead-letter-check.ts';
  */
 export const dlqTopic = deadLetterCheck({
   name: 'dlq-topic',
-  description: 'Expected malformed and future-dated records vs the dead-letter topic: missed, wrong reason, conflicting, raw bytes, valid ones dead-lettered; redeliveries counted apart.',
+  description:
+    'Expected malformed and future-dated records vs the dead-letter topic: missed, wrong reason, conflicting, raw bytes, valid ones dead-lettered; redeliveries counted apart.',
   from: 'topic',
   atLeastOnce: true,
   appliesTo: (context) => context.deadLetterStream !== null,

@@ -28,7 +28,10 @@ export const exactlyOnce: Check = {
         }
         if (!observed.lands || observed.origin === null || observed.slot === null) {
           unexpected++;
-          samples.unexpected.add(() => `${observed.key}${observed.origin === null ? ' (no record of this run has this key)' : ` (#${observed.origin}: ${oracle.outcome(observed.origin).type}, must not be a row)`}`);
+          samples.unexpected.add(
+            () =>
+              `${observed.key}${observed.origin === null ? ' (no record of this run has this key)' : ` (#${observed.origin}: ${oracle.outcome(observed.origin).type}, must not be a row)`}`,
+          );
           return;
         }
         const at = observed.origin * perRecord + observed.slot;

@@ -184,7 +184,15 @@ export const series: Check = {
             rows === 0 && expected > 0
               ? `no rows landed in the run for ${thousands(expected)} expected: no series to judge`
               : broken.length > 0
-                ? broken.map((s) => `${s.label} of ${context.dataset}: ${s.slos.filter((x) => !x.met).map(missed).join(', ')}`).join('; ')
+                ? broken
+                    .map(
+                      (s) =>
+                        `${s.label} of ${context.dataset}: ${s.slos
+                          .filter((x) => !x.met)
+                          .map(missed)
+                          .join(', ')}`,
+                    )
+                    .join('; ')
                 : `${length} s, ${summaries.length} stage(s)${allSlos.length > 0 ? ', every stage SLO met' : ''}; peak backlog ${thousands(peak.backlog)} at ${peak.second} s` +
                   (worst.p99Ms !== null ? `, worst second p99 ${thousands(worst.p99Ms)} ms at ${worst.second} s` : ''),
           figures: {

@@ -8,7 +8,7 @@ import { Samples, slo, statusOf, type Check } from '../check.ts';
  */
 export const values: Check = {
   name: 'values',
-  description: 'Every field of every landed row vs the regenerated record, at each field\'s declared precision.',
+  description: "Every field of every landed row vs the regenerated record, at each field's declared precision.",
   begin(context) {
     const fields = Object.entries(context.output.fields).map(([name, spec]) => ({ name, spec, same: comparator(spec) }));
     const perField = new Map<string, number>(fields.map(({ name }) => [name, 0]));
@@ -77,7 +77,8 @@ function comparator(field: FieldSpec): (expected: Value, actual: Value) => boole
       return (expected, actual) => (expected === null || actual === null ? expected === actual : Math.round(Number(actual)) === expected);
     case 'numeric': {
       const unit = 10 ** (field.scale ?? 0);
-      return (expected, actual) => (expected === null || actual === null ? expected === actual : Math.round(Number(actual) * unit) === Math.round((expected as number) * unit));
+      return (expected, actual) =>
+        expected === null || actual === null ? expected === actual : Math.round(Number(actual) * unit) === Math.round((expected as number) * unit);
     }
     case 'real': {
       // Half a unit of the declared rounding, plus what a 4-byte float loses (7 significant digits).

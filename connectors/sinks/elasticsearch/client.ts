@@ -27,7 +27,10 @@ function elasticsearch(): Loaded {
    */
   class PlainJsonTransport extends SniffingTransport {
     constructor(options: ConstructorParameters<typeof SniffingTransport>[0]) {
-      super({ ...options, vendoredHeaders: { jsonContentType: 'application/json', ndjsonContentType: 'application/x-ndjson', accept: 'application/json, text/plain' } });
+      super({
+        ...options,
+        vendoredHeaders: { jsonContentType: 'application/json', ndjsonContentType: 'application/x-ndjson', accept: 'application/json, text/plain' },
+      });
     }
   }
   return (loaded = { Client, PlainJsonTransport });
@@ -65,7 +68,10 @@ export function esLocationFor(env: NodeJS.ProcessEnv): ElasticsearchLocation {
 }
 
 function missingUrl(why: string): HarnessError {
-  return new HarnessError('config', `${why}, but ES_URL is not set: set ES_URL to the cluster (e.g. http://localhost:9200, see docker-compose.yml), with ES_API_KEY or ES_USERNAME/ES_PASSWORD when it needs credentials`);
+  return new HarnessError(
+    'config',
+    `${why}, but ES_URL is not set: set ES_URL to the cluster (e.g. http://localhost:9200, see docker-compose.yml), with ES_API_KEY or ES_USERNAME/ES_PASSWORD when it needs credentials`,
+  );
 }
 
 /**

@@ -59,7 +59,7 @@ export function explainEsRefusal(error: unknown): string {
 export function refusalHint(type: string | undefined): string {
   switch (type) {
     case 'index_not_found_exception':
-      return "the run creates its indices when it starts, so something deleted one while it ran (another run on these sink.indices with sink.reset, or by hand): run it again (harness run; harness resume or harness pipeline create what is missing), or create them with `harness sink init <scenario>` for a pipeline of your own";
+      return 'the run creates its indices when it starts, so something deleted one while it ran (another run on these sink.indices with sink.reset, or by hand): run it again (harness run; harness resume or harness pipeline create what is missing), or create them with `harness sink init <scenario>` for a pipeline of your own';
     case 'index_closed_exception':
       return 'open the index (POST /<index>/_open) and run again';
     default:
@@ -152,7 +152,11 @@ export function preparingFailure(error: unknown, description: string): unknown {
   const explained = explainAuthFailure(error, description, 'preparing the indices');
   const status = statusOf(explained);
   if (status === undefined || isTransientStatus(status)) return explained;
-  return new HarnessError('config', `${description}: preparing the indices: ${esMessage(explained)}; check sink.indices in the scenario (see docs/elasticsearch.md)`, { cause: error });
+  return new HarnessError(
+    'config',
+    `${description}: preparing the indices: ${esMessage(explained)}; check sink.indices in the scenario (see docs/elasticsearch.md)`,
+    { cause: error },
+  );
 }
 
 /**

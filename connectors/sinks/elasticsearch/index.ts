@@ -15,7 +15,9 @@ import { EsSinkWriter } from './writer.ts';
  * by default; contract tests pass one whose client talks to @elastic/elasticsearch-mock, and so
  * drive the very component the runner uses.
  */
-export function elasticsearchComponent(connect: ClientFactory = (env, location) => openClient(env, location)): SinkComponent<ElasticsearchSinkSpec, ElasticsearchLocation> {
+export function elasticsearchComponent(
+  connect: ClientFactory = (env, location) => openClient(env, location),
+): SinkComponent<ElasticsearchSinkSpec, ElasticsearchLocation> {
   /** A client that has reached the cluster: as the SQL reader's connect, a cluster that is down or restarting is waited for, then exit 3. */
   const connected = async (env: NodeJS.ProcessEnv, location: ElasticsearchLocation, spec: ElasticsearchSinkSpec, log: (line: string) => void) => {
     const client = connect(env, ours(location));
@@ -85,7 +87,8 @@ export function elasticsearchComponent(connect: ClientFactory = (env, location) 
 
 /** A location of another sink kind means the manifest and the scenario disagree: say so instead of misreading it. */
 function ours(location: { kind: string }): ElasticsearchLocation {
-  if (location.kind !== 'elasticsearch') throw new HarnessError('config', `the run's sink location is ${location.kind}, but its scenario's sink.type is elasticsearch`);
+  if (location.kind !== 'elasticsearch')
+    throw new HarnessError('config', `the run's sink location is ${location.kind}, but its scenario's sink.type is elasticsearch`);
   return location as ElasticsearchLocation;
 }
 

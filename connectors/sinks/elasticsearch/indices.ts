@@ -36,15 +36,13 @@ export function indexPlans(spec: ElasticsearchSinkSpec, datasets: readonly Datas
   // A statistic's index holds a few documents per group and window: one shard is plenty.
   const small: estypes.IndicesIndexSettings = { number_of_shards: 1, number_of_replicas: spec.replicas };
   const statistics = datasets.flatMap((dataset) =>
-    (statisticsIndices(spec, dataset) ?? []).map(
-      (kept): IndexPlan => ({
-        name: kept.where,
-        ...statisticsPlace(kept, dataset),
-        settings: small,
-        mappings: statisticsMapping(kept),
-        wanted: statisticsFields(kept),
-      }),
-    ),
+    (statisticsIndices(spec, dataset) ?? []).map((kept): IndexPlan => ({
+      name: kept.where,
+      ...statisticsPlace(kept, dataset),
+      settings: small,
+      mappings: statisticsMapping(kept),
+      wanted: statisticsFields(kept),
+    })),
   );
   return [
     ...datasets.map((dataset) => ({
@@ -63,7 +61,14 @@ export function indexPlans(spec: ElasticsearchSinkSpec, datasets: readonly Datas
     })),
     ...statistics,
     { name: spec.indices.dlq, holds: 'the dead letters', key: 'sink.indices.dlq', settings: small, mappings: deadLetterMapping, wanted: deadLetterFields },
-    { name: spec.indices.checkpoints, holds: 'the checkpoints', key: 'sink.indices.checkpoints', settings: small, mappings: checkpointMapping, wanted: checkpointFields },
+    {
+      name: spec.indices.checkpoints,
+      holds: 'the checkpoints',
+      key: 'sink.indices.checkpoints',
+      settings: small,
+      mappings: checkpointMapping,
+      wanted: checkpointFields,
+    },
   ];
 }
 
@@ -100,7 +105,12 @@ export async function prepareIndices(
 }
 
 /** Creates the index unless it (or an alias of that name) exists; true when this call created it. */
-export async function createIfMissing(client: Client, index: string, settings: estypes.IndicesIndexSettings, mappings: estypes.MappingTypeMapping): Promise<boolean> {
+export async function createIfMissing(
+  client: Client,
+  index: string,
+  settings: estypes.IndicesIndexSettings,
+  mappings: estypes.MappingTypeMapping,
+): Promise<boolean> {
   if (await client.indices.exists({ index })) return false;
   try {
     await client.indices.create({ index, settings, mappings });
@@ -118,13 +128,24 @@ export async function createIfMissing(client: Client, index: string, settings: e
  * that cannot hold it. An alias is checked through each index behind it. `otherwise` ends the
  * message for a missing index with what else the user may do.
  */
-export async function requireMapping(client: Client, index: string, wanted: readonly WantedField[], description: string, holds: string, otherwise = ''): Promise<void> {
+export async function requireMapping(
+  client: Client,
+  index: string,
+  wanted: readonly WantedField[],
+  description: string,
+  holds: string,
+  otherwise = '',
+): Promise<void> {
   let mappings: estypes.IndicesGetMappingResponse;
   try {
     mappings = await client.indices.getMapping({ index });
   } catch (error) {
     if (statusOf(error) === 404) {
-      throw new HarnessError('config', `index ${index} does not exist on ${description}: nothing holds ${holds}. Let the harness create it (harness sink init, or a run with pipeline: reference), or point the scenario at yours${otherwise}`, { cause: error });
+      throw new HarnessError(
+        'config',
+        `index ${index} does not exist on ${description}: nothing holds ${holds}. Let the harness create it (harness sink init, or a run with pipeline: reference), or point the scenario at yours${otherwise}`,
+        { cause: error },
+      );
     }
     throw error;
   }

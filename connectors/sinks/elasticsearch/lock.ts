@@ -113,7 +113,12 @@ export async function lockIndices(
     // A lock taken over is not taken back: the other run is writing now.
     hold() {
       if (!takenOver) return Promise.resolve();
-      return Promise.reject(new HarnessError('unreachable', `${options.description}: ${takenOver}; this run stops rather than write beside it (run it again once the other has finished)`));
+      return Promise.reject(
+        new HarnessError(
+          'unreachable',
+          `${options.description}: ${takenOver}; this run stops rather than write beside it (run it again once the other has finished)`,
+        ),
+      );
     },
     release,
   };

@@ -130,7 +130,13 @@ export const deadLetterFields: WantedField[] = [
 ];
 
 export const checkpointMapping: estypes.MappingTypeMapping = {
-  properties: { dataset: { type: 'keyword' }, source: { type: 'keyword' }, position: { type: 'long' }, done: { type: 'boolean' }, updated_at: { type: 'date' } },
+  properties: {
+    dataset: { type: 'keyword' },
+    source: { type: 'keyword' },
+    position: { type: 'long' },
+    done: { type: 'boolean' },
+    updated_at: { type: 'date' },
+  },
 };
 
 export const checkpointFields: WantedField[] = [
@@ -141,7 +147,14 @@ export const checkpointFields: WantedField[] = [
 ];
 
 export const lockMapping: estypes.MappingTypeMapping = {
-  properties: { holder: { type: 'keyword' }, run_id: { type: 'keyword' }, host: { type: 'keyword' }, pid: { type: 'long' }, taken_at: { type: 'date' }, renewed_at: { type: 'date' } },
+  properties: {
+    holder: { type: 'keyword' },
+    run_id: { type: 'keyword' },
+    host: { type: 'keyword' },
+    pid: { type: 'long' },
+    taken_at: { type: 'date' },
+    renewed_at: { type: 'date' },
+  },
 };
 
 /**

@@ -35,7 +35,9 @@ export class EsSinkReader implements SinkReader {
 
   async checkLayout(dataset: DatasetName): Promise<void> {
     const { indices } = this.spec;
-    await this.read(indices[dataset], () => requireMapping(this.client, indices[dataset], readFields(outputOf(dataset)), this.description, `the ${dataset} rows (sink.indices.${dataset})`));
+    await this.read(indices[dataset], () =>
+      requireMapping(this.client, indices[dataset], readFields(outputOf(dataset)), this.description, `the ${dataset} rows (sink.indices.${dataset})`),
+    );
     await this.read(indices.dlq, () => requireMapping(this.client, indices.dlq, deadLetterFields, this.description, 'the dead letters (sink.indices.dlq)'));
   }
 
@@ -101,7 +103,11 @@ export class EsSinkReader implements SinkReader {
   }
 
   statisticsWhere(dataset: DatasetName): string | null {
-    return statisticsIndices(this.spec, dataset)?.map((kept) => kept.where).join(', ') ?? null;
+    return (
+      statisticsIndices(this.spec, dataset)
+        ?.map((kept) => kept.where)
+        .join(', ') ?? null
+    );
   }
 
   /** Every document of each statistic's index, once, through a point in time as the rows; fields under their declared names. */
@@ -111,7 +117,14 @@ export class EsSinkReader implements SinkReader {
       const fields = Object.entries(statistic.fields);
       const { holds, key } = statisticsPlace(kept, dataset);
       await this.read(index, async () => {
-        await requireMapping(this.client, index, statisticsFields(kept), this.description, `${holds} (${key})`, ', or set `sink.statistics: false` when your pipeline keeps none');
+        await requireMapping(
+          this.client,
+          index,
+          statisticsFields(kept),
+          this.description,
+          `${holds} (${key})`,
+          ', or set `sink.statistics: false` when your pipeline keeps none',
+        );
         await this.refresh(index);
         await scanIndex<Record<string, unknown>>(
           this.client,
@@ -148,7 +161,9 @@ export class EsSinkReader implements SinkReader {
     } catch (error) {
       if (statusOf(error) !== 403) throw error;
       this.refreshRefused = true;
-      this.log(`cannot refresh ${index} on ${this.description} (${esMessage(error)}): reading what its refresh_interval has made visible; give the credentials the maintenance privilege to verify at once`);
+      this.log(
+        `cannot refresh ${index} on ${this.description} (${esMessage(error)}): reading what its refresh_interval has made visible; give the credentials the maintenance privilege to verify at once`,
+      );
     }
   }
 

@@ -25,7 +25,9 @@ export const elasticsearchSinkSpec = z
         ecommerce: indexName.default('user_events').describe('E-commerce events, one document per event, _id = event_id.'),
         lol: indexName.default('lol_matches_stream').describe('LoL matches, one document per participant, _id = match_id:participant_id (seed 002).'),
         dlq: indexName.default('harness_dead_letters').describe('Dead letters of every dataset, _id = dataset:source:position.'),
-        checkpoints: indexName.default('harness_checkpoints').describe('Where the reference pipeline keeps each source\'s position, written after the batch\'s documents.'),
+        checkpoints: indexName
+          .default('harness_checkpoints')
+          .describe("Where the reference pipeline keeps each source's position, written after the batch's documents."),
         locks: indexName.default('harness_locks').describe('One lock document per index a run writes, so two runs never write one index; never reset.'),
       })
       .strict()
@@ -34,26 +36,41 @@ export const elasticsearchSinkSpec = z
     statistics: statisticsSetting(
       (statistic) =>
         z
-          .object({ index: indexName.default(statistic.table).describe(`${statistic.description} One document per group and window, one per group in total.`), fields: partNames(statistic, 'Field', fieldName) })
+          .object({
+            index: indexName.default(statistic.table).describe(`${statistic.description} One document per group and window, one per group in total.`),
+            fields: partNames(statistic, 'Field', fieldName),
+          })
           .strict()
           .prefault({}),
       '{ index, fields }',
       "Where the pipeline keeps each dataset's statistics (seed 002: champion and position stats per 5-minute window and in total, one index each; see docs/elasticsearch.md): per dataset and statistic, `{ index, fields }`. `false`: the pipeline under test keeps none, and the aggregates check does not apply.",
     ),
     shards: z.number().int().min(1).max(1024).default(3).describe('number_of_shards of a data index the harness creates (seed 002: 3).'),
-    replicas: z.number().int().min(0).max(16).default(1).describe('number_of_replicas of every index the harness creates (seed 002: 1; a one-node cluster stays yellow, which writes fine).'),
+    replicas: z
+      .number()
+      .int()
+      .min(0)
+      .max(16)
+      .default(1)
+      .describe('number_of_replicas of every index the harness creates (seed 002: 1; a one-node cluster stays yellow, which writes fine).'),
     refreshInterval: duration
       .prefault('5s')
-      .describe('refresh_interval of a data index the harness creates (seed 002: 5s); the writer refreshes once more at the end of a run and the verifier before it reads.'),
+      .describe(
+        'refresh_interval of a data index the harness creates (seed 002: 5s); the writer refreshes once more at the end of a run and the verifier before it reads.',
+      ),
     ingestPipeline: z
       .string()
       .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/)
       .default('harness_ingested_at')
-      .describe('Ingest pipeline stamping ingested_at with the cluster\'s clock (a set processor from _ingest.timestamp); the default_pipeline of the data indices the harness creates.'),
+      .describe(
+        "Ingest pipeline stamping ingested_at with the cluster's clock (a set processor from _ingest.timestamp); the default_pipeline of the data indices the harness creates.",
+      ),
     reset: z
       .boolean()
       .default(true)
-      .describe('Delete and recreate the data, statistics, dead-letter and checkpoint indices at the start of a run (external pipelines: create them empty before producing). false keeps an index you made; its mapping is then checked, never changed.'),
+      .describe(
+        'Delete and recreate the data, statistics, dead-letter and checkpoint indices at the start of a run (external pipelines: create them empty before producing). false keeps an index you made; its mapping is then checked, never changed.',
+      ),
     outageLimit: duration
       .prefault('5m')
       .describe(

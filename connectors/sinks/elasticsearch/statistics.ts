@@ -144,7 +144,10 @@ export class StatisticsRecompute {
     }
     const stray = before.filter((t) => !seen.has(`${t.kept.where}/${t.id}`));
     // Before the totals: a stray window would be summed into its group's total.
-    await this.settle(stray.filter((t) => t.windowStartMs !== null), tally);
+    await this.settle(
+      stray.filter((t) => t.windowStartMs !== null),
+      tally,
+    );
     const totals = [...groups].flatMap(([kept, names]) => [...names].map((group) => target(kept, group, null)));
     const totalIds = new Set(totals.map((t) => `${t.kept.where}/${t.id}`));
     await this.settle([...totals, ...stray.filter((t) => t.windowStartMs === null && !totalIds.has(`${t.kept.where}/${t.id}`))], tally);
@@ -158,14 +161,18 @@ export class StatisticsRecompute {
       const groupField = kept.name(kept.statistic.groupBy);
       const windowField = kept.name(WINDOW_START);
       await this.client.indices.refresh({ index: kept.where });
-      await scanIndex<Record<string, string | number | null | undefined>>(this.client, { index: kept.where, fields: [groupField, windowField], pageSize: 5000 }, (hits) => {
-        for (const hit of hits) {
-          // The window start as written: epoch ms, or ISO 8601 text (a pipeline of its own may write either).
-          const window = hit._source?.[windowField];
-          const windowStartMs = window === null || window === undefined ? null : typeof window === 'number' ? window : Date.parse(window);
-          held.push({ kept, group: String(hit._source?.[groupField] ?? ''), windowStartMs, id: hit._id ?? '' });
-        }
-      });
+      await scanIndex<Record<string, string | number | null | undefined>>(
+        this.client,
+        { index: kept.where, fields: [groupField, windowField], pageSize: 5000 },
+        (hits) => {
+          for (const hit of hits) {
+            // The window start as written: epoch ms, or ISO 8601 text (a pipeline of its own may write either).
+            const window = hit._source?.[windowField];
+            const windowStartMs = window === null || window === undefined ? null : typeof window === 'number' ? window : Date.parse(window);
+            held.push({ kept, group: String(hit._source?.[groupField] ?? ''), windowStartMs, id: hit._id ?? '' });
+          }
+        },
+      );
     }
     return held;
   }
@@ -197,7 +204,10 @@ export class StatisticsRecompute {
       let pending = targets.slice(at, at + MAX_TARGETS);
       for (let round = 1; pending.length > 0; round++) {
         if (round > MAX_ROUNDS) {
-          throw new BulkWriteError('unavailable', `${pending.length} statistics document(s), first ${pending[0]!.id} in ${pending[0]!.kept.where}, were changed by another writer in each of ${MAX_ROUNDS} rounds`);
+          throw new BulkWriteError(
+            'unavailable',
+            `${pending.length} statistics document(s), first ${pending[0]!.id} in ${pending[0]!.kept.where}, were changed by another writer in each of ${MAX_ROUNDS} rounds`,
+          );
         }
         const versions = await this.versions(pending);
         const documents = pending[0]!.windowStartMs === null ? await this.sumWindows(pending) : await this.sumRows(pending);
@@ -213,7 +223,8 @@ export class StatisticsRecompute {
       if ('error' in doc) {
         const target = targets[i]!;
         const message = `cannot read statistics document ${target.id} of index ${target.kept.where}: ${causeText(doc.error)}`;
-        if (doc.error.type === 'index_not_found_exception') throw new HarnessError('config', `${message}; it holds the ${target.kept.statistic.name} statistics (sink.statistics), created when the run starts`);
+        if (doc.error.type === 'index_not_found_exception')
+          throw new HarnessError('config', `${message}; it holds the ${target.kept.statistic.name} statistics (sink.statistics), created when the run starts`);
         throw new BulkWriteError('unavailable', message);
       }
       return doc.found && doc._seq_no !== undefined && doc._primary_term !== undefined ? { seqNo: doc._seq_no, primaryTerm: doc._primary_term } : null;
@@ -229,9 +240,13 @@ export class StatisticsRecompute {
       for (const [windowStartMs, groups] of windows) {
         const name = `a${asked.length}`;
         const filter: estypes.QueryDslQueryContainer[] = [{ terms: { [statistic.groupBy]: groups } }];
-        if (windowStartMs !== null) filter.push({ range: { [statistic.eventTime]: { gte: windowStartMs, lt: windowStartMs + statistic.windowMs, format: 'epoch_millis' } } });
+        if (windowStartMs !== null)
+          filter.push({ range: { [statistic.eventTime]: { gte: windowStartMs, lt: windowStartMs + statistic.windowMs, format: 'epoch_millis' } } });
         // size = the groups asked for, so every shard returns each of them and the sums are exact.
-        aggs[name] = { filter: { bool: { filter } }, aggs: { groups: { terms: { field: statistic.groupBy, size: groups.length }, aggs: this.measureAggs(statistic) } } };
+        aggs[name] = {
+          filter: { bool: { filter } },
+          aggs: { groups: { terms: { field: statistic.groupBy, size: groups.length }, aggs: this.measureAggs(statistic) } },
+        };
         asked.push({ name, kept, windowStartMs });
       }
     }
@@ -242,7 +257,10 @@ export class StatisticsRecompute {
     for (const { name, kept, windowStartMs } of asked) {
       for (const bucket of groupBuckets(response.aggregations?.[name])) {
         const group = String(bucket.key);
-        documents.set(`${kept.where}/${statisticId(group, windowStartMs)}`, statisticDocument(kept, group, windowStartMs, this.measures(kept.statistic, bucket)));
+        documents.set(
+          `${kept.where}/${statisticId(group, windowStartMs)}`,
+          statisticDocument(kept, group, windowStartMs, this.measures(kept.statistic, bucket)),
+        );
       }
     }
     return documents;
@@ -275,7 +293,9 @@ export class StatisticsRecompute {
         for (const bucket of groupBuckets(response.aggregations?.t)) {
           const group = String(bucket.key);
           // Sums of whole numbers come back as doubles: exact below 2^53, rounding only undoes the type.
-          const measures = Object.fromEntries(Object.keys(statistic.measures).map((m) => [m, Math.round((bucket[`m_${m}`] as estypes.AggregationsSumAggregate).value ?? 0)]));
+          const measures = Object.fromEntries(
+            Object.keys(statistic.measures).map((m) => [m, Math.round((bucket[`m_${m}`] as estypes.AggregationsSumAggregate).value ?? 0)]),
+          );
           documents.set(`${kept.where}/${statisticId(group, null)}`, statisticDocument(kept, group, null, measures));
         }
       }),
@@ -308,7 +328,12 @@ export class StatisticsRecompute {
    * accounts for any more (no row in its window, no window of its group: a stray document) on the
    * same condition; returns the targets another writer changed meanwhile.
    */
-  private async write(targets: readonly Target[], versions: readonly Version[], documents: ReadonlyMap<string, Record<string, unknown>>, tally?: Tally): Promise<Target[]> {
+  private async write(
+    targets: readonly Target[],
+    versions: readonly Version[],
+    documents: ReadonlyMap<string, Record<string, unknown>>,
+    tally?: Tally,
+  ): Promise<Target[]> {
     const operations: (estypes.BulkOperationContainer | Record<string, unknown>)[] = [];
     const sent: Target[] = [];
     targets.forEach((target, i) => {
@@ -389,7 +414,12 @@ function byStatisticAndWindow(targets: readonly Target[]): Map<KeptStatistic, Ma
 }
 
 /** A statistic's document: the group, the window start, the declared fields derived from the measures, and the measures. */
-function statisticDocument({ statistic, name }: KeptStatistic, group: string, windowStartMs: number | null, measures: Record<string, number>): Record<string, unknown> {
+function statisticDocument(
+  { statistic, name }: KeptStatistic,
+  group: string,
+  windowStartMs: number | null,
+  measures: Record<string, number>,
+): Record<string, unknown> {
   const document: Record<string, unknown> = { [name(statistic.groupBy)]: group, [name(WINDOW_START)]: windowStartMs };
   for (const [field, value] of Object.entries(deriveFields(statistic, measures))) document[name(field)] = value;
   for (const [m, measure] of Object.entries(statistic.measures)) document[measureColumn(m, measure)] = measures[m];

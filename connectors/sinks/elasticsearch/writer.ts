@@ -6,7 +6,17 @@ import type { Checkpoint, Sink, SinkBatch, SinkFailure } from '../../../pipeline
 import type { SinkSetup } from '../sink.ts';
 import { statisticsKeepers } from '../statistics.ts';
 import { checkpointId, deadLetterDocument, deadLetterId, rowDocument, rowId } from './documents.ts';
-import { BulkWriteError, causeText, classifyEsError, esMessage, explainEsRefusal, isContentRefusal, isTransientStatus, preparingFailure, refusalHint } from './failures.ts';
+import {
+  BulkWriteError,
+  causeText,
+  classifyEsError,
+  esMessage,
+  explainEsRefusal,
+  isContentRefusal,
+  isTransientStatus,
+  preparingFailure,
+  refusalHint,
+} from './failures.ts';
 import { indexPlans, prepareIndices } from './indices.ts';
 import { scanIndex } from './scan.ts';
 import type { ElasticsearchSinkSpec } from './spec.ts';
@@ -83,7 +93,11 @@ export class EsSinkWriter implements Sink {
     if (this.connected) return;
     try {
       await this.client.info();
-      await prepareIndices(this.client, this.options.spec, this.options.datasets, { reset: this.options.reset, description: this.description, log: this.options.log });
+      await prepareIndices(this.client, this.options.spec, this.options.datasets, {
+        reset: this.options.reset,
+        description: this.description,
+        log: this.options.log,
+      });
     } catch (error) {
       throw preparingFailure(error, this.description);
     }
@@ -121,7 +135,10 @@ export class EsSinkWriter implements Sink {
       return [{ index: { _index: rowsIndex, ...(uniqueKeys ? { _id: rowId(output, row) } : {}), pipeline: spec.ingestPipeline } }, document];
     });
     for (const letter of batch.deadLetters) {
-      documents.push([{ create: { _index: spec.indices.dlq, ...(uniqueDeadLetters ? { _id: deadLetterId(batch.dataset, letter) } : {}) } }, deadLetterDocument(batch.dataset, letter, now)]);
+      documents.push([
+        { create: { _index: spec.indices.dlq, ...(uniqueDeadLetters ? { _id: deadLetterId(batch.dataset, letter) } : {}) } },
+        deadLetterDocument(batch.dataset, letter, now),
+      ]);
     }
     // Set before: a bulk that fails may still have written some of its documents.
     this.wrote = true;
@@ -206,7 +223,11 @@ export class EsSinkWriter implements Sink {
       throw new BulkWriteError('unavailable', `${refusal.message}; undoing the ${created.length} document(s) it created failed: ${esMessage(error)}`);
     }
     const left = response.items.filter((item) => (item.delete?.status ?? 200) >= 300 && item.delete?.status !== 404);
-    if (left.length > 0) throw new BulkWriteError('unavailable', `${refusal.message}; ${left.length} document(s) it created could not be deleted: ${causeText(left[0]?.delete?.error)}`);
+    if (left.length > 0)
+      throw new BulkWriteError(
+        'unavailable',
+        `${refusal.message}; ${left.length} document(s) it created could not be deleted: ${causeText(left[0]?.delete?.error)}`,
+      );
   }
 
   classify(error: unknown): SinkFailure {
@@ -223,7 +244,10 @@ export class EsSinkWriter implements Sink {
     const rowsIndex = this.options.spec.indices[dataset];
     // Each row counted once, as the index holds it: doubleCount is a fault injected into a run, not into its repair.
     const rebuilt = await new StatisticsRecompute(this.client, rowsIndex, datasetRules[dataset].output, kept, 0).rebuild();
-    return rebuilt.map(({ index, written, deleted }) => `${index}: ${written} documents recomputed from ${rowsIndex}${deleted > 0 ? `, ${deleted} that no row accounts for deleted` : ''}`);
+    return rebuilt.map(
+      ({ index, written, deleted }) =>
+        `${index}: ${written} documents recomputed from ${rowsIndex}${deleted > 0 ? `, ${deleted} that no row accounts for deleted` : ''}`,
+    );
   }
 
   /** Makes what the run wrote visible to searches at once (instead of within refresh_interval), then closes. Safe before connect. */
@@ -231,7 +255,9 @@ export class EsSinkWriter implements Sink {
     if (this.wrote) {
       await this.client.indices
         .refresh({ index: indexPlans(this.options.spec, this.options.datasets).map((plan) => plan.name), ignore_unavailable: true })
-        .catch((error: unknown) => this.options.log(`refreshing the indices on ${this.description} failed (${esMessage(error)}); they refresh on their own within sink.refreshInterval`));
+        .catch((error: unknown) =>
+          this.options.log(`refreshing the indices on ${this.description} failed (${esMessage(error)}); they refresh on their own within sink.refreshInterval`),
+        );
       this.wrote = false;
     }
     await this.client.close();
@@ -252,11 +278,16 @@ function bulkFailure(failed: Dropped[], description: string): Error {
   if (first) {
     const cause = first.error?.caused_by ? causeText(first.error.caused_by) : undefined;
     const own = first.error ? (first.error.reason ? `${first.error.type}: ${first.error.reason}` : first.error.type) : `HTTP ${first.status}`;
-    return new BulkWriteError('rejected', `${content.length} document(s) refused for their content, first ${first.id ?? 'a document'} by ${first.index}: ${own}`, cause);
+    return new BulkWriteError(
+      'rejected',
+      `${content.length} document(s) refused for their content, first ${first.id ?? 'a document'} by ${first.index}: ${own}`,
+      cause,
+    );
   }
   // Refused for the request itself (a missing or closed index): the configuration's, exit 2; for the credentials, exit 3.
   const other = failed[0] as Dropped;
   const what = `${description} did not write ${failed.length} document(s): ${sample(other)}`;
-  if (other.status === 401 || other.status === 403) return new HarnessError('unreachable', `${what}; check the credentials and their privileges (see docs/elasticsearch.md)`);
+  if (other.status === 401 || other.status === 403)
+    return new HarnessError('unreachable', `${what}; check the credentials and their privileges (see docs/elasticsearch.md)`);
   return new HarnessError('config', `${what} into index ${other.index}; ${refusalHint(other.error?.type)}`);
 }

@@ -62,14 +62,14 @@ function refusalHint(state: string | null): string {
   switch (state) {
     case '42P01':
     case '3F000':
-      return "the run creates its tables when it starts, so something dropped them while it ran (another run on this sink.schema with sink.reset, or by hand): run it again (harness run; harness resume or harness pipeline create what is missing), or create them with `harness sink init <scenario>` for a pipeline of your own";
+      return 'the run creates its tables when it starts, so something dropped them while it ran (another run on this sink.schema with sink.reset, or by hand): run it again (harness run; harness resume or harness pipeline create what is missing), or create them with `harness sink init <scenario>` for a pipeline of your own';
     case '3D000':
       return 'create the database (createdb) or name another one in PG_URL (or DATABASE_URL)';
     case '42501':
       return 'grant the user in PG_URL what the harness needs (CREATE on the database and the schema; SELECT, INSERT, UPDATE and DELETE on its tables) or use another user';
     case '42703':
     case '42804':
-      return "the table is not the one this harness writes (made by hand, or by another version): compare it with `harness sink ddl <scenario>`, then drop it or run with sink.reset: true";
+      return 'the table is not the one this harness writes (made by hand, or by another version): compare it with `harness sink ddl <scenario>`, then drop it or run with sink.reset: true';
     default:
       return "the server refuses the operation itself: check the sink's settings (PG_URL, sink.schema, sink.tables) against the server";
   }
@@ -99,7 +99,9 @@ function isConnectionFailure(error: unknown): boolean {
   if (typeof syscall === 'string') return true;
   if (typeof code === 'string' && /^E[A-Z_]+$/.test(code) && !code.startsWith('ERR_')) return true;
   if (error instanceof AggregateError) return error.errors.length > 0 && error.errors.every(isConnectionFailure);
-  return /^(Connection terminated|Client has encountered a connection error|timeout expired|timeout exceeded when trying to connect|Query read timeout)/.test(messageOf(error));
+  return /^(Connection terminated|Client has encountered a connection error|timeout expired|timeout exceeded when trying to connect|Query read timeout)/.test(
+    messageOf(error),
+  );
 }
 
 /**

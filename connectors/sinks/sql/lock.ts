@@ -29,7 +29,12 @@ const HARNESS_GATE_CLASS = 0x48474154; // "HGAT"
  * one first; if another run took the schema meanwhile, the run stops (exit 3) rather than write
  * beside it.
  */
-export async function lockSchema(location: SqlLocation, spec: SqlSinkSpec, env: NodeJS.ProcessEnv, { holder, runId, log = () => {} }: LockHolder): Promise<SinkLock> {
+export async function lockSchema(
+  location: SqlLocation,
+  spec: SqlSinkSpec,
+  env: NodeJS.ProcessEnv,
+  { holder, runId, log = () => {} }: LockHolder,
+): Promise<SinkLock> {
   const url = postgresUrl(env);
   if (location.kind === 'pglite' || !url) return { hold: async () => {}, release: async () => {} };
   const where = `schema ${spec.schema} on ${redactUrl(url)}`;
@@ -48,7 +53,13 @@ export async function lockSchema(location: SqlLocation, spec: SqlSinkSpec, env: 
     }
   };
   // A server that is restarting is waited for, as every connection to the sink is; a refused login is not.
-  let session = await waitOutOutage(sqlJudge(`PostgreSQL at ${redactUrl(url)}`), `connecting to lock schema ${spec.schema}`, open, { limitMs: spec.outageLimit }, log);
+  let session = await waitOutOutage(
+    sqlJudge(`PostgreSQL at ${redactUrl(url)}`),
+    `connecting to lock schema ${spec.schema}`,
+    open,
+    { limitMs: spec.outageLimit },
+    log,
+  );
   const other = await take(session, key, runId);
   if (other) {
     await session.end().catch(() => {});

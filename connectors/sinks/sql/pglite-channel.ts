@@ -39,7 +39,10 @@ export class PgliteChannel {
   private ended: { message: string; cause: unknown } | null = null;
   private readonly exited: Promise<void>;
 
-  private constructor(private readonly description: string, dataDir: string) {
+  private constructor(
+    private readonly description: string,
+    dataDir: string,
+  ) {
     this.worker = startModuleWorker(import.meta.url, 'pglite-thread', { dataDir } satisfies PgliteWorkerData);
     // Held only while a request waits (see `expect`): an idle database never keeps the process alive.
     this.worker.unref();

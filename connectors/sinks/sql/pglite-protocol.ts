@@ -34,9 +34,7 @@ export type PgliteMessage =
 export const OPENING_ID = 0;
 
 export type PgliteReply =
-  | { id: number; rows: Record<string, unknown>[]; affected: number }
-  | { id: number; page: ArrayBuffer }
-  | { id: number; error: ErrorFields };
+  { id: number; rows: Record<string, unknown>[]; affected: number } | { id: number; page: ArrayBuffer } | { id: number; error: ErrorFields };
 
 /** The fields PGlite's DatabaseError carries from the server: SQLSTATE and severity classify a failure (failures.ts). */
 const serverFields = [

@@ -114,7 +114,10 @@ async function startPglite(dataDir: string): Promise<SqlClient> {
           // Text encoded here is this request's own, and moves to the thread; bytes given are copied.
           const own = typeof rows === 'string';
           const text = own ? encoder.encode(rows) : rows;
-          await channel.request({ op: 'copyIn', sql: copyInSql(table, columns, `'/dev/blob'`), text }, { ...options, ...(own ? { transfer: [text.buffer as ArrayBuffer] } : {}) });
+          await channel.request(
+            { op: 'copyIn', sql: copyInSql(table, columns, `'/dev/blob'`), text },
+            { ...options, ...(own ? { transfer: [text.buffer as ArrayBuffer] } : {}) },
+          );
         }),
     };
     return {

@@ -67,6 +67,9 @@ export class SqlSinkProbe implements SinkProbe {
 export async function requireStatistics(client: SqlClient): Promise<void> {
   const { rows } = await client.query<{ on: boolean }>(`SELECT current_setting('track_counts')::boolean AS on`);
   if (rows[0]?.on !== true) {
-    throw new HarnessError('config', `${client.description} has track_counts off, so its tables keep no row statistics for the progress probe to read: set track_counts = on (the default)`);
+    throw new HarnessError(
+      'config',
+      `${client.description} has track_counts off, so its tables keep no row statistics for the progress probe to read: set track_counts = on (the default)`,
+    );
   }
 }

@@ -51,7 +51,12 @@ export class SqlSinkReader implements SinkReader {
       ...timingColumns.map((name): [string, string] => [name, 'timestamptz']),
     ];
     await this.requireColumns(this.spec.tables[dataset], wanted, `the ${dataset} rows`, TABLES_HINT);
-    await this.requireColumns(this.spec.tables.dlq, deadLetterColumns.map((name) => [name, name === 'raw' ? 'bytea' : 'text']), 'the dead letters', TABLES_HINT);
+    await this.requireColumns(
+      this.spec.tables.dlq,
+      deadLetterColumns.map((name) => [name, name === 'raw' ? 'bytea' : 'text']),
+      'the dead letters',
+      TABLES_HINT,
+    );
   }
 
   private async requireColumns(table: string, wanted: [string, string][], what: string, hint: string): Promise<void> {
@@ -62,12 +67,18 @@ export class SqlSinkReader implements SinkReader {
     );
     const where = `${this.spec.schema}.${table} on ${this.client.description}`;
     if (rows.length === 0) {
-      throw new HarnessError('config', `table ${where} does not exist: nothing holds ${what}. Create the tables with \`harness sink init\` (or let the pipeline create them), ${hint}`);
+      throw new HarnessError(
+        'config',
+        `table ${where} does not exist: nothing holds ${what}. Create the tables with \`harness sink init\` (or let the pipeline create them), ${hint}`,
+      );
     }
     const present = new Set(rows.map((r) => r.column_name));
     const missing = wanted.filter(([name]) => !present.has(name));
     if (missing.length > 0) {
-      throw new HarnessError('config', `table ${where} has no column ${missing.map(([name, type]) => `"${name}" (${type})`).join(', ')}: the verifier reads every declared field; see docs/external-pipeline.md`);
+      throw new HarnessError(
+        'config',
+        `table ${where} has no column ${missing.map(([name, type]) => `"${name}" (${type})`).join(', ')}: the verifier reads every declared field; see docs/external-pipeline.md`,
+      );
     }
   }
 
@@ -146,21 +157,28 @@ export class SqlSinkReader implements SinkReader {
 
   async scanDeadLetters(dataset: DatasetName, onPage: (letters: DeadLetterRow[]) => void): Promise<void> {
     let page: DeadLetterRow[] = [];
-    await this.copy({ select: `source, position, record_index, reason, raw, ${selectExpression('dead_lettered_at', null)}`, from: this.table('dlq'), where: `dataset = ${literal(dataset)}` }, (row) => {
-      const [source, position, recordIndex, reason, raw, at] = row;
-      page.push({
-        source: source ?? '',
-        position: Number(position),
-        recordIndex: numberOrNull(recordIndex),
-        reason: reason ?? '',
-        raw: raw === null || raw === undefined ? Buffer.alloc(0) : parseBytea(raw),
-        ingestedAtMs: numberOrNull(at),
-      });
-      if (page.length >= COPY_PAGE_ROWS) {
-        onPage(page);
-        page = [];
-      }
-    });
+    await this.copy(
+      {
+        select: `source, position, record_index, reason, raw, ${selectExpression('dead_lettered_at', null)}`,
+        from: this.table('dlq'),
+        where: `dataset = ${literal(dataset)}`,
+      },
+      (row) => {
+        const [source, position, recordIndex, reason, raw, at] = row;
+        page.push({
+          source: source ?? '',
+          position: Number(position),
+          recordIndex: numberOrNull(recordIndex),
+          reason: reason ?? '',
+          raw: raw === null || raw === undefined ? Buffer.alloc(0) : parseBytea(raw),
+          ingestedAtMs: numberOrNull(at),
+        });
+        if (page.length >= COPY_PAGE_ROWS) {
+          onPage(page);
+          page = [];
+        }
+      },
+    );
     if (page.length > 0) onPage(page);
   }
 

@@ -7,10 +7,7 @@ export const sqlSinkSpec = z
   .object({
     type: z.literal('sql').describe('PostgreSQL through pg when PG_URL/DATABASE_URL is set, else embedded PGlite.'),
     schema: identifier.default('harness').describe('Database schema holding the tables.'),
-    reset: z
-      .boolean()
-      .default(true)
-      .describe('Drop and recreate the tables at the start of a run (external pipelines: create them empty before producing).'),
+    reset: z.boolean().default(true).describe('Drop and recreate the tables at the start of a run (external pipelines: create them empty before producing).'),
     tables: z
       .object({
         ecommerce: identifier.default('user_events').describe('E-commerce events, one row per event.'),

@@ -177,8 +177,7 @@ function upserts(schema: string, output: DatasetOutput, t: StatisticsTable, weig
 function measureSql(m: Measure, output: DatasetOutput, weight: string | null): string {
   if (m.kind === 'count') return weight ? `sum(${weight})::bigint` : 'count(*)::bigint';
   const column = `i.${ident(m.field)}`;
-  const value =
-    output.fields[m.field]?.type === 'boolean' ? `${column}::int` : m.decimals === 0 ? column : `round(${column}::float8 * ${10 ** m.decimals})`;
+  const value = output.fields[m.field]?.type === 'boolean' ? `${column}::int` : m.decimals === 0 ? column : `round(${column}::float8 * ${10 ** m.decimals})`;
   return `sum(${weight ? `${weight} * ` : ''}${value})::bigint`;
 }
 

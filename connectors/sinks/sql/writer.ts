@@ -5,7 +5,17 @@ import { datasetRules } from '../../../pipeline/rules/index.ts';
 import type { Checkpoint, Sink, SinkBatch, SinkFailure } from '../../../pipeline/sink.ts';
 import { ident, literal, type SqlClient, type SqlQueryable, type SqlTransaction } from './client.ts';
 import { copyTextField } from './copy-text.ts';
-import { CHECKPOINT_TABLE, createCheckpointTableSql, createDeadLetterTableSql, createStagingTableSql, createTableSql, fromStaged, qualified, stagingTable, timingColumns } from './ddl.ts';
+import {
+  CHECKPOINT_TABLE,
+  createCheckpointTableSql,
+  createDeadLetterTableSql,
+  createStagingTableSql,
+  createTableSql,
+  fromStaged,
+  qualified,
+  stagingTable,
+  timingColumns,
+} from './ddl.ts';
 import type { SqlSinkSpec } from './spec.ts';
 import { classifySqlError, explainSqlRefusal } from './failures.ts';
 import { statisticsKeepers } from '../statistics.ts';
@@ -76,7 +86,8 @@ export class SqlSinkWriter implements Sink {
     this.statistics = statisticsKeepers(
       options.datasets,
       (dataset) => statisticsTables(options.spec, dataset),
-      (dataset, tables) => new StatisticsKeeper(options.spec.schema, options.spec.tables[dataset], datasetRules[dataset].output, tables, options.doubleCount ?? 0),
+      (dataset, tables) =>
+        new StatisticsKeeper(options.spec.schema, options.spec.tables[dataset], datasetRules[dataset].output, tables, options.doubleCount ?? 0),
     );
   }
 

@@ -60,7 +60,17 @@ export class CsvTransport implements RunTransport<CsvLocation> {
     for (const dataset of datasets) mkdirSync(datasetDir(this.dir, dataset), { recursive: true });
   }
 
-  async produce({ generator, count, workers = 1, shard = wholeDataset, paced = true, signal, endEarly, onDelivered, resume }: ProduceRequest): Promise<ProduceOutcome> {
+  async produce({
+    generator,
+    count,
+    workers = 1,
+    shard = wholeDataset,
+    paced = true,
+    signal,
+    endEarly,
+    onDelivered,
+    resume,
+  }: ProduceRequest): Promise<ProduceOutcome> {
     const dir = datasetDir(this.dir, generator.dataset);
     const plan = filePlan(generator, count, this.rotation);
     // A file is committed whole or not at all (temp name + rename): what exists is done.

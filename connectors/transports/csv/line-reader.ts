@@ -12,7 +12,13 @@ export function committedFiles(dir: string): string[] {
 
 /** True once every shard writing into `dir` has finished. */
 export function isFinished(dir: string): boolean {
-  return existsSync(dir) && allShardsDone(dir, readdirSync(dir).filter((name) => name.startsWith('_DONE-')));
+  return (
+    existsSync(dir) &&
+    allShardsDone(
+      dir,
+      readdirSync(dir).filter((name) => name.startsWith('_DONE-')),
+    )
+  );
 }
 
 /** Splits a file into its lines, keeping bytes exact; a trailing newline ends the last line. */

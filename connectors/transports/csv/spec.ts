@@ -10,7 +10,7 @@ export const csvSpec = z
     rotateInterval: duration
       .prefault('1s')
       .describe(
-        'With a rate, also start a new file after this much time. Part of every record\'s latency: a record is readable only once its file is renamed into place, so it waits up to this long (half of it on average) before the pipeline can see it, plus up to pipeline.pollInterval.',
+        "With a rate, also start a new file after this much time. Part of every record's latency: a record is readable only once its file is renamed into place, so it waits up to this long (half of it on average) before the pipeline can see it, plus up to pipeline.pollInterval.",
       ),
   })
   .strict();

@@ -76,7 +76,11 @@ export class BoundedTopicRead<T> {
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
     consumer
-      .run({ autoCommit: false, partitionsConsumedConcurrently: Math.max(1, Object.keys(this.range.start).length), eachBatch: (payload) => this.batch(payload) })
+      .run({
+        autoCommit: false,
+        partitionsConsumedConcurrently: Math.max(1, Object.keys(this.range.start).length),
+        eachBatch: (payload) => this.batch(payload),
+      })
       .catch((error: unknown) => this.fail(error));
   }
 

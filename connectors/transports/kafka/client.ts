@@ -74,7 +74,10 @@ export function kafkaBrokers(env: NodeJS.ProcessEnv): string[] {
     return problem === null ? [] : [`"${redact(entry)}" is not host:port (${problem ? `${problem}; ` : ''}e.g. ${example})`];
   });
   if (bad.length > 0) {
-    const shown = value.split(',').map((entry) => redact(entry)).join(',');
+    const shown = value
+      .split(',')
+      .map((entry) => redact(entry))
+      .join(',');
     throw new HarnessError('config', `KAFKA_BROKERS="${shown}": ${bad.join('; ')}`);
   }
   return brokers;
@@ -98,7 +101,8 @@ function kafkajsBroker(broker: string): string {
 }
 
 const ipv6SocketFactory: ISocketFactory = ({ host, port, onConnect }) => {
-  const address = host.startsWith(ipv6Prefix) && host.endsWith(ipv6Suffix) ? Buffer.from(host.slice(ipv6Prefix.length, -ipv6Suffix.length), 'hex').toString() : host;
+  const address =
+    host.startsWith(ipv6Prefix) && host.endsWith(ipv6Suffix) ? Buffer.from(host.slice(ipv6Prefix.length, -ipv6Suffix.length), 'hex').toString() : host;
   const socket: Socket = connect({ host: address, port }, onConnect);
   socket.setKeepAlive(true, 60_000);
   return socket;
@@ -172,7 +176,11 @@ export function classifyKafkaFailure(error: unknown, what: string): Error {
   if (lost) return new HarnessError('unreachable', `${what} failed after retries: ${kafkaReason(error)}`, { cause: error });
   const refused = chain.some((e) => {
     const { name, type, code } = e as { name: string; type?: unknown; code?: unknown };
-    return name === 'KafkaJSProtocolError' || (typeof type === 'string' && name.startsWith('KafkaJS')) || (typeof code === 'number' && code > 0 && !name.startsWith('KafkaJS'));
+    return (
+      name === 'KafkaJSProtocolError' ||
+      (typeof type === 'string' && name.startsWith('KafkaJS')) ||
+      (typeof code === 'number' && code > 0 && !name.startsWith('KafkaJS'))
+    );
   });
   if (refused) return new HarnessError('config', `${what}: the broker refused it: ${kafkaReason(error)}`, { cause: error });
   return error instanceof Error ? error : new Error(String(error));

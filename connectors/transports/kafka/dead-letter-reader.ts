@@ -32,7 +32,11 @@ export class KafkaDeadLetterReader implements DeadLetterStream {
     runId: string,
     private readonly log: (line: string) => void,
   ) {
-    for (const [dataset, range] of Object.entries(ranges) as [DatasetName, DeadLetterRange][]) this.reads.set(dataset, new BoundedTopicRead(kafka, range, `harness-verify-${runId}`, (partition, message) => letterOf(range.name, runId, partition, message)));
+    for (const [dataset, range] of Object.entries(ranges) as [DatasetName, DeadLetterRange][])
+      this.reads.set(
+        dataset,
+        new BoundedTopicRead(kafka, range, `harness-verify-${runId}`, (partition, message) => letterOf(range.name, runId, partition, message)),
+      );
     this.description = `Kafka ${Object.values(ranges)
       .map((range) => range.name)
       .join(', ')}`;

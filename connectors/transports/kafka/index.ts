@@ -147,14 +147,19 @@ class KafkaTransport implements RunTransport<KafkaLocation> {
 
   async produce({ generator, count, workers = 1, shard = wholeDataset, paced = true, signal, onDelivered, resume }: ProduceRequest): Promise<ProduceOutcome> {
     const topic = this.spec.topics[generator.dataset].name;
-    const plan = generator.config.load ? scheduledPlan(generator.schedule, count, this.spec.batchSize, PROFILE_BATCH_SPAN_MS) : { count, size: this.spec.batchSize };
+    const plan = generator.config.load
+      ? scheduledPlan(generator.schedule, count, this.spec.batchSize, PROFILE_BATCH_SPAN_MS)
+      : { count, size: this.spec.batchSize };
     try {
       await this.reached;
       const range = this.topics[generator.dataset];
       // Resuming: what the topic already holds of this run is not sent again (its key or header names each record).
       const delivered = resume && range ? await deliveredRecords(this.kafka, range, this.runId, plan, keyDecoder(generator)) : null;
       const threads = producerThreads(this.spec.client, workers);
-      if (threads < workers) this.log(`[${generator.dataset}] ${threads} producer thread${threads > 1 ? 's' : ''}, not ${workers}: ${this.spec.client === 'librdkafka' ? 'librdkafka sends from threads of its own' : `${availableParallelism()} cores`}`);
+      if (threads < workers)
+        this.log(
+          `[${generator.dataset}] ${threads} producer thread${threads > 1 ? 's' : ''}, not ${workers}: ${this.spec.client === 'librdkafka' ? 'librdkafka sends from threads of its own' : `${availableParallelism()} cores`}`,
+        );
       const result = await produceChunks<KafkaWriterOptions>({
         transport: kafka,
         writerOptions: {
@@ -219,7 +224,10 @@ export const kafka = {
   create: (spec, { runId, env, log }) => new KafkaTransport(spec, kafkaBrokers(env), runId, spec.consumerGroup ?? `harness-${runId}`, log),
   reopen: (spec, location, { runId, env, log }) => new KafkaTransport(spec, kafkaBrokers(env), runId, location.consumerGroup, log, location.topics),
   positionConvention: "record_index = the record index from the message's harness header (source = topic:partition, position = offset)",
-  describe: (location) => `kafka ${location.brokers.join(',')} (${Object.values(location.topics).map((topic) => topic.name).join(', ')})`,
+  describe: (location) =>
+    `kafka ${location.brokers.join(',')} (${Object.values(location.topics)
+      .map((topic) => topic.name)
+      .join(', ')})`,
   followsProduction: false,
   // Brokers are read from the environment again, as every server is after the run: the manifest's list is a record.
   sourcesFor: (location, generators, { runId, env, log }) => {
@@ -227,10 +235,19 @@ export const kafka = {
     // `harness pipeline` first meets the cluster when its consumers connect: bounded like a run's prepare.
     const reached = () => reachBrokers(brokers, location.connectTimeoutMs ?? defaultConnectTimeoutMs, log);
     let first: Promise<void> | undefined;
-    return sourcesOver(createKafka(brokers, `harness-pipeline-${runId}`, log), runId, location, generators, (topic) => Promise.resolve(topic.end), () => (first ??= reached()));
+    return sourcesOver(
+      createKafka(brokers, `harness-pipeline-${runId}`, log),
+      runId,
+      location,
+      generators,
+      (topic) => Promise.resolve(topic.end),
+      () => (first ??= reached()),
+    );
   },
   deadLetterPublisher: (spec, { runId, env, log }) =>
-    spec.deadLetterTopic ? new KafkaDeadLetterTopic(createKafka(kafkaBrokers(env), `harness-dlq-${runId}`, log), runId, (dataset) => spec.topics[dataset].name) : null,
+    spec.deadLetterTopic
+      ? new KafkaDeadLetterTopic(createKafka(kafkaBrokers(env), `harness-dlq-${runId}`, log), runId, (dataset) => spec.topics[dataset].name)
+      : null,
   deadLetterReader: (location, { runId, env, log }) => {
     const ranges: Partial<Record<DatasetName, DeadLetterRange>> = {};
     for (const [dataset, topic] of Object.entries(location.topics) as [DatasetName, TopicRange | undefined][]) {
@@ -239,7 +256,10 @@ export const kafka = {
     const names = Object.values(ranges).map((range) => range.name);
     if (names.length === 0) return null;
     if (!env.KAFKA_BROKERS?.trim()) {
-      throw new HarnessError('config', `this run's dead letters were also sent to Kafka (${names.join(', ')} on ${location.brokers.join(',')}); set KAFKA_BROKERS to read them back`);
+      throw new HarnessError(
+        'config',
+        `this run's dead letters were also sent to Kafka (${names.join(', ')} on ${location.brokers.join(',')}); set KAFKA_BROKERS to read them back`,
+      );
     }
     return new KafkaDeadLetterReader(createKafka(kafkaBrokers(env), `harness-verify-${runId}`, log), ranges, runId, log);
   },

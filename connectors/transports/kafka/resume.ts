@@ -19,7 +19,13 @@ export interface Delivered {
  * a duplicate): every record is a pure function of its index, so what is not marked is what a
  * resumed run still has to send.
  */
-export async function deliveredRecords(kafka: Kafka, range: { name: string; start: Offsets }, runId: string, plan: ChunkPlan, decode: KeyDecoder): Promise<Delivered> {
+export async function deliveredRecords(
+  kafka: Kafka,
+  range: { name: string; start: Offsets },
+  runId: string,
+  plan: ChunkPlan,
+  decode: KeyDecoder,
+): Promise<Delivered> {
   const seen = new Uint8Array(plan.count);
   const read = new BoundedTopicRead<number>(kafka, range, `harness-resume-${runId}`, (_partition, message) => {
     const index = messageIndex(message, runId, decode);

@@ -290,7 +290,9 @@ export class KafkaSource implements Source {
   private async finished(): Promise<boolean> {
     const end = this.endOffsets;
     if (!end || this.queue.length > 0) return false;
-    const open = Object.entries(end).map(([p, offset]) => [Number(p), offset] as const).filter(([p, offset]) => (this.positions.get(p) ?? 0) < offset);
+    const open = Object.entries(end)
+      .map(([p, offset]) => [Number(p), offset] as const)
+      .filter(([p, offset]) => (this.positions.get(p) ?? 0) < offset);
     if (open.length === 0) return true;
     if (!this.reread || open.some(([p]) => this.owned.has(p)) || Date.now() - this.askedAtMs < FINISH_POLL_MS) return false;
     this.askedAtMs = Date.now();

@@ -20,7 +20,10 @@ export interface KafkaWriterOptions {
   skip?: number[];
 }
 
-const producers = { kafkajs: openKafkajsProducer, librdkafka: openLibrdkafkaProducer } satisfies Record<KafkaWriterOptions['client'], (settings: ProducerSettings) => Promise<ChunkProducer>>;
+const producers = { kafkajs: openKafkajsProducer, librdkafka: openLibrdkafkaProducer } satisfies Record<
+  KafkaWriterOptions['client'],
+  (settings: ProducerSettings) => Promise<ChunkProducer>
+>;
 
 /**
  * One producer of its own per thread; each chunk is one send. The messages are built when the
@@ -28,13 +31,24 @@ const producers = { kafkajs: openKafkajsProducer, librdkafka: openLibrdkafkaProd
  */
 export async function openKafkaWriter(options: KafkaWriterOptions, { generator, startedAtMs, log }: WriterContext): Promise<ChunkWriter> {
   const { brokers, topic, acks, compression, batchSize, inFlight } = options;
-  const producer = await producers[options.client]({ brokers, topic, clientId: `harness-producer-${options.runId}`, acks, compression, batchSize, inFlight, log });
+  const producer = await producers[options.client]({
+    brokers,
+    topic,
+    clientId: `harness-producer-${options.runId}`,
+    acks,
+    compression,
+    batchSize,
+    inFlight,
+    log,
+  });
   const messageOptions = { runId: options.runId, headers: options.headers, startedAtMs, skip: new Set(options.skip ?? []) };
   return {
-    prepare: ({ first, end }) => async () => {
-      await producer.send(chunkMessages(generator, first, end, messageOptions));
-      return null;
-    },
+    prepare:
+      ({ first, end }) =>
+      async () => {
+        await producer.send(chunkMessages(generator, first, end, messageOptions));
+        return null;
+      },
     close: () => producer.close(),
   };
 }
