@@ -121,6 +121,16 @@ describe('waitOutOutage', () => {
     expect(b.calls).toBe(1);
   });
 
+  it('keeps an attempt that succeeds as the stop comes: the stop cuts a wait short, never an attempt', async () => {
+    const stop = new AbortController();
+    const landing = async () => {
+      stop.abort();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return 'committed';
+    };
+    await expect(waitOutOutage(judge, 'write', landing, { limitMs: 60_000, signal: stop.signal }, () => {})).resolves.toBe('committed');
+  });
+
   it('stops waiting when the signal aborts', async () => {
     const stop = new AbortController();
     const { operation } = flaky(Array.from({ length: 100 }, () => new Failure('unavailable', 'ECONNRESET')));
