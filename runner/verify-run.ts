@@ -31,6 +31,7 @@ export async function verifyRunDir(runDir: string, env: NodeJS.ProcessEnv, log: 
         nowMs,
         deadLetters,
         positionConvention: transport.positionConvention,
+        chunkPlan: (generator, count) => transport.chunkPlan(manifest.scenario.transport, generator, count),
       });
       const report: Report = { ...verified, run: runSummary(manifest, verified.sink, transport.describe(location)) };
       let judged = report;

@@ -17,6 +17,11 @@ export interface CheckContext {
   window: { startMs: number; endMs: number };
   /** Intended send time of an index under the load profile, or null when it had no rate. */
   intendedAtMs(index: number): number | null;
+  /**
+   * When the transport was due to send the record: a paced chunk (a file, a produce request) goes
+   * when its last record is due. Its own intended time when the transport's chunks are not known.
+   */
+  sendDueAtMs(index: number): number | null;
   /** How this run's dead letters name their place, for messages when one maps to no record. */
   positionConvention: string;
   /** Where the run's dead letters were also published and are read back from (a Kafka topic), or null when nowhere. */

@@ -12,6 +12,7 @@ import { checks } from './checks/index.ts';
 import { abortedCheck, producedPart, type ProducedPart } from './produced.ts';
 import { REPORT_SCHEMA_VERSION, type Report } from './report.ts';
 import type { DeadLetterRow, DeadLetterStream, SinkReader, SinkRow } from '../connectors/readers.ts';
+import { chunkLast, type ChunkPlan } from '../connectors/transports/chunks.ts';
 
 export interface VerifyOptions {
   /** For an external pipeline: wait up to this long for each table to hold the expected rows. */
@@ -23,6 +24,8 @@ export interface VerifyOptions {
   deadLetters?: DeadLetterStream | null;
   /** How the run's transport names a dead letter's record (TransportComponent.positionConvention), for the dead-letter checks' messages. */
   positionConvention?: string;
+  /** How the run's transport split a dataset into chunks (TransportComponent.chunkPlan), for when each record was due to be sent. */
+  chunkPlan?: (generator: Generator, count: number) => ChunkPlan;
 }
 
 /** Clock slack on both ends of the run window: timestamps are taken by different processes. */
@@ -174,6 +177,8 @@ export async function verifyRun(manifest: RunManifest, reader: SinkReader, optio
     if (options.waitForMs) await waitForRows(reader, name, oracle.counts().expectedRows, options.waitForMs, log);
     // Rows an external pipeline wrote while verify waited for them are still this run's.
     const endMs = options.waitForMs ? Math.max(nowMs, Date.now()) : nowMs;
+    const intendedAtMs = (index: number) => (generator.schedule.paced ? generation.startedAtMs + generator.schedule.offsetMs(index) : null);
+    const plan = options.chunkPlan?.(generator, spec.count);
     const context: CheckContext = {
       dataset: name,
       oracle,
@@ -181,7 +186,8 @@ export async function verifyRun(manifest: RunManifest, reader: SinkReader, optio
       generation,
       slos: manifest.scenario.slos,
       window: { startMs: startMs - WINDOW_SLACK_MS, endMs: endMs + WINDOW_SLACK_MS },
-      intendedAtMs: (index) => (generator.schedule.paced ? generation.startedAtMs + generator.schedule.offsetMs(index) : null),
+      intendedAtMs,
+      sendDueAtMs: (index) => intendedAtMs(plan ? chunkLast(plan, index) : index),
       positionConvention: options.positionConvention ?? "source and position as the run's transport names a record",
       deadLetterStream: options.deadLetters?.where(name) ?? null,
       statistics: datasetStatistics[name],

@@ -58,6 +58,20 @@ export function splitAmong<T>(items: readonly T[], workers: number): T[][] {
   return Array.from({ length: workers }, (_, w) => items.filter((_, i) => i % workers === w));
 }
 
+/** The last index of the chunk that holds `index`: a paced chunk is delivered when that record is due. */
+export function chunkLast(plan: ChunkPlan, index: number): number {
+  if (!('starts' in plan)) return Math.min(plan.count, (Math.floor(index / plan.size) + 1) * plan.size) - 1;
+  const { starts } = plan;
+  let low = 0;
+  let high = starts.length - 1;
+  while (low < high) {
+    const mid = (low + high + 1) >> 1;
+    if ((starts[mid] as number) <= index) low = mid;
+    else high = mid - 1;
+  }
+  return (starts[low + 1] ?? plan.count) - 1;
+}
+
 /** The index range [first, end) of chunk `chunk`. */
 export function chunkRange(plan: ChunkPlan, chunk: number): [number, number] {
   if ('starts' in plan) return [plan.starts[chunk] as number, plan.starts[chunk + 1] ?? plan.count];

@@ -3,7 +3,7 @@ import type { DatasetName, Generator } from '../../generators/index.ts';
 import type { DeadLetterPublisher } from '../../pipeline/dead-letter-publisher.ts';
 import type { Source } from '../../pipeline/source.ts';
 import type { DeadLetterStream } from '../readers.ts';
-import type { Shard } from './chunks.ts';
+import type { ChunkPlan, Shard } from './chunks.ts';
 
 export type Log = (line: string) => void;
 
@@ -127,6 +127,12 @@ export interface TransportComponent<Type extends string, Spec, Location, WriterO
    * words, for a pipeline of your own: the verifier's dead-letter checks say it when they fail.
    */
   readonly positionConvention: string;
+  /**
+   * How a dataset of `count` records splits into this transport's chunks (files, produce requests).
+   * A paced chunk is delivered when its last record is due, so its first records wait by design:
+   * the verifier measures each record's send against that time, not its own.
+   */
+  chunkPlan(spec: Spec, generator: Generator, count: number): ChunkPlan;
   /** Where a run's data went, in words (no credentials): for the run's log and report.html. */
   describe(location: Location): string;
   /**

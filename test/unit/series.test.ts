@@ -97,6 +97,30 @@ describe('the series check', () => {
     expect(second?.backlogAtEnd).toBe(series[3]?.backlog);
   });
 
+  it("counts a record behind only when its chunk went over a second after the chunk's last record was due", async () => {
+    // Files of a second of records (chunks of 1000, record i due at i ms): each goes when its last
+    // record is due, so its first waits a second by design. Sent 300 ms after that: not behind; the
+    // chunk of second 2 goes 1.5 s after it: behind, by those 1.5 s.
+    const sink = timedSink();
+    const { oracle } = sink;
+    const landing = [...Array(oracle.count).keys()].filter((i) => oracle.outcome(i).type === 'land');
+    const chunkDue = (i: number) => Math.floor(i / 1000) * 1000 + 999;
+    sink.rows.ecommerce = sink.rows.ecommerce.map((row, n): SinkRow => {
+      const index = landing[n] as number;
+      return { ...row, producedAtMs: RUN_START + chunkDue(index) + (index >= 2000 && index < 3000 ? 1500 : 300) };
+    });
+    const plan = { count: oracle.count, size: 1000 };
+    const report = await verifyRun(sink.manifest, memoryReader(sink), { nowMs: VERIFY_AT, chunkPlan: () => plan });
+    const series = report.series?.ecommerce ?? [];
+    const inSecond2 = landing.filter((i) => i >= 2000 && i < 3000);
+    expect(series.map((p) => p.behind)).toEqual([0, 0, 0, 0, inSecond2.length]);
+    expect(series[4]?.behindMaxMs).toBe(1500);
+    // Measured from each record's own due time, as without the plan, the first records of the chunks
+    // sent in seconds 1 and 2 (on time) would count too.
+    const own = (await verifyRun(sink.manifest, memoryReader(sink), { nowMs: VERIFY_AT })).series?.ecommerce ?? [];
+    expect([own[1]?.behind, own[2]?.behind].every((n) => (n as number) > 0)).toBe(true);
+  });
+
   it('judges each stage on its own SLOs and names the stage that broke one', async () => {
     const sink = timedSink({
       stages: [

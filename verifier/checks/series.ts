@@ -9,7 +9,10 @@ import type { SeriesPoint, StageSummary } from '../report.ts';
  * of 10M records over hours stays within a few MB.
  */
 const HISTOGRAM_SECONDS = 3600;
-/** A record sent later than this after its intended time counts as behind: the generator, not the pipeline, fell behind. */
+/**
+ * A record sent later than this after it was due to be sent (when its chunk's last record was due)
+ * counts as behind: the generator, not the pipeline, fell behind.
+ */
 const BEHIND_MS = 1000;
 const HIGHEST_MS = 24 * 3_600_000;
 
@@ -91,7 +94,8 @@ export const series: Check = {
           outcomeAt(row.ingestedAtMs);
           const stage = stageAt(stages, row.ingestedAtMs - zeroMs);
           if (stage >= 0) stageIngested[stage] = (stageIngested[stage] as number) + 1;
-          const lag = intended !== null && row.producedAtMs !== null ? Math.round(row.producedAtMs - intended) : 0;
+          const due = context.sendDueAtMs(origin);
+          const lag = due !== null && row.producedAtMs !== null ? Math.round(row.producedAtMs - due) : 0;
           const sent = row.producedAtMs === null ? null : secondOf(row.producedAtMs);
           if (lag > BEHIND_MS && sent !== null) {
             add(behind, sent, 1);

@@ -123,6 +123,7 @@ export const csv = {
   create: (spec, { runDir }) => new CsvTransport(spec.dir ?? join(runDir, 'data'), spec),
   reopen: (spec, location) => new CsvTransport(location.dir, spec),
   positionConvention: 'source = the file name and position = its 1-based physical line, the header being line 1',
+  chunkPlan: (spec, generator, count) => filePlan(generator, count, spec),
   describe: (location) => `csv files in ${location.dir}`,
   followsProduction: true,
   sourcesFor: (location, generators) => sourcesIn(location.dir, generators),

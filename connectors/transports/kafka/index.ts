@@ -3,7 +3,7 @@ import type { Kafka } from 'kafkajs';
 import { HarnessError } from '../../../core/errors.ts';
 import type { DatasetName, Generator } from '../../../generators/index.ts';
 import type { Source } from '../../../pipeline/source.ts';
-import { scheduledPlan, wholeDataset } from '../chunks.ts';
+import { scheduledPlan, wholeDataset, type ChunkPlan } from '../chunks.ts';
 import { produceChunks } from '../engine.ts';
 import type { Log, ProduceOutcome, ProduceRequest, RunTransport, TransportComponent } from '../transport.ts';
 import { classifyKafkaFailure, createKafka, defaultConnectTimeoutMs, kafkaBrokers, reachBrokers } from './client.ts';
@@ -80,6 +80,11 @@ function producerThreads(client: KafkaTransportSpec['client'], workers: number):
  */
 const PROFILE_BATCH_SPAN_MS = 100;
 
+/** One produce request per chunk: `batchSize` records, under a load profile also at most PROFILE_BATCH_SPAN_MS of the schedule. */
+function batchPlan(spec: KafkaTransportSpec, generator: Generator, count: number): ChunkPlan {
+  return generator.config.load ? scheduledPlan(generator.schedule, count, spec.batchSize, PROFILE_BATCH_SPAN_MS) : { count, size: spec.batchSize };
+}
+
 /**
  * Chunks the engine keeps outstanding. kafkajs: one produce request each. librdkafka confirms
  * chunks by flushing its queue, which waits for every message in it: a large window keeps the
@@ -147,9 +152,7 @@ class KafkaTransport implements RunTransport<KafkaLocation> {
 
   async produce({ generator, count, workers = 1, shard = wholeDataset, paced = true, signal, onDelivered, resume }: ProduceRequest): Promise<ProduceOutcome> {
     const topic = this.spec.topics[generator.dataset].name;
-    const plan = generator.config.load
-      ? scheduledPlan(generator.schedule, count, this.spec.batchSize, PROFILE_BATCH_SPAN_MS)
-      : { count, size: this.spec.batchSize };
+    const plan = batchPlan(this.spec, generator, count);
     try {
       await this.reached;
       const range = this.topics[generator.dataset];
@@ -223,6 +226,7 @@ export const kafka = {
   spec: kafkaSpec,
   create: (spec, { runId, env, log }) => new KafkaTransport(spec, kafkaBrokers(env), runId, spec.consumerGroup ?? `harness-${runId}`, log),
   reopen: (spec, location, { runId, env, log }) => new KafkaTransport(spec, kafkaBrokers(env), runId, location.consumerGroup, log, location.topics),
+  chunkPlan: batchPlan,
   positionConvention: "record_index = the record index from the message's harness header (source = topic:partition, position = offset)",
   describe: (location) =>
     `kafka ${location.brokers.join(',')} (${Object.values(location.topics)
