@@ -69,8 +69,13 @@ describe('waitOutOutage', () => {
     );
     expect(took).toBeGreaterThanOrEqual(1500);
     expect(took).toBeLessThan(3500);
-    // 200 + 400 + 800, then the rest of the limit: 100 ms.
-    expect(calls).toHaveLength(5);
+    // 200 + 400 + 800, then the rest of the limit (100 ms): one attempt at the limit, or two when a
+    // late timer leaves a millisecond or two of it. None started after it (timers may fire late).
+    const gaps = calls.slice(1, 4).map((t, i) => t - (calls[i] as number));
+    [200, 400, 800].forEach((min, i) => expect(gaps[i]).toBeGreaterThanOrEqual(min - 5));
+    expect(calls.length).toBeGreaterThanOrEqual(5);
+    expect(calls.length).toBeLessThanOrEqual(6);
+    expect(calls.at(-1)).toBeLessThan(1500 + 1000);
   });
 
   it('never retries rejected content, a refusal, a fatal error or a bug', async () => {
