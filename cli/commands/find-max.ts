@@ -5,7 +5,7 @@ import { HarnessError } from '../../core/errors.ts';
 import { ExitCode } from '../../core/exit-codes.ts';
 import { parseDuration } from '../../core/duration.ts';
 import { datasetNames, type DatasetName } from '../../generators/dataset-names.ts';
-import { untilStopped, type CommandContext } from '../context.ts';
+import { parseWorkers, untilStopped, type CommandContext } from '../context.ts';
 
 function positiveRate(text: string, flag: string): number {
   const n = Number(text);
@@ -31,6 +31,11 @@ export function registerFindMax(program: Command, context: CommandContext): void
     .option('--step <duration>', 'steady load per step (the first seconds of each are warm-up)', '10s')
     .option('--faults <spec>', 'replace the fault rates, as for harness run')
     .option(
+      '--workers <n>',
+      "worker threads generating each step's records; the default keeps generation off the thread of the reference pipeline, whose capacity is searched",
+      '2',
+    )
+    .option(
       '--exec <command>',
       'pipeline: external: the shell command that runs your pipeline over one step (HARNESS_RUN_DIR, HARNESS_RUN_ID set), started and stopped with each step',
     )
@@ -38,7 +43,17 @@ export function registerFindMax(program: Command, context: CommandContext): void
     .action(
       async (
         scenarioPath: string,
-        options: { dataset?: string; from: string; to: string; budget: string; step: string; faults?: string; keepData?: boolean; exec?: string },
+        options: {
+          dataset?: string;
+          from: string;
+          to: string;
+          budget: string;
+          step: string;
+          faults?: string;
+          workers: string;
+          keepData?: boolean;
+          exec?: string;
+        },
       ) => {
         const { io } = context;
         if (options.dataset !== undefined && !(datasetNames as readonly string[]).includes(options.dataset)) {
@@ -61,6 +76,7 @@ export function registerFindMax(program: Command, context: CommandContext): void
             budgetMs: durationOption(options.budget, '--budget'),
             stepMs: durationOption(options.step, '--step'),
             ...(options.faults ? { faults: options.faults } : {}),
+            workers: parseWorkers(options.workers),
             ...(options.keepData ? { keepData: true } : {}),
             ...(options.exec ? { exec: options.exec } : {}),
             log,

@@ -12,7 +12,7 @@ import { runScenario, withFaultOverrides } from '../run-scenario.ts';
 import { scenarioDatasets } from '../scenario-datasets.ts';
 import { verifyRunDir } from '../verify-run.ts';
 import { judgeStep } from './judge.ts';
-import { defaultSearch, nextStep, type NextStep, type StepResult } from './search.ts';
+import { defaultSearch, expectedWallMs, nextStep, type NextStep, type StepResult } from './search.ts';
 import type { FindMaxResult, FindMaxStep } from '../../verifier/find-max-report.ts';
 
 export type { FindMaxResult, FindMaxStep } from '../../verifier/find-max-report.ts';
@@ -39,6 +39,8 @@ export interface FindMaxOptions {
    */
   exec?: string;
   faults?: string;
+  /** Worker threads generating each step's records (as `harness run --workers`); 1 = the pipeline's own thread. */
+  workers?: number;
   log: (line: string) => void;
   /** Called with each step as it is judged, for the table. */
   onStep?: (step: FindMaxStep) => void;
@@ -81,9 +83,7 @@ export async function findMax(options: FindMaxOptions): Promise<FindMaxResult> {
       ended = 'interrupted';
       break;
     }
-    // A step costs its load plus the run's set-up, drain and verification, as the last one did.
-    const overheadMs = steps.length > 0 ? Math.max(...steps.map((s) => s.wallMs)) - options.stepMs : options.stepMs / 2;
-    if (steps.length > 0 && Date.now() - started + options.stepMs + overheadMs > options.budgetMs) {
+    if (steps.length > 0 && Date.now() - started + expectedWallMs(steps, next.targetPerSec) > options.budgetMs) {
       ended = 'budget';
       break;
     }
@@ -159,6 +159,7 @@ async function runStep(
       home: options.home,
       env: options.env,
       log: () => {},
+      ...(options.workers ? { workers: options.workers } : {}),
       ...(options.exec ? { onReady: (dir: string) => (pipeline = startExternal(options.exec as string, dir, options)) } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });

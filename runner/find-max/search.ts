@@ -10,13 +10,17 @@
 export interface SearchSettings {
   fromPerSec: number;
   toPerSec: number;
-  /** Growth factor while every step passes (OMB ramps by a factor too). */
+  /**
+   * Growth factor while every step passes (OMB ramps by a factor too). Doubling, not tripling: a
+   * step at 3x the capacity took 40-60 s of the 3 min budget to drain and verify its backlog, and
+   * its generation threads starved the pipeline, so that what it managed (the next guess) was low.
+   */
   factor: number;
   /** Stop bisecting once (lowest failing - highest passing) / highest passing is below this. */
   precision: number;
 }
 
-export const defaultSearch = { factor: 3, precision: 0.05 } as const;
+export const defaultSearch = { factor: 2, precision: 0.05 } as const;
 
 /** How far above what a failing step achieved the capacity may still be (that step's warm-up and noise). */
 const ACHIEVED_HEADROOM = 1.05;
@@ -73,9 +77,11 @@ export function nextStep(settings: SearchSettings, steps: readonly StepResult[])
     const above = round(best * (1 + settings.precision));
     return above < hard ? { kind: 'step', targetPerSec: above, confirming: false } : confirm(best, steps, bad);
   }
-  // Right after the first failure, the rate the failing step managed is the best guess, if it is in range.
-  const firstFailure = failing.length === 1 && !last.pass ? last.achievedPerSec * 0.98 : NaN;
-  const guess = firstFailure > best * (1 + settings.precision) && firstFailure < soft ? firstFailure : (best + soft) / 2;
+  // Right after a failure, the rate the failing step managed is the best guess, if it is in range:
+  // the pipeline's latest capacity. A later failure that managed less (the machine's capacity moves
+  // from minute to minute) moves the guess down to it at once, rather than halving toward it.
+  const lastFailure = !last.pass ? last.achievedPerSec * 0.98 : NaN;
+  const guess = lastFailure > best * (1 + settings.precision) && lastFailure < soft ? lastFailure : (best + soft) / 2;
   return { kind: 'step', targetPerSec: round(guess), confirming: false };
 }
 
@@ -89,4 +95,14 @@ function confirm(best: number, steps: readonly StepResult[], bad: number | null)
 function round(rate: number): number {
   const magnitude = 10 ** Math.max(0, Math.floor(Math.log10(rate)) - 2);
   return Math.max(1, Math.round(rate / magnitude) * magnitude);
+}
+
+/**
+ * What the next step will take: its load plus the run's set-up, drain and verification, which grow
+ * with the rate. The slowest step at a rate no higher than the next one's bounds it; an overloaded
+ * step far above it, which had a large backlog to drain, does not (when there is such a lower step).
+ */
+export function expectedWallMs(steps: readonly { targetPerSec: number; wallMs: number }[], targetPerSec: number): number {
+  const comparable = steps.filter((s) => s.targetPerSec <= targetPerSec);
+  return Math.max(...(comparable.length > 0 ? comparable : steps).map((s) => s.wallMs));
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { judgeStep, scheduleBacklog, slope } from '../../runner/find-max/judge.ts';
-import { defaultSearch, nextStep, type SearchSettings, type StepResult } from '../../runner/find-max/search.ts';
+import { defaultSearch, expectedWallMs, nextStep, type SearchSettings, type StepResult } from '../../runner/find-max/search.ts';
 import type { CheckResult } from '../../verifier/check.ts';
 import type { Report, SeriesPoint } from '../../verifier/report.ts';
 
@@ -37,8 +37,8 @@ describe('find-max search', () => {
     expect(next.answerPerSec).toBeGreaterThanOrEqual(capacity * 0.95);
     expect(next.confirmed).toBe(true);
     expect(steps.at(-1)).toMatchObject({ confirming: true, targetPerSec: next.answerPerSec, pass: true });
-    // Tripling, then the failing step's achieved rate, then a little bisection: few steps.
-    expect(steps.length).toBeLessThanOrEqual(Math.ceil(Math.log(capacity / 1000) / Math.log(3)) + 5);
+    // Doubling, then the failing step's achieved rate, then a little bisection: few steps.
+    expect(steps.length).toBeLessThanOrEqual(Math.ceil(Math.log(capacity / 1000) / Math.log(2)) + 5);
   });
 
   it('creeps up from the best rate when an overloaded step ingested less than a rate that passed', () => {
@@ -51,6 +51,22 @@ describe('find-max search', () => {
     expect(next).toMatchObject({ kind: 'done', confirmed: true });
     expect(next.kind === 'done' && next.answerPerSec).toBeGreaterThanOrEqual(57_000);
     expect(next.kind === 'done' && next.answerPerSec).toBeLessThanOrEqual(60_000);
+  });
+
+  it('follows a capacity that dropped: the next guess is just under what the latest failing step managed', () => {
+    // The machine slowed between two steps: 54k managed 49k, then 48k managed only 41.2k.
+    const pass = (targetPerSec: number): StepResult => ({ targetPerSec, pass: true, achievedPerSec: targetPerSec, latencyBroke: false, confirming: false });
+    const fail = (targetPerSec: number, achievedPerSec: number): StepResult => ({
+      targetPerSec,
+      pass: false,
+      achievedPerSec,
+      latencyBroke: false,
+      confirming: false,
+    });
+    const steps = [pass(2000), pass(6000), pass(18_000), fail(54_000, 49_021)];
+    expect(nextStep(settings, steps)).toEqual({ kind: 'step', targetPerSec: 48_000, confirming: false });
+    // Halving from 18k toward 43.2k (1.05x what it managed) would take five steps to get there.
+    expect(nextStep(settings, [...steps, fail(48_000, 41_171)])).toEqual({ kind: 'step', targetPerSec: 40_300, confirming: false });
   });
 
   it("stays under 0.95x a rate whose latency broke, as OMB's controller does", () => {
@@ -184,5 +200,21 @@ describe('find-max step judgement', () => {
     ]);
     expect(ragged.slope).toBeCloseTo(8.57, 1);
     expect(ragged.standardError).toBeGreaterThan(10);
+  });
+});
+
+describe('find-max budget', () => {
+  it('expects the next step to take as long as the slowest step at or below its rate, not an overloaded one above it', () => {
+    const steps = [
+      { targetPerSec: 18_000, wallMs: 14_000 },
+      { targetPerSec: 54_000, wallMs: 16_000 },
+      { targetPerSec: 162_000, wallMs: 38_000 },
+      { targetPerSec: 61_900, wallMs: 18_000 },
+    ];
+    expect(expectedWallMs(steps, 56_900)).toBe(16_000);
+    expect(expectedWallMs(steps, 61_900)).toBe(18_000);
+    expect(expectedWallMs(steps, 200_000)).toBe(38_000);
+    // Nothing at or below it: the slowest of all.
+    expect(expectedWallMs(steps, 1000)).toBe(38_000);
   });
 });
