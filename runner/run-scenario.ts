@@ -159,9 +159,29 @@ export async function executeRun(options: ExecuteOptions): Promise<RunOutcome> {
   // A heartbeat that cannot write the manifest (a full disk) stops the run as failed, rather than
   // throwing from a timer where nothing would close the sink, the workers and the broker clients.
   const failed: { fatal: Error | null } = { fatal: null };
+  let lock: SinkLock | null = null;
+  // pipeline: external: this process writes nothing, so no write takes the schema lock again after
+  // an outage ended its session. The heartbeat does; another run that took the schema meanwhile
+  // stops this one (exit 3), and a server still away is tried again at the next beat.
+  let holding: Promise<void> | null = null;
+  const holdLock = () => {
+    if (!lock || runsPipeline || holding) return;
+    holding = lock.hold().then(
+      () => {
+        holding = null;
+      },
+      (error: unknown) => {
+        holding = null;
+        if (!(error instanceof HarnessError)) return;
+        failed.fatal ??= error;
+        stop.abort();
+      },
+    );
+  };
   const heartbeat = setInterval(() => {
     try {
       judge();
+      holdLock();
       save();
     } catch (error) {
       failed.fatal ??= asError(error);
@@ -170,7 +190,6 @@ export async function executeRun(options: ExecuteOptions): Promise<RunOutcome> {
   }, HEARTBEAT_MS);
   const onAbort = () => stop.abort();
   options.signal?.addEventListener('abort', onAbort);
-  let lock: SinkLock | null = null;
   let sink: Sink | null = null;
   // pipeline: external: the pipeline under test seen through a probe on its sink (follow-sink.ts).
   const unfollow = new AbortController();

@@ -401,6 +401,58 @@ describe.skipIf(noCluster !== null)('a PostgreSQL cluster of the test own, reall
     }
   }, 110_000);
 
+  it('pipeline: external: the run takes the lock again after an outage, and stops with exit 3 when another run took it', async () => {
+    const cwd = tempDir();
+    const schema = 'stolen_external';
+    const proxy = await startTcpProxy({ host: '127.0.0.1', port: cluster.port });
+    // Twenty seconds of production that nothing of harness writes: only its lock and its probe meet the server.
+    const path = writeScenario(
+      cwd,
+      [
+        'name: outage-external',
+        'seed: 23',
+        'pipeline: { type: external, waitFor: 5s }',
+        `sink: { schema: ${schema} }`,
+        'datasets:',
+        '  ecommerce: { count: 40000, rate: 2000 }',
+        '',
+      ].join('\n'),
+    );
+    const injected: { outage?: Promise<void>; other?: SinkLock; cutAt?: number } = {};
+    try {
+      const run = await runWatching(['run', path, '--verbose'], cwd, { PG_URL: proxy.url(cluster.url()) }, (line) => {
+        if (injected.outage || !line.includes('sink tables ready')) return;
+        injected.cutAt = Date.now();
+        injected.outage = (async () => {
+          const back = proxy.outage(4000);
+          for (let tries = 0; !injected.other; tries++) {
+            injected.other = await lockAs(schema, 'other', { PG_URL: cluster.url() }).catch(async (error: unknown) => {
+              if (tries > 50) throw error;
+              await sleep(50);
+              return undefined;
+            });
+          }
+          await back;
+        })();
+      });
+      await injected.outage;
+      expect(injected.other, run.stderr).toBeDefined();
+      expect(run.code, run.stderr).toBe(ExitCode.unreachable);
+      // Stopped within a beat or two of the server coming back (after 4 s), not at the end of its 20 s.
+      expect(run.endedAt - (injected.cutAt ?? 0)).toBeLessThan(12_000);
+      const errors = run.stderr.split('\n').filter((l) => l.startsWith('error: '));
+      expect(errors, run.stderr).toHaveLength(1);
+      expect(errors[0]).toMatch(
+        /the lock ended with its connection during a database outage, and harness run other \(server pid \d+\) took the schema meanwhile; this run stops/,
+      );
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+      expect(await lockHolders(schema)).toEqual(['harness run other']);
+    } finally {
+      await injected.other?.release();
+      await proxy.close();
+    }
+  }, 110_000);
+
   it('a wrong password is exit 3 "authentication failed" at once, never retried', async () => {
     const wrong = cluster.url('not-the-password');
     const started = Date.now();
