@@ -35,15 +35,15 @@ function tsxEsmApi(): string {
 const YOUNG_GENERATION_MB = Number(process.env.HARNESS_WORKER_YOUNG_MB ?? 64);
 
 /**
- * Runs a module worker to its end: `onMessage` sees each message and returns `{ done: value }`
- * when the work is finished (or throws to fail it). An abort terminates the worker and settles
+ * Runs a module worker to its end: `onMessage` sees each message (and may answer it with `reply`)
+ * and returns `{ done: value }` when the work is finished (or throws to fail it). An abort terminates the worker and settles
  * with `aborted`; an unexpected exit is an error.
  */
 export function runModuleWorker<R>(
   callerUrl: string,
   moduleBaseName: string,
   workerData: unknown,
-  onMessage: (message: unknown) => { done: R } | undefined,
+  onMessage: (message: unknown, reply: (message: unknown) => void) => { done: R } | undefined,
   aborted: R,
   signal?: AbortSignal,
 ): Promise<R> {
@@ -53,7 +53,7 @@ export function runModuleWorker<R>(
   return new Promise<R>((resolve, reject) => {
     worker.on('message', (message: unknown) => {
       try {
-        const outcome = onMessage(message);
+        const outcome = onMessage(message, (answer) => worker.postMessage(answer));
         if (outcome) resolve(outcome.done);
       } catch (error) {
         reject(asError(error));

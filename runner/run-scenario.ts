@@ -306,6 +306,7 @@ async function produceDataset(
   const signal = producing.stop;
   const dataset = options.manifest.datasets[generator.dataset] as DatasetManifest;
   if (options.resume && dataset.complete) return;
+  // Until the producing threads are ready and the schedule starts (onStarted): a figure for the heartbeat.
   if (!options.resume) dataset.startedAtMs = Date.now();
   const result = await options.transport.produce({
     generator,
@@ -319,6 +320,9 @@ async function produceDataset(
       dataset.records += records;
       countProduced(dataset, records, Date.now());
       if (file) dataset.files.push(file);
+    },
+    onStarted: (startedAtMs) => {
+      if (!options.resume) dataset.startedAtMs = startedAtMs;
     },
     ...(options.resume ? { resume: { startedAtMs: dataset.startedAtMs } } : {}),
   });

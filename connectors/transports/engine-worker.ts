@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { serializeError } from '../../core/errors.ts';
-import { runJob, type EngineJob, type WorkerMessage } from './engine.ts';
+import { runJob, type EngineJob, type StartMessage, type WorkerMessage } from './engine.ts';
 import { loadTransport, type TransportType } from './index.ts';
 import type { ChunkWriterFactory } from './transport.ts';
 
@@ -17,6 +17,13 @@ if (port) {
       transport,
       (line) => post({ log: line }),
       (records, file) => post({ delivered: records, file }),
+      undefined,
+      // Ready to send: the engine answers with time zero once every thread is.
+      () =>
+        new Promise<number>((resolve) => {
+          port.once('message', (message: StartMessage) => resolve(message.start));
+          post({ ready: true });
+        }),
     );
     post({ done: true });
   } catch (error) {

@@ -29,9 +29,11 @@ export interface EngineRequest<WriterOptions> {
   signal?: AbortSignal;
   /** Only these chunks of the shard's share (resuming); default all of them. */
   only?: (chunk: number) => boolean;
-  /** Time zero of the schedule; default now. A resumed production keeps the original one. */
+  /** Time zero of the schedule; default: when every thread is ready to send. A resumed production keeps the original one. */
   startedAtMs?: number;
   onDelivered?: (records: number, file: CommittedFile | null) => void;
+  /** Told of time zero once every thread is ready (ProduceRequest.onStarted). */
+  onStarted?: (startedAtMs: number) => void;
 }
 
 export interface EngineResult {
@@ -60,8 +62,28 @@ export interface EngineJob<WriterOptions> {
   inFlight: number;
 }
 
-/** What a worker thread reports to the engine. */
-export type WorkerMessage = { log: string } | { delivered: number; file: CommittedFile | null } | { done: true } | { error: SerializedError };
+/** What a worker thread reports to the engine; it answers `ready` with a `StartMessage`. */
+export type WorkerMessage = { log: string } | { ready: true } | { delivered: number; file: CommittedFile | null } | { done: true } | { error: SerializedError };
+
+/** The engine's answer to a worker's `ready`: the schedule's time zero. */
+export interface StartMessage {
+  start: number;
+}
+
+/**
+ * Time zero, once all `threads` have asked for it: each asks when it is ready to send (a worker
+ * thread has loaded its modules and built its generator, which took a second or more in a loaded
+ * test run), so that no thread's start-up counts as sending behind schedule.
+ */
+function startGate(threads: number, zero: () => number): () => Promise<number> {
+  let waiting = threads;
+  let open: (startedAtMs: number) => void = () => {};
+  const opened = new Promise<number>((resolve) => (open = resolve));
+  return () => {
+    if (--waiting === 0) open(zero());
+    return opened;
+  };
+}
 
 type OnDelivered = (records: number, file: CommittedFile | null) => void;
 
@@ -70,7 +92,12 @@ export async function produceChunks<WriterOptions>(request: EngineRequest<Writer
   const share = shardChunks(plan, request.shard);
   const chunks = request.only ? share.filter(request.only) : share;
   const workers = Math.max(1, Math.min(request.workers, chunks.length));
-  const startedAtMs = request.startedAtMs ?? Date.now();
+  let startedAtMs = request.startedAtMs ?? Date.now();
+  const zero = () => {
+    startedAtMs = request.startedAtMs ?? Date.now();
+    request.onStarted?.(startedAtMs);
+    return startedAtMs;
+  };
   const job = (part: number[]): EngineJob<WriterOptions> => ({
     transport: transport.type,
     writerOptions: request.writerOptions,
@@ -89,9 +116,10 @@ export async function produceChunks<WriterOptions>(request: EngineRequest<Writer
     if (file) files.push(file);
     request.onDelivered?.(count, file);
   };
-  if (chunks.length === 0) return { startedAtMs, finishedAtMs: Date.now(), records, files, chunks: share.length, completed: !signal?.aborted };
-  if (workers === 1) await runJob(job(chunks), transport, log, onDelivered, signal);
-  else await Promise.all(splitAmong(chunks, workers).map((part) => runWorker(job(part), log, onDelivered, signal)));
+  if (chunks.length === 0) return { startedAtMs: zero(), finishedAtMs: Date.now(), records, files, chunks: share.length, completed: !signal?.aborted };
+  const start = startGate(workers, zero);
+  if (workers === 1) await runJob(job(chunks), transport, log, onDelivered, signal, start);
+  else await Promise.all(splitAmong(chunks, workers).map((part) => runWorker(job(part), log, onDelivered, start, signal)));
   files.sort((a, b) => a.firstIndex - b.firstIndex);
   return { startedAtMs, finishedAtMs: Date.now(), records, files, chunks: share.length, completed: !signal?.aborted };
 }
@@ -103,10 +131,12 @@ export async function runJob<WriterOptions>(
   log: Log,
   onDelivered: OnDelivered,
   signal?: AbortSignal,
+  start: () => Promise<number> = () => Promise.resolve(job.startedAtMs),
 ): Promise<void> {
   // Each thread builds its own generator: the job carries the config, not the object.
   const generator = createGenerator(job.dataset, job.config);
-  const writer = await transport.openWriter(job.writerOptions, { generator, startedAtMs: job.startedAtMs, log });
+  const startedAtMs = await start();
+  const writer = await transport.openWriter(job.writerOptions, { generator, startedAtMs, log });
   const pending = new Set<Promise<void>>();
   try {
     for (const number of job.chunks) {
@@ -114,7 +144,7 @@ export async function runJob<WriterOptions>(
       const [first, end] = chunkRange(job.plan, number);
       const deliver = writer.prepare({ number, first, end });
       if (job.paced && generator.schedule.paced) {
-        const wait = job.startedAtMs + generator.schedule.offsetMs(end - 1) - Date.now();
+        const wait = startedAtMs + generator.schedule.offsetMs(end - 1) - Date.now();
         if (wait > 0) await sleep(wait);
       }
       const delivery = deliver().then((file) => onDelivered(end - first, file));
@@ -133,14 +163,21 @@ export async function runJob<WriterOptions>(
   }
 }
 
-function runWorker<WriterOptions>(job: EngineJob<WriterOptions>, log: Log, onDelivered: OnDelivered, signal?: AbortSignal): Promise<void> {
+function runWorker<WriterOptions>(
+  job: EngineJob<WriterOptions>,
+  log: Log,
+  onDelivered: OnDelivered,
+  start: () => Promise<number>,
+  signal?: AbortSignal,
+): Promise<void> {
   return runModuleWorker<undefined>(
     import.meta.url,
     'engine-worker',
     job,
-    (message) => {
+    (message, reply) => {
       const m = message as WorkerMessage;
       if ('log' in m) log(m.log);
+      else if ('ready' in m) void start().then((startedAtMs) => reply({ start: startedAtMs } satisfies StartMessage));
       else if ('delivered' in m) onDelivered(m.delivered, m.file);
       else if ('error' in m) throw deserializeError(m.error);
       else return { done: undefined };

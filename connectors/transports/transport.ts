@@ -35,6 +35,11 @@ export interface ProduceRequest {
   /** Told of each chunk once it is stored: the run manifest keeps count as it goes. */
   onDelivered?: (records: number, file: CommittedFile | null) => void;
   /**
+   * Told of the schedule's time zero, taken once every producing thread is ready to send (its
+   * modules loaded, its generator built): a worker thread's start-up is not part of the schedule.
+   */
+  onStarted?: (startedAtMs: number) => void;
+  /**
    * Finishing an interrupted production: the transport produces only what is not stored yet, on the
    * original schedule (what was due long ago goes at once, what is still due waits for its time).
    */

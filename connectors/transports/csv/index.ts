@@ -69,6 +69,7 @@ export class CsvTransport implements RunTransport<CsvLocation> {
     signal,
     endEarly,
     onDelivered,
+    onStarted,
     resume,
   }: ProduceRequest): Promise<ProduceOutcome> {
     const dir = datasetDir(this.dir, generator.dataset);
@@ -88,6 +89,7 @@ export class CsvTransport implements RunTransport<CsvLocation> {
       log: () => {},
       ...(signal ? { signal } : {}),
       ...(onDelivered ? { onDelivered } : {}),
+      ...(onStarted ? { onStarted } : {}),
       ...(resume ? { startedAtMs: resume.startedAtMs, only: (chunk: number) => !done.has(dataFileName(generator.dataset, chunk, generator.format)) } : {}),
     });
     if (result.completed || endEarly?.aborted) writeDoneMarker(dir, shard, result.chunks);

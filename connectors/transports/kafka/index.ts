@@ -150,7 +150,17 @@ class KafkaTransport implements RunTransport<KafkaLocation> {
     }
   }
 
-  async produce({ generator, count, workers = 1, shard = wholeDataset, paced = true, signal, onDelivered, resume }: ProduceRequest): Promise<ProduceOutcome> {
+  async produce({
+    generator,
+    count,
+    workers = 1,
+    shard = wholeDataset,
+    paced = true,
+    signal,
+    onDelivered,
+    onStarted,
+    resume,
+  }: ProduceRequest): Promise<ProduceOutcome> {
     const topic = this.spec.topics[generator.dataset].name;
     const plan = batchPlan(this.spec, generator, count);
     try {
@@ -186,6 +196,7 @@ class KafkaTransport implements RunTransport<KafkaLocation> {
         log: this.log,
         ...(signal ? { signal } : {}),
         ...(onDelivered ? { onDelivered } : {}),
+        ...(onStarted ? { onStarted } : {}),
         ...(delivered && resume ? { startedAtMs: resume.startedAtMs, only: (chunk: number) => !delivered.wholeChunks.has(chunk) } : {}),
       });
       const records = delivered ? delivered.records + result.records - delivered.partial.length : result.records;
