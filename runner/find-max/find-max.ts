@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { HarnessError } from '../../core/errors.ts';
@@ -192,19 +193,41 @@ interface ExternalPipeline {
   stop(): Promise<void>;
 }
 
-/** The user's pipeline over one step's run, its output passed through to the log. */
+/** How long a stopped pipeline gets to end after SIGTERM before its process group is killed. */
+const EXEC_GRACE_MS = 5000;
+
+/**
+ * The user's pipeline over one step's run, its output passed through to the log. It runs in a
+ * process group of its own, and stopping it signals the whole group: a shell script's own children
+ * (a psql, a spark-submit's JVM) would otherwise outlive it, holding its output open, and the search
+ * would wait for them forever.
+ */
 function startExternal(command: string, runDir: string, options: FindMaxOptions): ExternalPipeline {
   const child = spawn(command, {
     shell: true,
+    detached: true,
     env: { ...options.env, HARNESS_RUN_DIR: runDir, HARNESS_RUN_ID: basename(runDir) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.once('error', () => resolve());
+  });
   for (const stream of [child.stdout, child.stderr]) stream.on('data', (chunk: Buffer) => options.log(`  [exec] ${chunk.toString('utf8').trimEnd()}`));
   child.once('error', (error) => options.log(`  [exec] could not start "${command}": ${error.message}`));
+  const signalGroup = (signal: NodeJS.Signals) => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, signal);
+    } catch {
+      // The group has ended already.
+    }
+  };
   return {
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      signalGroup('SIGTERM');
+      const ended = await Promise.race([exited.then(() => true), sleep(EXEC_GRACE_MS).then(() => false)]);
+      if (!ended) options.log(`  [exec] still running ${EXEC_GRACE_MS / 1000} s after SIGTERM: killed`);
+      signalGroup('SIGKILL');
       await exited;
     },
   };
