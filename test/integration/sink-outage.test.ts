@@ -357,29 +357,41 @@ describe.skipIf(noCluster !== null)('a PostgreSQL cluster of the test own, reall
     expect(await lockHolders(schema)).toEqual([]);
   }, 110_000);
 
+  /** What a test injected: the proxy's outage, the other run's lock taken meanwhile, and when the cut came. */
+  interface Stolen {
+    outage?: Promise<void>;
+    other?: SinkLock;
+    cutAt?: number;
+  }
+
+  /** Cuts the proxy for 4 s and, while it is cut, takes the schema as another run directly on the cluster. */
+  function stealDuringOutage(proxy: TcpProxy, schema: string, injected: Stolen): void {
+    injected.cutAt = Date.now();
+    injected.outage = (async () => {
+      const back = proxy.outage(4000);
+      // The server ends the cut session (and its lock) as soon as it sees the socket closed.
+      for (let tries = 0; !injected.other; tries++) {
+        injected.other = await lockAs(schema, 'other', { PG_URL: cluster.url() }).catch(async (error: unknown) => {
+          if (tries > 50) throw error;
+          await sleep(50);
+          return undefined;
+        });
+      }
+      await back;
+    })();
+  }
+
   it('another run that takes the schema during the outage stops the run with exit 3 naming it, before it writes again', async () => {
     const cwd = tempDir();
     const schema = 'stolen';
     const proxy = await startTcpProxy({ host: '127.0.0.1', port: cluster.port });
     const path = writeScenario(cwd, outageScenario(schema, { events: 40_000, matches: 400, rate: 2000 }));
-    const injected: { outage?: Promise<void>; other?: SinkLock; cutAt?: number } = {};
+    const injected: Stolen = {};
     try {
       // The run reaches the cluster through the proxy; the other run directly, while the proxy refuses the first.
       const run = await runWatching(['run', path, '--verbose'], cwd, { PG_URL: proxy.url(cluster.url()) }, (line) => {
         if (injected.outage || !/ batch \d+:/.test(line)) return;
-        injected.cutAt = Date.now();
-        injected.outage = (async () => {
-          const back = proxy.outage(4000);
-          // The server ends the cut session (and its lock) as soon as it sees the socket closed.
-          for (let tries = 0; !injected.other; tries++) {
-            injected.other = await lockAs(schema, 'other', { PG_URL: cluster.url() }).catch(async (error: unknown) => {
-              if (tries > 50) throw error;
-              await sleep(50);
-              return undefined;
-            });
-          }
-          await back;
-        })();
+        stealDuringOutage(proxy, schema, injected);
       });
       await injected.outage;
       expect(injected.other, run.stderr).toBeDefined();
@@ -418,22 +430,11 @@ describe.skipIf(noCluster !== null)('a PostgreSQL cluster of the test own, reall
         '',
       ].join('\n'),
     );
-    const injected: { outage?: Promise<void>; other?: SinkLock; cutAt?: number } = {};
+    const injected: Stolen = {};
     try {
       const run = await runWatching(['run', path, '--verbose'], cwd, { PG_URL: proxy.url(cluster.url()) }, (line) => {
         if (injected.outage || !line.includes('sink tables ready')) return;
-        injected.cutAt = Date.now();
-        injected.outage = (async () => {
-          const back = proxy.outage(4000);
-          for (let tries = 0; !injected.other; tries++) {
-            injected.other = await lockAs(schema, 'other', { PG_URL: cluster.url() }).catch(async (error: unknown) => {
-              if (tries > 50) throw error;
-              await sleep(50);
-              return undefined;
-            });
-          }
-          await back;
-        })();
+        stealDuringOutage(proxy, schema, injected);
       });
       await injected.outage;
       expect(injected.other, run.stderr).toBeDefined();
