@@ -5,6 +5,7 @@ import { openPglite } from '../connectors/sinks/sql/pglite.ts';
 import { CsvTransport } from '../connectors/transports/csv/index.ts';
 import { createGenerator } from '../generators/index.ts';
 import { seedWord } from '../generators/random.ts';
+import { probeLine } from '../reports/writers/find-max.ts';
 import { findMax, type FindMaxResult } from '../runner/find-max/find-max.ts';
 import { generatorConfig } from '../scenarios/datasets.ts';
 import { parseScenario } from '../scenarios/load.ts';
@@ -81,6 +82,7 @@ export async function benchFindMax(runs = Number(process.env.BENCH_FIND_MAX_RUNS
           ),
       }),
     );
+    console.error(`  run ${i + 1}: ${probeLine(results[i] as FindMaxResult)}`);
     around.push(await drainOnce(i + 1));
   }
   const drains = results.map((_, i) => Math.max(around[i] as number, around[i + 1] as number));

@@ -39,19 +39,20 @@ export function otherReason(reason: ReasonCode): ReasonCode {
 }
 
 /**
- * The injected capacity limit `maxRowsPerSec`: rows are admitted no faster than the cap since the
- * first batch, so the pipeline drains at exactly that rate whatever the sink could do.
+ * The injected capacity limit `maxRowsPerSec`: each batch takes its rows' share of a second at the
+ * cap, after the batch before it, so the pipeline drains at exactly that rate whatever the sink
+ * could do. Time idle earns no credit: a pipeline that kept up at a low rate does not then burst
+ * above its cap (a real one has no such store of speed, and find-max's probe would read the burst as capacity).
  */
 export class RowRateCap {
-  private startedAtMs: number | null = null;
-  private admitted = 0;
+  private freeAtMs = 0;
 
   constructor(private readonly rowsPerSec: number) {}
 
   async admit(rows: number, signal?: AbortSignal): Promise<void> {
-    this.startedAtMs ??= Date.now();
-    this.admitted += rows;
-    const wait = this.startedAtMs + (this.admitted / this.rowsPerSec) * 1000 - Date.now();
+    const now = Date.now();
+    this.freeAtMs = Math.max(this.freeAtMs, now) + (rows / this.rowsPerSec) * 1000;
+    const wait = this.freeAtMs - now;
     if (wait > 0) await sleep(wait, undefined, signal ? { signal } : undefined).catch(() => {});
   }
 }

@@ -34,12 +34,24 @@ export interface FindMaxStep extends StepJudgement {
   series: SeriesPoint[];
 }
 
+/** The run that gave the search its first guess (runner/find-max/probe.ts): the rate doubling until the pipeline fell behind. */
+export interface FindMaxProbe {
+  runId: string;
+  runDir: string;
+  /** The target rate when the pipeline fell behind and the probe stopped; null when it kept up all the way to --to. */
+  haltedAtPerSec: number | null;
+  /** What the pipeline ingested while behind, records/s: the first step's rate. Null when it never fell behind. */
+  estimatePerSec: number | null;
+  wallMs: number;
+}
+
 export interface FindMaxResult {
   schemaVersion: 1;
   kind: 'find-max';
   scenario: string;
   dataset: DatasetName;
   settings: { fromPerSec: number; toPerSec: number; budgetMs: number; stepMs: number; warmupS: number };
+  probe: FindMaxProbe | null;
   steps: FindMaxStep[];
   /** The highest rate sustained within the SLOs with the rows right; null when even `from` failed. */
   answerPerSec: number | null;

@@ -31,6 +31,16 @@ export function findMaxAnswer(result: FindMaxResult): string {
   return `find-max: ${dataset} sustains ${rate(answerPerSec)} rec/s; ${margin}${caveats.length > 0 ? ` (${caveats.join(', ')})` : ''}`;
 }
 
+/** What the probe found, in one line: where the steps started. */
+export function probeLine(result: FindMaxResult): string {
+  const { probe } = result;
+  if (probe === null) return `no probe (--from is --to): the steps start at ${rate(result.settings.fromPerSec)} rec/s`;
+  const took = `${Math.round(probe.wallMs / 1000)} s`;
+  return probe.estimatePerSec === null || probe.haltedAtPerSec === null
+    ? `probe (${took}): kept up as the rate doubled to ${rate(result.settings.toPerSec)} rec/s, so the steps start at --from`
+    : `probe (${took}): fell behind as the rate doubled past ${rate(probe.haltedAtPerSec)} rec/s, ingesting ${rate(probe.estimatePerSec)} rec/s then: the first step's rate`;
+}
+
 /** Every step as a table row, then the answer: printed by `harness find-max`. */
 export function renderFindMaxTerminal(result: FindMaxResult): string {
   const table = new Table({
@@ -40,7 +50,7 @@ export function renderFindMaxTerminal(result: FindMaxResult): string {
     style: { head: [], border: [] },
   });
   for (const step of result.steps) table.push(stepRow(step));
-  return `${table.toString()}\n${findMaxAnswer(result)}\n`;
+  return `${probeLine(result)}\n${table.toString()}\n${findMaxAnswer(result)}\n`;
 }
 
 /** The same as Markdown (a CI job summary). */
@@ -51,6 +61,8 @@ export function renderFindMaxMarkdown(result: FindMaxResult): string {
     `**${findMaxAnswer(result).replace(/^find-max: /, '')}**`,
     '',
     `Steps of ${result.settings.stepMs / 1000} s (first ${result.settings.warmupS} s of each left out), budget ${Math.round(result.settings.budgetMs / 1000)} s, took ${Math.round(result.elapsedMs / 1000)} s.`,
+    '',
+    `${probeLine(result).replace(/^probe/, 'Probe')}.`,
     '',
     '| target rec/s | produced | achieved | p99 | backlog slope | verdict |',
     '| ---: | ---: | ---: | ---: | ---: | --- |',

@@ -4,7 +4,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { HarnessError } from '../../core/errors.ts';
 import type { DatasetName } from '../../generators/index.ts';
-import { loadProfileSpec, profileCount } from '../../generators/load/index.ts';
+import { loadProfileSpec, profileCount, type LoadProfileSpec } from '../../generators/load/index.ts';
 import { newRunId } from '../../runs/manifest.ts';
 import { loadScenario } from '../../scenarios/load.ts';
 import type { Scenario } from '../../scenarios/schema.ts';
@@ -13,8 +13,9 @@ import { runScenario, withFaultOverrides } from '../run-scenario.ts';
 import { scenarioDatasets } from '../scenario-datasets.ts';
 import { verifyRunDir } from '../verify-run.ts';
 import { judgeStep } from './judge.ts';
-import { defaultSearch, expectedWallMs, nextStep, type NextStep, type StepResult } from './search.ts';
-import type { FindMaxResult, FindMaxStep } from '../../verifier/find-max-report.ts';
+import { probeProfile, watchProbe } from './probe.ts';
+import { defaultSearch, expectedWallMs, lastStep, nextStep, type NextStep, type StepResult } from './search.ts';
+import type { FindMaxProbe, FindMaxResult, FindMaxStep } from '../../verifier/find-max-report.ts';
 
 export type { FindMaxResult, FindMaxStep } from '../../verifier/find-max-report.ts';
 
@@ -72,21 +73,32 @@ export async function findMax(options: FindMaxOptions): Promise<FindMaxResult> {
   const dir = resolve(options.home, 'find-max', id);
   mkdirSync(dir, { recursive: true });
   const warmupS = warmupSeconds(options.stepMs);
-  const settings = { fromPerSec: options.fromPerSec, toPerSec: options.toPerSec, ...defaultSearch };
-  const steps: FindMaxStep[] = [];
-  let next: NextStep = nextStep(settings, []);
-  let ended: FindMaxResult['ended'] = 'converged';
   options.log(
     `find-max ${id}: ${dataset} from ${options.fromPerSec} rec/s, steps of ${options.stepMs / 1000} s, budget ${Math.round(options.budgetMs / 1000)} s`,
   );
+  const probe = options.fromPerSec < options.toPerSec ? await runProbe(scenario, dataset, { ...options, home: dir }) : null;
+  const hint =
+    probe?.estimatePerSec != null && probe.haltedAtPerSec != null ? { estimatePerSec: probe.estimatePerSec, haltedAtPerSec: probe.haltedAtPerSec } : null;
+  const settings = { fromPerSec: options.fromPerSec, toPerSec: options.toPerSec, ...defaultSearch, probe: hint };
+  const steps: FindMaxStep[] = [];
+  let next: NextStep = nextStep(settings, []);
+  let ended: FindMaxResult['ended'] = 'converged';
   while (next.kind === 'step') {
     if (options.signal?.aborted) {
       ended = 'interrupted';
       break;
     }
-    if (steps.length > 0 && Date.now() - started + expectedWallMs(steps, next.targetPerSec) > options.budgetMs) {
+    const fits = (n: number, rate: number) => Date.now() - started + n * expectedWallMs(steps, rate) <= options.budgetMs;
+    if (steps.length > 0 && !fits(1, next.targetPerSec)) {
       ended = 'budget';
       break;
+    }
+    if (steps.length > 0 && !next.confirming && !fits(2, next.targetPerSec)) {
+      next = lastStep(settings, steps.map(toSearch));
+      if (next.kind !== 'step') {
+        ended = 'budget';
+        break;
+      }
     }
     const step = await runStep(scenario, dataset, next.targetPerSec, next.confirming, warmupS, { ...options, home: dir });
     steps.push(step);
@@ -105,9 +117,10 @@ export async function findMax(options: FindMaxOptions): Promise<FindMaxResult> {
     scenario: scenario.name,
     dataset,
     settings: { fromPerSec: options.fromPerSec, toPerSec: options.toPerSec, budgetMs: options.budgetMs, stepMs: options.stepMs, warmupS },
+    probe,
     steps,
     answerPerSec,
-    confirmed: done?.confirmed ?? false,
+    confirmed: steps.some((s) => s.confirming && s.pass && s.targetPerSec === answerPerSec),
     lowestFailingPerSec: failing.length > 0 ? Math.min(...failing) : null,
     ended,
     producerLimited: steps.some((s) => !s.pass && s.generatorBound && s.targetPerSec === Math.min(...failing)),
@@ -130,9 +143,13 @@ function toSearch(step: FindMaxStep): StepResult {
 
 /** The scenario of one step: only the searched dataset, at a constant rate for the step's length. */
 export function stepScenario(scenario: Scenario, dataset: DatasetName, ratePerSec: number, stepMs: number): Scenario {
+  return withLoad(scenario, dataset, loadProfileSpec.parse({ executor: 'constant-arrival-rate', rate: ratePerSec, duration: stepMs }));
+}
+
+/** The scenario with only `dataset`, at `load`. */
+function withLoad(scenario: Scenario, dataset: DatasetName, load: LoadProfileSpec): Scenario {
   const spec = scenario.datasets[dataset];
   if (!spec) throw new HarnessError('usage', `the scenario has no dataset ${dataset}`);
-  const load = loadProfileSpec.parse({ executor: 'constant-arrival-rate', rate: ratePerSec, duration: stepMs });
   const { seasonality: _seasonality, ...rest } = spec;
   return {
     ...scenario,
@@ -140,6 +157,52 @@ export function stepScenario(scenario: Scenario, dataset: DatasetName, ratePerSe
     // The step sets the rate: a throughput floor is not its to judge; stages are the scenario's, not the step's.
     slos: { ...scenario.slos, throughput: {} },
   };
+}
+
+/**
+ * The probe (probe.ts): the rate doubling from --from until the pipeline falls behind, then
+ * stopped. Not verified: it judges no rate, it only gives the first step's.
+ */
+async function runProbe(scenario: Scenario, dataset: DatasetName, options: FindMaxOptions): Promise<FindMaxProbe> {
+  const started = Date.now();
+  options.log(`probe: doubling from ${options.fromPerSec} rec/s every few seconds until the pipeline falls behind`);
+  const stopped = new AbortController();
+  const watch = watchProbe(dataset, () => stopped.abort());
+  const { runDir, manifest } = await withPipeline(options, (onReady) =>
+    runScenario({
+      scenarioPath: options.scenarioPath,
+      scenario: withLoad(scenario, dataset, probeProfile(options.fromPerSec, options.toPerSec)),
+      home: options.home,
+      env: options.env,
+      log: () => {},
+      progress: watch,
+      signal: options.signal ? AbortSignal.any([options.signal, stopped.signal]) : stopped.signal,
+      ...(options.workers ? { workers: options.workers } : {}),
+      ...(onReady ? { onReady } : {}),
+    }),
+  );
+  if (!options.keepData) removeData(runDir);
+  const probe = { runId: manifest.runId, runDir, haltedAtPerSec: watch.haltedAtPerSec(), estimatePerSec: watch.estimatePerSec(), wallMs: Date.now() - started };
+  options.log(
+    probe.estimatePerSec === null
+      ? `probe: kept up to ${options.toPerSec} rec/s in ${Math.round(probe.wallMs / 1000)} s; steps start from --from`
+      : `probe: fell behind at ${Math.round(probe.haltedAtPerSec ?? 0)} rec/s, ingesting ${Math.round(probe.estimatePerSec)} rec/s then (${Math.round(probe.wallMs / 1000)} s): the first step's rate`,
+  );
+  return probe;
+}
+
+/** Runs `run` with the user's pipeline (--exec) started once the run is ready, and stopped after. */
+async function withPipeline<T>(options: FindMaxOptions, run: (onReady: ((dir: string) => void) | null) => Promise<T>): Promise<T> {
+  let pipeline: ExternalPipeline | null = null;
+  try {
+    return await run(options.exec ? (dir: string) => (pipeline = startExternal(options.exec as string, dir, options)) : null);
+  } finally {
+    await (pipeline as ExternalPipeline | null)?.stop();
+  }
+}
+
+function removeData(runDir: string): void {
+  for (const leftover of ['data', 'pglite']) rmSync(join(runDir, leftover), { recursive: true, force: true });
 }
 
 async function runStep(
@@ -152,8 +215,7 @@ async function runStep(
 ): Promise<FindMaxStep> {
   const started = Date.now();
   options.log(`step at ${targetPerSec} rec/s${confirming ? ' (confirming)' : ''}`);
-  let pipeline: ExternalPipeline | null = null;
-  try {
+  return withPipeline(options, async (onReady) => {
     const { runDir, manifest } = await runScenario({
       scenarioPath: options.scenarioPath,
       scenario: stepScenario(scenario, dataset, targetPerSec, options.stepMs),
@@ -161,14 +223,12 @@ async function runStep(
       env: options.env,
       log: () => {},
       ...(options.workers ? { workers: options.workers } : {}),
-      ...(options.exec ? { onReady: (dir: string) => (pipeline = startExternal(options.exec as string, dir, options)) } : {}),
+      ...(onReady ? { onReady } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });
     const report = await verifyRunDir(runDir, options.env, () => {});
     return finishStep(report, runDir, manifest.runId, dataset, targetPerSec, confirming, warmupS, started, options);
-  } finally {
-    await (pipeline as ExternalPipeline | null)?.stop();
-  }
+  });
 }
 
 function finishStep(
@@ -182,9 +242,7 @@ function finishStep(
   started: number,
   options: FindMaxOptions,
 ): FindMaxStep {
-  if (!options.keepData) {
-    for (const leftover of ['data', 'pglite']) rmSync(join(runDir, leftover), { recursive: true, force: true });
-  }
+  if (!options.keepData) removeData(runDir);
   const judged = judgeStep(report, dataset, targetPerSec, options.stepMs / 1000, warmupS);
   return { ...judged, runId, runDir, confirming, wallMs: Date.now() - started, series: report.series?.[dataset] ?? [] };
 }

@@ -126,6 +126,7 @@ function findMaxReport(answer: number | null, dataset: 'ecommerce' | 'lol' = 'ec
     scenario: 'demo',
     dataset,
     settings: { fromPerSec: 100, toPerSec: 10_000, budgetMs: 60_000, stepMs: 5000, warmupS: 1 },
+    probe: null,
     steps: Array.from({ length: steps }, () => ({}) as FindMaxResult['steps'][number]),
     answerPerSec: answer,
     confirmed: true,
