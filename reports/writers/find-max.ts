@@ -18,7 +18,12 @@ export function stepRow(step: FindMaxStep): string[] {
 /** The answer in one line, with its margin: the gap to the lowest rate that failed. */
 export function findMaxAnswer(result: FindMaxResult): string {
   const { answerPerSec, lowestFailingPerSec, dataset } = result;
-  if (answerPerSec === null) return `find-max: ${dataset} could not sustain even --from ${rate(result.settings.fromPerSec)} rec/s`;
+  if (answerPerSec === null) {
+    if (result.ended === 'from failed') return `find-max: ${dataset} could not sustain even --from ${rate(result.settings.fromPerSec)} rec/s`;
+    // The search started at the probe's guess and came down from there: --from was not reached.
+    const tried = lowestFailingPerSec === null ? 'no step ran' : `every step failed, the lowest at ${rate(lowestFailingPerSec)} rec/s`;
+    return `find-max: ${dataset}: no rate found before the ${result.ended === 'interrupted' ? 'search was interrupted' : 'budget ran out'}: ${tried} (--from ${rate(result.settings.fromPerSec)} rec/s was not reached; a longer --budget goes on down)`;
+  }
   const margin =
     lowestFailingPerSec === null
       ? `nothing failed up to ${rate(answerPerSec)} rec/s (${result.ended})`

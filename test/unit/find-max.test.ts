@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { judgeStep, scheduleBacklog, slope } from '../../runner/find-max/judge.ts';
 import { defaultSearch, expectedWallMs, lastStep, nextStep, type ProbeHint, type SearchSettings, type StepResult } from '../../runner/find-max/search.ts';
+import { findMaxAnswer } from '../../reports/writers/find-max.ts';
+import type { FindMaxResult } from '../../verifier/find-max-report.ts';
 import type { CheckResult } from '../../verifier/check.ts';
 import type { Report, SeriesPoint } from '../../verifier/report.ts';
 
@@ -286,5 +288,35 @@ describe('find-max budget', () => {
     expect(expectedWallMs(steps, 200_000)).toBeCloseTo(41_800);
     // Nothing at or below it: the slowest of all.
     expect(expectedWallMs(steps, 1000)).toBeCloseTo(41_800);
+  });
+});
+
+describe('find-max answer line', () => {
+  const result = (over: Partial<FindMaxResult>): FindMaxResult => ({
+    schemaVersion: 1,
+    kind: 'find-max',
+    scenario: 's',
+    dataset: 'ecommerce',
+    settings: { fromPerSec: 2000, toPerSec: 1_000_000, budgetMs: 180_000, stepMs: 10_000, warmupS: 2 },
+    probe: null,
+    steps: [],
+    answerPerSec: null,
+    confirmed: false,
+    lowestFailingPerSec: null,
+    ended: 'converged',
+    producerLimited: false,
+    elapsedMs: 1,
+    dir: '/tmp',
+    ...over,
+  });
+
+  it('says --from failed only when it did, and otherwise that the budget ended a search that started higher', () => {
+    expect(findMaxAnswer(result({ ended: 'from failed', lowestFailingPerSec: 2000 }))).toBe('find-max: ecommerce could not sustain even --from 2,000 rec/s');
+    expect(findMaxAnswer(result({ ended: 'budget', lowestFailingPerSec: 48_000 }))).toBe(
+      'find-max: ecommerce: no rate found before the budget ran out: every step failed, the lowest at 48,000 rec/s (--from 2,000 rec/s was not reached; a longer --budget goes on down)',
+    );
+    expect(findMaxAnswer(result({ answerPerSec: 57_100, confirmed: true, lowestFailingPerSec: 58_500 }))).toBe(
+      'find-max: ecommerce sustains 57,100 rec/s; 58,500 rec/s failed, so the capacity is within 2.5% above it',
+    );
   });
 });
