@@ -22,10 +22,12 @@ function durationOption(text: string, flag: string): number {
 export function registerFindMax(program: Command, context: CommandContext): void {
   program
     .command('find-max')
-    .description('search the highest rate the pipeline sustains: backlog flat, latency SLOs met, rows right (exit 0 found, 1 even --from fails)')
+    .description(
+      'search the highest rate the pipeline sustains: backlog flat, latency SLOs met, rows right (exit 0 found; 1 none: even --from failed, or the budget ran out first)',
+    )
     .argument('<scenario>', 'scenario file; its sink, pipeline, faults and latency SLOs are used, its load is replaced by the steps')
     .option('--dataset <name>', `the dataset to load (${datasetNames.join(' or ')}; default: the scenario's first); the others are left out`)
-    .option('--from <rate>', 'first step, records/s', '1000')
+    .option('--from <rate>', 'lowest rate tried, records/s: the probe doubles the rate from here to find where the steps start', '1000')
     .option('--to <rate>', 'highest rate tried, records/s', '1000000')
     .option('--budget <duration>', 'wall time for the whole search; a step that would not fit is not started', '3m')
     .option('--step <duration>', 'steady load per step (the first seconds of each are warm-up)', '10s')
