@@ -153,12 +153,16 @@ function round(rate: number): number {
 /** A step near the capacity drains and verifies a little longer than the last one did: the budget is a bound, not a target. */
 const BUDGET_MARGIN = 1.1;
 
+/** Steps up to this much above the next one's rate count in its expected length: near the capacity, a step just above it failed and drained a backlog, as the next may. */
+const NEAR = 1.1;
+
 /**
  * What the next step will take: its load plus the run's set-up, drain and verification, which grow
- * with the rate. The slowest step at a rate no higher than the next one's bounds it; an overloaded
- * step far above it, which had a large backlog to drain, does not (when there is such a lower step).
+ * with the rate. The slowest step at a rate no higher than the next one's (or just above it) bounds
+ * it; an overloaded step far above it, which had a large backlog to drain, does not (when there is
+ * such a lower step).
  */
 export function expectedWallMs(steps: readonly { targetPerSec: number; wallMs: number }[], targetPerSec: number): number {
-  const comparable = steps.filter((s) => s.targetPerSec <= targetPerSec);
+  const comparable = steps.filter((s) => s.targetPerSec <= NEAR * targetPerSec);
   return BUDGET_MARGIN * Math.max(...(comparable.length > 0 ? comparable : steps).map((s) => s.wallMs));
 }
