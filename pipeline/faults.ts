@@ -41,21 +41,27 @@ export function otherReason(reason: ReasonCode): ReasonCode {
 /**
  * The injected capacity limit `maxRowsPerSec`: each batch takes its rows' share of a second at the
  * cap, after the batch before it, so the pipeline drains at exactly that rate whatever the sink
- * could do. Time idle earns no credit: a pipeline that kept up at a low rate does not then burst
- * above its cap (a real one has no such store of speed, and find-max's probe would read the burst as capacity).
+ * could do. Up to BURST_MS of time may be owed back, so the pipeline's own work between batches
+ * runs within the slots rather than after them; idle time beyond that earns no credit, so a pipeline
+ * that kept up at a low rate does not then burst above its cap (a real one has no store of speed,
+ * and find-max's probe would read the burst as capacity).
  */
 export class RowRateCap {
-  private freeAtMs = 0;
+  /** When the slots taken so far end; null before the first batch, which starts with no credit. */
+  private freeAtMs: number | null = null;
 
   constructor(private readonly rowsPerSec: number) {}
 
   async admit(rows: number, signal?: AbortSignal): Promise<void> {
     const now = Date.now();
-    this.freeAtMs = Math.max(this.freeAtMs, now) + (rows / this.rowsPerSec) * 1000;
+    this.freeAtMs = (this.freeAtMs === null ? now : Math.max(this.freeAtMs, now - BURST_MS)) + (rows / this.rowsPerSec) * 1000;
     const wait = this.freeAtMs - now;
     if (wait > 0) await sleep(wait, undefined, signal ? { signal } : undefined).catch(() => {});
   }
 }
+
+/** How far behind its slots the capped pipeline may fall and catch up: its own work between batches, not a store of idle time. */
+const BURST_MS = 250;
 
 /** The injected stall `pauseAt`: once `after` ms have passed since `startedAtMs`, the caller takes no batch for `for` ms, once. */
 export class Pause {
