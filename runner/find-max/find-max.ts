@@ -9,7 +9,7 @@ import { newRunId } from '../../runs/manifest.ts';
 import { loadScenario } from '../../scenarios/load.ts';
 import type { Scenario } from '../../scenarios/schema.ts';
 import type { Report } from '../../verifier/report.ts';
-import { runScenario, withFaultOverrides } from '../run-scenario.ts';
+import { runScenario, withFaultOverrides, type RunOptions, type RunOutcome } from '../run-scenario.ts';
 import { scenarioDatasets } from '../scenario-datasets.ts';
 import { verifyRunDir } from '../verify-run.ts';
 import { judgeStep } from './judge.ts';
@@ -168,18 +168,11 @@ async function runProbe(scenario: Scenario, dataset: DatasetName, options: FindM
   options.log(`probe: doubling from ${options.fromPerSec} rec/s every few seconds until the pipeline falls behind`);
   const stopped = new AbortController();
   const watch = watchProbe(dataset, () => stopped.abort());
-  const { runDir, manifest } = await withPipeline(options, (onReady) =>
-    runScenario({
-      scenarioPath: options.scenarioPath,
-      scenario: withLoad(scenario, dataset, probeProfile(options.fromPerSec, options.toPerSec)),
-      home: options.home,
-      env: options.env,
-      log: () => {},
-      progress: watch,
-      signal: options.signal ? AbortSignal.any([options.signal, stopped.signal]) : stopped.signal,
-      ...(options.workers ? { workers: options.workers } : {}),
-      ...(onReady ? { onReady } : {}),
-    }),
+  const { runDir, manifest } = await searchRun(
+    options,
+    withLoad(scenario, dataset, probeProfile(options.fromPerSec, options.toPerSec)),
+    { progress: watch, signal: options.signal ? AbortSignal.any([options.signal, stopped.signal]) : stopped.signal },
+    (outcome) => outcome,
   );
   if (!options.keepData) removeData(runDir);
   const probe = { runId: manifest.runId, runDir, haltedAtPerSec: watch.haltedAtPerSec(), estimatePerSec: watch.estimatePerSec(), wallMs: Date.now() - started };
@@ -191,11 +184,31 @@ async function runProbe(scenario: Scenario, dataset: DatasetName, options: FindM
   return probe;
 }
 
-/** Runs `run` with the user's pipeline (--exec) started once the run is ready, and stopped after. */
-async function withPipeline<T>(options: FindMaxOptions, run: (onReady: ((dir: string) => void) | null) => Promise<T>): Promise<T> {
+/**
+ * One run of the search (the probe or a step), quiet, on its generation threads, with the user's
+ * pipeline (--exec) started once the run is ready and stopped once `then` (the step's
+ * verification) is done.
+ */
+async function searchRun<T>(
+  options: FindMaxOptions,
+  scenario: Scenario,
+  extra: Pick<RunOptions, 'progress' | 'signal'>,
+  then: (outcome: RunOutcome) => Promise<T> | T,
+): Promise<T> {
   let pipeline: ExternalPipeline | null = null;
   try {
-    return await run(options.exec ? (dir: string) => (pipeline = startExternal(options.exec as string, dir, options)) : null);
+    const outcome = await runScenario({
+      scenarioPath: options.scenarioPath,
+      scenario,
+      home: options.home,
+      env: options.env,
+      log: () => {},
+      ...(options.workers ? { workers: options.workers } : {}),
+      ...(options.exec ? { onReady: (dir: string) => (pipeline = startExternal(options.exec as string, dir, options)) } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...extra,
+    });
+    return await then(outcome);
   } finally {
     await (pipeline as ExternalPipeline | null)?.stop();
   }
@@ -215,17 +228,7 @@ async function runStep(
 ): Promise<FindMaxStep> {
   const started = Date.now();
   options.log(`step at ${targetPerSec} rec/s${confirming ? ' (confirming)' : ''}`);
-  return withPipeline(options, async (onReady) => {
-    const { runDir, manifest } = await runScenario({
-      scenarioPath: options.scenarioPath,
-      scenario: stepScenario(scenario, dataset, targetPerSec, options.stepMs),
-      home: options.home,
-      env: options.env,
-      log: () => {},
-      ...(options.workers ? { workers: options.workers } : {}),
-      ...(onReady ? { onReady } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
+  return searchRun(options, stepScenario(scenario, dataset, targetPerSec, options.stepMs), {}, async ({ runDir, manifest }) => {
     const report = await verifyRunDir(runDir, options.env, () => {});
     return finishStep(report, runDir, manifest.runId, dataset, targetPerSec, confirming, warmupS, started, options);
   });
