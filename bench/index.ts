@@ -69,6 +69,11 @@ if (wants('kafka')) {
 if (wants('main-job')) {
   pairs.push(
     ...benchMainJob(resolve(import.meta.dirname, '../../scenarios/high-volume.yaml'), [
+      // A fresh clone's first run builds the PGlite template (initdb) before it generates anything.
+      {
+        name: 'pglite, first run',
+        env: { PG_URL: '', DATABASE_URL: '', HARNESS_PGLITE_TEMPLATE: join(mkdtempSync(join(tmpdir(), 'harness-bench-template-')), 'template') },
+      },
       { name: 'pglite', env: { PG_URL: '', DATABASE_URL: '' } },
       ...(url ? [{ name: 'postgres', env: { PG_URL: url, HARNESS_SCHEMA: 'harness_bench_main' } }] : []),
     ]),

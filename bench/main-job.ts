@@ -6,6 +6,8 @@ import { latestRunDir, loadManifest } from '../runs/manifest.ts';
 import type { Report } from '../verifier/report.ts';
 import { pair, printTable, type Pair } from './table.ts';
 
+const QUIET_BOUND_S = 50;
+
 /**
  * `harness run scenarios/high-volume.yaml` as a user runs it, once per SQL backend, each in its own
  * process so wall time and peak memory are that run's alone.
@@ -38,12 +40,14 @@ export function benchMainJob(scenario: string, backends: { name: string; env: No
       Math.round(records / (pipelineMs / 1000)),
       Math.round((manifest.peakRssBytes ?? 0) / 2 ** 20),
     ]);
-    // Its paced generation is the floor a run cannot beat; the issue allows 60 s wall, in 1 GiB.
+    // Its paced generation is the floor a run cannot beat: on a quiet machine the job takes at most
+    // 50 s of it, so that a busy one stays within 60 s; in 1 GiB.
     pairs.push(
       pair(`main job wall (run + verify), ${backend.name}`, [wallS, `s, ${report.verdict}`], [genMs / 1000, 's of paced generation'], {
         at: 'most',
         bound: 1.5,
       }),
+      pair(`main job wall on a quiet machine, ${backend.name}`, [wallS, 's'], [QUIET_BOUND_S, 's bound'], { at: 'most', bound: 1 }),
     );
     pairs.push(pair(`main job peak RSS, ${backend.name}`, [(manifest.peakRssBytes ?? 0) / 2 ** 20, 'MiB'], [1024, 'MiB bound'], { at: 'most', bound: 1 }));
   }
