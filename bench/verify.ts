@@ -57,8 +57,8 @@ export function verifyBenchOptions(env: NodeJS.ProcessEnv, url: string | undefin
  * `harness verify` on a real server against the cheapest query that touches the same rows: a
  * fresh schema is filled with N clean e-commerce rows exactly as a correct pipeline leaves them
  * (the generator's own records, COPYed in through psql), a run directory describes that run, and
- * then, alternately in the same run, `SELECT count(*), count(DISTINCT event_id)` through pg and
- * `harness verify --run <dir>` in a child process (wall time and peak RSS).
+ * then, alternately in the same run, `SELECT count(*), count(DISTINCT event_id)` through pg,
+ * `harness verify --run <dir>` in a child process (wall time and peak RSS), and the same through npx.
  */
 export async function benchVerify(options: VerifyBenchOptions): Promise<Pair[]> {
   if (spawnSync('psql', ['--version']).status !== 0) {
@@ -82,6 +82,7 @@ export async function benchVerify(options: VerifyBenchOptions): Promise<Pair[]> 
       const load = await fill(options.url, schema, count, home);
       const bare: number[] = [];
       const verify: number[] = [];
+      const viaNpx: number[] = [];
       const rss: number[] = [];
       let failure: string | null = null;
       for (let r = 0; r < options.repeats && failure === null; r++) {
@@ -90,15 +91,21 @@ export async function benchVerify(options: VerifyBenchOptions): Promise<Pair[]> 
         verify.push(run.seconds);
         if (run.rssMiB !== null) rss.push(run.rssMiB);
         failure = run.failure;
+        const npx = npxVerify(options.url, load.runDir);
+        viaNpx.push(npx.seconds);
+        failure ??= npx.failure;
       }
       const bareS = median(bare);
       const verifyS = median(verify);
+      const npxS = median(viaNpx);
       rows.push([
         count,
         load.seconds.toFixed(1),
         `${bareS.toFixed(2)} (${range(bare)})`,
         `${verifyS.toFixed(2)} (${range(verify)})`,
-        `${(verifyS / bareS).toFixed(2)} (${Math.min(...verify.map((v, i) => v / (bare[i] as number))).toFixed(2)}-${Math.max(...verify.map((v, i) => v / (bare[i] as number))).toFixed(2)})`,
+        `${(verifyS / bareS).toFixed(2)} (${ratioRange(verify, bare)})`,
+        `${npxS.toFixed(2)} (${range(viaNpx)})`,
+        `${(npxS / bareS).toFixed(2)} (${ratioRange(viaNpx, bare)})`,
         `<= ${RATIO_TARGET}`,
         rss.length > 0 ? `${Math.round(Math.max(...rss))} (${range(rss, 0)})` : '-',
         `< ${RSS_TARGET_MIB}`,
@@ -110,6 +117,7 @@ export async function benchVerify(options: VerifyBenchOptions): Promise<Pair[]> 
           at: 'most',
           bound: RATIO_TARGET,
         }),
+        pair(`npx harness verify, ${label} on PostgreSQL`, [npxS, 's'], [bareS, 's bare count'], { at: 'most', bound: RATIO_TARGET }),
       );
       if (rss.length > 0) peaks.push([count, Math.max(...rss)]);
       if (failure !== null) console.log(`\nverify of ${count.toLocaleString('en-US')} rows did not pass, so its figures mean nothing:\n${failure}`);
@@ -123,7 +131,7 @@ export async function benchVerify(options: VerifyBenchOptions): Promise<Pair[]> 
   }
   printTable(
     `verify on PostgreSQL (${redactUrl(options.url)}), clean e-commerce rows; median of ${options.repeats} (range), same run; peak RSS by ${rssTool === 'time' ? TIME : 'process.resourceUsage()'}`,
-    ['rows', 'load s', 'bare count s', 'verify s', 'verify / bare', 'target', 'verify peak RSS MiB', 'target', 'verdict'],
+    ['rows', 'load s', 'bare count s', 'verify s', 'verify / bare', 'npx verify s', 'npx / bare', 'target', 'verify peak RSS MiB', 'target', 'verdict'],
     rows,
   );
   const [small, large] = [peaks[0], peaks.at(-1)];
@@ -291,6 +299,25 @@ function verifyChild(url: string, runDir: string, rssTool: 'time' | 'node'): Ver
   return { seconds, rssMiB: Number.isFinite(kib) ? kib / 1024 : null, failure };
 }
 
+/**
+ * `npx harness verify --run <dir>` from the project's root, as the README has users type it: npm's
+ * own start-up (about half a second here) is part of what they wait for.
+ */
+function npxVerify(url: string, runDir: string): { seconds: number; failure: string | null } {
+  const started = process.hrtime.bigint();
+  const child = spawnSync('npx', ['--no-install', 'harness', 'verify', '--run', runDir, '--json'], {
+    cwd: resolve(import.meta.dirname, '../..'),
+    env: { ...process.env, PG_URL: url },
+    encoding: 'utf8',
+    maxBuffer: 64 * 2 ** 20,
+  });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return {
+    seconds,
+    failure: child.status === 0 ? null : `npx harness verify: exit ${child.status ?? child.signal}: ${child.stderr.trim().slice(-2000)}`,
+  };
+}
+
 async function dropSchema(url: string, schema: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   try {
@@ -307,6 +334,12 @@ function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/** The lowest and highest ratio of paired measurements. */
+function ratioRange(values: number[], references: number[]): string {
+  const ratios = values.map((v, i) => v / (references[i] as number));
+  return `${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}`;
 }
 
 function range(values: number[], digits = 2): string {
