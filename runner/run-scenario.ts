@@ -46,6 +46,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Worker threads per dataset for generation. */
   workers?: number;
+  /** Records of each dataset encoded before its time zero (ProduceRequest.encodeAhead; files only): find-max's steps. */
+  encodeAhead?: number;
   /** `--faults`: replaces the scenario's fault rates (see overrideFaults). */
   faults?: string;
   /** `--shard k/n`: produce only this shard; the pipeline is left to run on its own. */
@@ -121,7 +123,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   return executeRun({ ...options, manifest, runDir, transport, resume: false });
 }
 
-export interface ExecuteOptions extends Pick<RunOptions, 'env' | 'log' | 'signal' | 'workers' | 'shard' | 'progress' | 'onReady'> {
+export interface ExecuteOptions extends Pick<RunOptions, 'env' | 'log' | 'signal' | 'workers' | 'encodeAhead' | 'shard' | 'progress' | 'onReady'> {
   manifest: RunManifest;
   runDir: string;
   transport: RunTransport<TransportLocation>;
@@ -313,6 +315,7 @@ async function produceDataset(
     count: dataset.count,
     workers: options.workers ?? 1,
     ...(options.shard ? { shard: options.shard } : {}),
+    ...(options.encodeAhead ? { encodeAhead: options.encodeAhead } : {}),
     signal,
     endEarly: producing.halt,
     onDelivered: (records, file) => {

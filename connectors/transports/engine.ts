@@ -3,7 +3,7 @@ import { deserializeError, type SerializedError } from '../../core/errors.ts';
 import { runModuleWorker } from '../../core/module-worker.ts';
 import { createGenerator, type DatasetName, type Generator, type GeneratorConfig } from '../../generators/index.ts';
 import { chunkRange, shardChunks, splitAmong, type ChunkPlan, type Shard } from './chunks.ts';
-import type { ChunkWriterFactory, CommittedFile, Log } from './transport.ts';
+import type { ChunkWriter, ChunkWriterFactory, CommittedFile, DeliverChunk, Log } from './transport.ts';
 
 /**
  * The one producer engine every transport uses: it splits a dataset into chunks, keeps the chunks
@@ -34,6 +34,11 @@ export interface EngineRequest<WriterOptions> {
   onDelivered?: (records: number, file: CommittedFile | null) => void;
   /** Told of time zero once every thread is ready (ProduceRequest.onStarted). */
   onStarted?: (startedAtMs: number) => void;
+  /**
+   * Records each thread prepares before it reports ready (ProduceRequest.encodeAhead). Only for
+   * writers whose chunks do not depend on time zero (files): the writer is opened before it.
+   */
+  encodeAhead?: number;
 }
 
 export interface EngineResult {
@@ -60,6 +65,7 @@ export interface EngineJob<WriterOptions> {
   startedAtMs: number;
   paced: boolean;
   inFlight: number;
+  encodeAhead: number;
 }
 
 /** What a worker thread reports to the engine; it answers `ready` with a `StartMessage`. */
@@ -108,6 +114,8 @@ export async function produceChunks<WriterOptions>(request: EngineRequest<Writer
     startedAtMs,
     paced: request.paced,
     inFlight: request.inFlight,
+    // Split among the threads: the bound is on the memory the prepared chunks hold.
+    encodeAhead: Math.floor((request.encodeAhead ?? 0) / workers),
   });
   let records = 0;
   const files: CommittedFile[] = [];
@@ -135,14 +143,17 @@ export async function runJob<WriterOptions>(
 ): Promise<void> {
   // Each thread builds its own generator: the job carries the config, not the object.
   const generator = createGenerator(job.dataset, job.config);
+  const early = job.encodeAhead > 0 ? await transport.openWriter(job.writerOptions, { generator, startedAtMs: job.startedAtMs, log }) : null;
+  const prepared = early ? prepareAhead(early, job, signal) : new Map<number, DeliverChunk>();
   const startedAtMs = await start();
-  const writer = await transport.openWriter(job.writerOptions, { generator, startedAtMs, log });
+  const writer = early ?? (await transport.openWriter(job.writerOptions, { generator, startedAtMs, log }));
   const pending = new Set<Promise<void>>();
   try {
     for (const number of job.chunks) {
       if (signal?.aborted) break;
       const [first, end] = chunkRange(job.plan, number);
-      const deliver = writer.prepare({ number, first, end });
+      const deliver = prepared.get(number) ?? writer.prepare({ number, first, end });
+      prepared.delete(number);
       if (job.paced && generator.schedule.paced) {
         const wait = startedAtMs + generator.schedule.offsetMs(end - 1) - Date.now();
         if (wait > 0) await sleep(wait);
@@ -161,6 +172,19 @@ export async function runJob<WriterOptions>(
   } finally {
     await writer.close();
   }
+}
+
+/** The job's first chunks, prepared, up to `encodeAhead` records. */
+function prepareAhead(writer: ChunkWriter, job: EngineJob<unknown>, signal?: AbortSignal): Map<number, DeliverChunk> {
+  const prepared = new Map<number, DeliverChunk>();
+  let records = 0;
+  for (const number of job.chunks) {
+    const [first, end] = chunkRange(job.plan, number);
+    records += end - first;
+    if (records > job.encodeAhead || signal?.aborted) break;
+    prepared.set(number, writer.prepare({ number, first, end }));
+  }
+  return prepared;
 }
 
 function runWorker<WriterOptions>(

@@ -40,6 +40,12 @@ export interface ProduceRequest {
    */
   onStarted?: (startedAtMs: number) => void;
   /**
+   * Records to encode before time zero, so that while the schedule runs, producing them costs
+   * little more than writing them: find-max measures a pipeline sharing the machine with the
+   * generator. Files only; a Kafka message carries its intended time, known from time zero on.
+   */
+  encodeAhead?: number;
+  /**
    * Finishing an interrupted production: the transport produces only what is not stored yet, on the
    * original schedule (what was due long ago goes at once, what is still due waits for its time).
    */

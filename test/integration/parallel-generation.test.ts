@@ -1,7 +1,11 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CsvTransport } from '../../connectors/transports/csv/index.ts';
+import { wholeDataset } from '../../connectors/transports/chunks.ts';
+import { csv, CsvTransport } from '../../connectors/transports/csv/index.ts';
+import type { CsvWriterOptions } from '../../connectors/transports/csv/writer.ts';
+import { produceChunks } from '../../connectors/transports/engine.ts';
+import type { ChunkWriterFactory } from '../../connectors/transports/transport.ts';
 import { isFinished } from '../../connectors/transports/csv/line-reader.ts';
 import type { DatasetName } from '../../generators/generator.ts';
 import { createGenerator } from '../../generators/index.ts';
@@ -111,5 +115,53 @@ describe('generation under a ramping load profile', () => {
     expect(resumed.records).toBe(2000);
     expect(resumed.files.map((f) => f.name)).toEqual(one.files.map((f) => f.name));
     expect(sortedLines([join(root, 'one/ecommerce')], 1)).toEqual(reference);
+  });
+});
+
+describe('records encoded ahead of time zero (find-max steps)', () => {
+  const count = 5000;
+  /** The real CSV writer, with the order of chunk preparations and time zero noted. */
+  const noting = (events: string[]): ChunkWriterFactory<CsvWriterOptions> => ({
+    type: 'csv',
+    async openWriter(options, context) {
+      const writer = await csv.openWriter(options, context);
+      return {
+        prepare: (chunk) => {
+          events.push(`prepare ${chunk.number}`);
+          return writer.prepare(chunk);
+        },
+        close: () => writer.close(),
+      };
+    },
+  });
+  const produce = (dir: string, encodeAhead?: number) => {
+    const events: string[] = [];
+    const gen = generator('ecommerce', 5);
+    const done = produceChunks<CsvWriterOptions>({
+      transport: noting(events),
+      writerOptions: { dir },
+      generator: gen,
+      plan: { count, size: 1000 },
+      shard: wholeDataset,
+      workers: 1,
+      paced: false,
+      inFlight: 1,
+      log: () => {},
+      onStarted: () => events.push('time zero'),
+      ...(encodeAhead === undefined ? {} : { encodeAhead }),
+    });
+    return done.then((result) => ({ result, events }));
+  };
+
+  it('prepares up to that many records before time zero, then the rest as before, into the same bytes', async () => {
+    const root = tempDir();
+    const plain = await produce(join(root, 'plain'));
+    expect(plain.events).toEqual(['time zero', 'prepare 0', 'prepare 1', 'prepare 2', 'prepare 3', 'prepare 4']);
+    // 2,500 records: the first two chunks of 1,000 whole, not a part of the third.
+    const ahead = await produce(join(root, 'ahead'), 2500);
+    expect(ahead.events).toEqual(['prepare 0', 'prepare 1', 'time zero', 'prepare 2', 'prepare 3', 'prepare 4']);
+    expect(ahead.result.records).toBe(count);
+    expect(sortedLines([join(root, 'ahead')], 1)).toEqual(sortedLines([join(root, 'plain')], 1));
+    expect(readdirSync(join(root, 'ahead'))).toEqual(readdirSync(join(root, 'plain')));
   });
 });

@@ -71,6 +71,7 @@ export class CsvTransport implements RunTransport<CsvLocation> {
     onDelivered,
     onStarted,
     resume,
+    encodeAhead,
   }: ProduceRequest): Promise<ProduceOutcome> {
     const dir = datasetDir(this.dir, generator.dataset);
     const plan = filePlan(generator, count, this.rotation);
@@ -90,6 +91,7 @@ export class CsvTransport implements RunTransport<CsvLocation> {
       ...(signal ? { signal } : {}),
       ...(onDelivered ? { onDelivered } : {}),
       ...(onStarted ? { onStarted } : {}),
+      ...(encodeAhead ? { encodeAhead } : {}),
       ...(resume ? { startedAtMs: resume.startedAtMs, only: (chunk: number) => !done.has(dataFileName(generator.dataset, chunk, generator.format)) } : {}),
     });
     if (result.completed || endEarly?.aborted) writeDoneMarker(dir, shard, result.chunks);
