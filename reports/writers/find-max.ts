@@ -1,5 +1,5 @@
 import Table from 'cli-table3';
-import type { FindMaxResult, FindMaxStep } from '../../verifier/find-max-report.ts';
+import type { FindMaxProbe, FindMaxResult, FindMaxStep } from '../../verifier/find-max-report.ts';
 import { formatNumber } from '../format.ts';
 
 const rate = (r: number) => formatNumber(Math.round(r));
@@ -36,13 +36,12 @@ export function findMaxAnswer(result: FindMaxResult): string {
   return `find-max: ${dataset} sustains ${rate(answerPerSec)} rec/s; ${margin}${caveats.length > 0 ? ` (${caveats.join(', ')})` : ''}`;
 }
 
-/** What the probe found, in one line: where the steps started. */
-export function probeLine(result: FindMaxResult): string {
-  const { probe } = result;
-  if (probe === null) return `no probe (--from is --to): the steps start at ${rate(result.settings.fromPerSec)} rec/s`;
+/** What the probe found, in one line: where the steps started (a whole result, or the search's log as soon as the probe ends). */
+export function probeLine({ probe, settings }: { probe: FindMaxProbe | null; settings: Pick<FindMaxResult['settings'], 'fromPerSec' | 'toPerSec'> }): string {
+  if (probe === null) return `no probe (--from is --to): the steps start at ${rate(settings.fromPerSec)} rec/s`;
   const took = `${Math.round(probe.wallMs / 1000)} s`;
   return probe.estimatePerSec === null || probe.haltedAtPerSec === null
-    ? `probe (${took}): kept up as the rate doubled to ${rate(result.settings.toPerSec)} rec/s, so the steps start at --from`
+    ? `probe (${took}): kept up as the rate doubled to ${rate(settings.toPerSec)} rec/s, so the steps start at --from`
     : `probe (${took}): fell behind as the rate doubled past ${rate(probe.haltedAtPerSec)} rec/s, ingesting ${rate(probe.estimatePerSec)} rec/s then: the first step's rate`;
 }
 

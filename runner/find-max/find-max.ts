@@ -12,6 +12,7 @@ import type { Report } from '../../verifier/report.ts';
 import { runScenario, withFaultOverrides, type RunOptions, type RunOutcome } from '../run-scenario.ts';
 import { scenarioDatasets } from '../scenario-datasets.ts';
 import { verifyRunDir } from '../verify-run.ts';
+import { probeLine } from '../../reports/writers/find-max.ts';
 import { judgeStep } from './judge.ts';
 import { probeProfile, watchProbe } from './probe.ts';
 import { defaultSearch, expectedWallMs, lastStep, nextStep, type NextStep, type StepResult } from './search.ts';
@@ -176,11 +177,7 @@ async function runProbe(scenario: Scenario, dataset: DatasetName, options: FindM
   );
   if (!options.keepData) removeData(runDir);
   const probe = { runId: manifest.runId, runDir, haltedAtPerSec: watch.haltedAtPerSec(), estimatePerSec: watch.estimatePerSec(), wallMs: Date.now() - started };
-  options.log(
-    probe.estimatePerSec === null
-      ? `probe: kept up to ${options.toPerSec} rec/s in ${Math.round(probe.wallMs / 1000)} s; steps start from --from`
-      : `probe: fell behind at ${Math.round(probe.haltedAtPerSec ?? 0)} rec/s, ingesting ${Math.round(probe.estimatePerSec)} rec/s then (${Math.round(probe.wallMs / 1000)} s): the first step's rate`,
-  );
+  options.log(probeLine({ probe, settings: options }));
   return probe;
 }
 
